@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// Bounded, endian-explicit reads over untrusted bytes. Every parser in csdump
+// reads through this (or through checked arithmetic below), so a truncated or
+// hostile input yields a kCorrupt error naming the offset, never an overread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+namespace csd {
+
+enum class Endian { kLittle, kBig };
+
+// a + b, or nullopt on unsigned overflow.
+inline std::optional<uint64_t> CheckedAdd(uint64_t a, uint64_t b) {
+  uint64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+inline std::optional<uint64_t> CheckedMul(uint64_t a, uint64_t b) {
+  uint64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+// Decodes an unsigned integer of `bytes.size()` (1..8) bytes.
+uint64_t LoadUnsigned(std::span<const std::byte> bytes, Endian endian);
+// Sign-extends the low `width` bytes of `value`.
+int64_t SignExtend(uint64_t value, size_t width);
+// Encodes `value` into `out.size()` (1..8) bytes.
+void StoreUnsigned(std::span<std::byte> out, uint64_t value, Endian endian);
+
+class ByteReader {
+ public:
+  ByteReader(std::span<const std::byte> data, Endian endian, std::string_view what = "input")
+      : data_(data), endian_(endian), what_(what) {}
+
+  size_t size() const { return data_.size(); }
+  Endian endian() const { return endian_; }
+  std::span<const std::byte> data() const { return data_; }
+
+  Expected<std::span<const std::byte>> Bytes(uint64_t offset, uint64_t length) const;
+  Expected<uint64_t> Unsigned(uint64_t offset, size_t width) const;
+  Expected<uint8_t> U8(uint64_t offset) const;
+  Expected<uint16_t> U16(uint64_t offset) const;
+  Expected<uint32_t> U32(uint64_t offset) const;
+  Expected<uint64_t> U64(uint64_t offset) const;
+  // A bounded view of [offset, offset+length).
+  Expected<ByteReader> Sub(uint64_t offset, uint64_t length) const;
+  // Bytes up to the first NUL (or the end of the field), within [offset, offset+max_length).
+  Expected<std::string> FixedString(uint64_t offset, uint64_t max_length) const;
+
+ private:
+  std::span<const std::byte> data_;
+  Endian endian_;
+  std::string_view what_;  // names the input in errors; must outlive the reader
+};
+
+std::span<const std::byte> AsBytes(std::string_view text);
+
+}  // namespace csd

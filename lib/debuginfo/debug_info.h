@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+// Symbols and type layouts from a vmlinux (or module) ELF with DWARF, through
+// libelf/libdw. Never sees the dump. Lookups are targeted and cached: a struct
+// is looked up by name when first asked for, not by indexing all of DWARF.
+//
+// Usage:
+//   CSD_ASSIGN_OR_RETURN(DebugInfo info, DebugInfo::Open("vmlinux"));
+//   CSD_ASSIGN_OR_RETURN(SymbolInfo head, info.Symbol("coresight_dump_list"));
+//   CSD_ASSIGN_OR_RETURN(StructLayout node, info.Struct("coresight_dump_node"));
+//   const MemberLayout* list = node.Find("list");        // offset, size, kind
+//   CSD_ASSIGN_OR_RETURN(MemberLayout name, info.MemberPath("coresight_device", "dev.kobj.name"));
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/arch.h"
+#include "base/byte_reader.h"
+#include "base/error.h"
+
+namespace csd {
+
+struct SymbolInfo {
+  std::string name;
+  uint64_t address = 0;  // link-time address (add the KASLR offset for runtime)
+  uint64_t size = 0;
+  bool global = false;
+};
+
+struct MemberLayout {
+  enum class Kind { kInteger, kPointer, kStruct, kUnion, kArray, kEnum, kOther };
+  std::string name;
+  uint64_t offset = 0;       // bytes from the start of the enclosing struct (summed along a path)
+  uint64_t size = 0;         // bytes
+  Kind kind = Kind::kOther;
+  bool is_signed = false;    // integers and enums
+  std::string type_name;     // "int", "char *", "struct list_head", "struct device *"
+  std::string target_struct; // for kStruct, kUnion, and pointers to them: the struct/union name
+  uint32_t bit_size = 0;     // non-zero for bit-fields
+  uint32_t bit_offset = 0;   // from the start of the storage unit at `offset`
+};
+
+struct StructLayout {
+  std::string name;
+  uint64_t size = 0;
+  std::vector<MemberLayout> members;  // declaration order; anonymous members flattened
+  const MemberLayout* Find(std::string_view member) const;
+};
+
+struct SectionInfo {
+  std::string name;
+  uint64_t address = 0;
+  uint64_t size = 0;
+  uint64_t file_offset = 0;
+  bool has_bits = false;  // false for SHT_NOBITS (.bss)
+};
+
+class DebugInfo {
+ public:
+  // kIo when the file cannot be read; kCorrupt when it is not ELF; kLookup
+  // when it has no DWARF (stripped vmlinux).
+  static Expected<DebugInfo> Open(const std::filesystem::path& path);
+
+  DebugInfo(DebugInfo&&) noexcept;
+  DebugInfo& operator=(DebugInfo&&) noexcept;
+  ~DebugInfo();
+
+  const std::filesystem::path& path() const;
+  Arch arch() const;
+  Endian endian() const;
+  unsigned pointer_size() const;
+  // NT_GNU_BUILD_ID as lowercase hex, if present.
+  std::optional<std::string> BuildId() const;
+
+  // A data or function symbol by exact name, from .symtab (local symbols
+  // included, since a `static LIST_HEAD` is local). When several local symbols
+  // share the name, a global one wins; otherwise kLookup says it is ambiguous.
+  Expected<SymbolInfo> Symbol(std::string_view name) const;
+  // The complete definition of `struct name` (declarations are skipped).
+  Expected<StructLayout> Struct(std::string_view name) const;
+  // A dotted member path inside a struct ("dev.kobj.name"), offsets summed.
+  Expected<MemberLayout> MemberPath(std::string_view struct_name, std::string_view path) const;
+  // The type of a global or static variable, as MemberLayout (name = variable).
+  Expected<MemberLayout> VariableType(std::string_view name) const;
+  const std::vector<SectionInfo>& sections() const;
+  // Bytes of an allocated section range at link-time address [address, address+size).
+  Expected<std::vector<std::byte>> ReadLinkTime(uint64_t address, uint64_t size) const;
+
+ private:
+  struct Impl;
+  explicit DebugInfo(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace csd

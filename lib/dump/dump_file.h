@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// One dump file: its physical memory, its notes, and what the container says
+// about the machine. Backends know nothing of page tables or kernel structures.
+//
+// Adding a dump format: write dump/<format>/<format>_file.{h,cc} implementing
+// DumpFile, add its probe to the ordered table in dump/probe.cc, add a writer
+// for it to csdump-mkcore, and add e2e cases (good and corrupted) for it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/arch.h"
+#include "base/byte_reader.h"
+#include "base/diagnostics.h"
+#include "base/error.h"
+#include "memory/physical_memory.h"
+
+namespace csd {
+
+struct DumpNote {
+  std::string name;  // "CORE", "VMCOREINFO", ...
+  uint32_t type = 0;
+  std::vector<std::byte> desc;
+  uint64_t file_offset = 0;  // of the note header, for error messages
+};
+
+// A memory segment as the container describes it. Only `paddr` is trusted for
+// translation; `vaddr` is kept as a cross-check (QEMU writes 0 or paddr there,
+// kexec-tools on arm32 has written bogus values).
+struct DumpSegment {
+  uint64_t paddr = 0;
+  uint64_t vaddr = 0;
+  uint64_t file_offset = 0;
+  uint64_t file_size = 0;
+  uint64_t mem_size = 0;
+};
+
+class DumpFile : public PhysicalMemory {
+ public:
+  // "elf64", "elf32", later "kdump-compressed", "flattened", "raw".
+  virtual std::string FormatName() const = 0;
+  // Who wrote it, as far as the container tells: "kdump" (virtual addresses
+  // present), "qemu" (physical addresses only), or "" when unknown.
+  virtual std::string Producer() const = 0;
+  virtual Arch arch() const = 0;
+  virtual Endian endian() const = 0;
+  virtual unsigned pointer_size() const = 0;
+  virtual const std::vector<DumpNote>& notes() const = 0;
+  virtual const std::vector<DumpSegment>& segments() const = 0;
+  // The VMCOREINFO note text, if the dump carries one.
+  virtual std::optional<std::string> VmcoreinfoText() const = 0;
+  virtual const std::filesystem::path& path() const = 0;
+};
+
+// Opens `path` with the first backend whose probe accepts it. kCorrupt or
+// kUnsupported with a message saying what the file looked like otherwise.
+Expected<std::unique_ptr<DumpFile>> OpenDump(const std::filesystem::path& path,
+                                             DiagnosticSink& diagnostics);
+
+}  // namespace csd
