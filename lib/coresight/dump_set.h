@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// The CoreSight panic-dump list as read from a dump: plain data, no I/O.
+// Produced by coresight/panic_list, consumed by output/ writers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernel/target_summary.h"
+
+namespace csd {
+
+// One ETMv4 register block (kernel-abi.md §3.2: perf cs_etm version-0 layout).
+struct EtmV4Registers {
+  uint64_t cpu = 0;
+  uint64_t trcconfigr = 0;
+  uint64_t trctraceidr = 0;
+  uint64_t trcidr0 = 0;
+  uint64_t trcidr1 = 0;
+  uint64_t trcidr2 = 0;
+  uint64_t trcidr8 = 0;
+  uint64_t trcauthstatus = 0;
+  uint8_t trace_id() const { return static_cast<uint8_t>(trctraceidr & 0x7f); }
+};
+
+enum class NodeKind { kEtmMetadata, kSink, kUnknown };
+
+struct DumpNode {
+  size_t index = 0;             // position in list order
+  uint64_t node_address = 0;    // KVA of struct coresight_dump_node
+  int64_t cpu = -1;
+  int64_t type = -1;            // 0 PRE_PANIC, 1 PANIC (raw value kept)
+  NodeKind kind = NodeKind::kUnknown;
+  uint64_t csdev_address = 0;
+  std::optional<std::string> device_name;  // exactly as in the kernel
+  std::string name_source;                 // "dev.kobj.name", "dev.init_name", ""
+  uint64_t buf_address = 0;
+  uint64_t buf_size = 0;
+  // The buffer bytes; present only when the whole buffer was read.
+  std::optional<std::vector<std::byte>> data;
+  std::optional<EtmV4Registers> etm;       // when the metadata block validated
+  bool starts_with_barrier = false;        // sinks: the hardware buffer wrapped
+  std::vector<std::string> warnings;
+  std::optional<std::string> error;        // why data (or the name) could not be read
+};
+
+struct ListSummary {
+  std::string symbol;          // "coresight_dump_list"
+  uint64_t address = 0;        // runtime KVA of the list head
+  std::string layout_source;   // "DWARF (vmlinux)"
+  std::string node_struct;     // "coresight_dump_node"
+  uint64_t node_size = 0;
+  uint64_t list_offset = 0;    // offsetof(node, list)
+};
+
+struct DumpSet {
+  TargetSummary target;
+  ListSummary list;
+  std::vector<DumpNode> nodes;     // list order
+  std::vector<std::string> warnings;
+  std::optional<std::string> walk_error;  // the walk stopped early (cycle, cap, bad pointer)
+  bool complete() const;               // no walk error, no node error
+};
+
+inline bool DumpSet::complete() const {
+  if (walk_error) return false;
+  for (const auto& node : nodes) {
+    if (node.error) return false;
+  }
+  return true;
+}
+
+constexpr const char* NodeKindName(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::kEtmMetadata: return "etm-metadata";
+    case NodeKind::kSink: return "sink";
+    case NodeKind::kUnknown: break;
+  }
+  return "unknown";
+}
+
+}  // namespace csd
