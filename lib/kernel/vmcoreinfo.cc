@@ -1,1 +1,107 @@
 // SPDX-License-Identifier: MIT
+#include "kernel/vmcoreinfo.h"
+
+#include <fmt/format.h>
+
+namespace csd {
+
+namespace {
+constexpr size_t kMaxVmcoreinfoBytes = 1 << 20;
+}  // namespace
+
+std::optional<uint64_t> ParseUnsigned(std::string_view text, int base) {
+  if (base == 0) {
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+      text.remove_prefix(2);
+      base = 16;
+    } else {
+      base = 10;
+    }
+  }
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  uint64_t value = 0;
+  for (char c : text) {
+    unsigned digit;
+    if (c >= '0' && c <= '9') {
+      digit = static_cast<unsigned>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      digit = static_cast<unsigned>(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      digit = static_cast<unsigned>(c - 'A' + 10);
+    } else {
+      return std::nullopt;
+    }
+    if (digit >= static_cast<unsigned>(base)) return std::nullopt;
+    if (__builtin_mul_overflow(value, static_cast<uint64_t>(base), &value) ||
+        __builtin_add_overflow(value, digit, &value)) {
+      return std::nullopt;
+    }
+  }
+  return value;
+}
+
+Expected<Vmcoreinfo> Vmcoreinfo::Parse(std::string_view text, DiagnosticSink& diagnostics) {
+  if (text.size() > kMaxVmcoreinfoBytes) {
+    return Error(ErrorCode::kLimit,
+                 fmt::format("VMCOREINFO is {} bytes, more than the {} accepted", text.size(),
+                             kMaxVmcoreinfoBytes));
+  }
+  Vmcoreinfo info;
+  size_t line_number = 0;
+  while (!text.empty()) {
+    const size_t newline = text.find('\n');
+    std::string_view line = text.substr(0, newline);
+    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+    ++line_number;
+    while (!line.empty() && (line.back() == '\r' || line.back() == '\0')) line.remove_suffix(1);
+    if (line.empty()) continue;
+    const size_t eq = line.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      diagnostics.Warn(fmt::format("VMCOREINFO line {} has no KEY=VALUE form; ignored", line_number));
+      continue;
+    }
+    info.lines_.emplace_back(std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
+  }
+  return info;
+}
+
+std::optional<std::string> Vmcoreinfo::Raw(std::string_view key) const {
+  // The kernel may append a key twice (e.g. CRASHTIME); the last one wins.
+  for (auto it = lines_.rbegin(); it != lines_.rend(); ++it) {
+    if (it->first == key) return it->second;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> Vmcoreinfo::Parsed(std::string_view key, int base) const {
+  auto raw = Raw(key);
+  if (!raw) return std::nullopt;
+  return ParseUnsigned(*raw, base);
+}
+
+std::optional<uint64_t> Vmcoreinfo::PageSize() const { return Parsed("PAGESIZE", 10); }
+std::optional<uint64_t> Vmcoreinfo::Symbol(std::string_view name) const {
+  return Parsed(fmt::format("SYMBOL({})", name), 16);
+}
+std::optional<uint64_t> Vmcoreinfo::Offset(std::string_view name) const {
+  return Parsed(fmt::format("OFFSET({})", name), 10);
+}
+std::optional<uint64_t> Vmcoreinfo::Number(std::string_view name) const {
+  auto value = Parsed(fmt::format("NUMBER({})", name), 0);
+  if (value) return value;
+  // Negative NUMBER()s are printed as signed decimals by some kernels
+  // (PHYS_OFFSET with a randomised linear map); keep the two's complement.
+  auto raw = Raw(fmt::format("NUMBER({})", name));
+  if (raw && raw->size() > 1 && (*raw)[0] == '-') {
+    auto magnitude = ParseUnsigned(std::string_view(*raw).substr(1), 10);
+    if (magnitude) return ~*magnitude + 1;
+  }
+  return std::nullopt;
+}
+std::optional<uint64_t> Vmcoreinfo::KernelOffset() const { return Parsed("KERNELOFFSET", 16); }
+bool Vmcoreinfo::HasConfig(std::string_view option) const {
+  auto raw = Raw(fmt::format("CONFIG_{}", option));
+  return raw && *raw == "y";
+}
+
+}  // namespace csd

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+#include "coresight/panic_list.h"
+
+#include <fmt/format.h>
+
+#include "coresight/etm_metadata.h"
+#include "coresight/sink_buffer.h"
+#include "kernel/object_view.h"
+
+namespace csd {
+
+namespace {
+
+constexpr const char* kListSymbol = "coresight_dump_list";
+constexpr const char* kNodeStruct = "coresight_dump_node";
+constexpr int64_t kPrePanic = 0;  // CORESIGHT_DUMP_TYPE_PRE_PANIC: ETM metadata
+constexpr int64_t kPanic = 1;     // CORESIGHT_DUMP_TYPE_PANIC: sink trace
+
+Expected<MemberLayout> RequireMember(const StructLayout& layout, const char* name,
+                                     MemberLayout::Kind kind) {
+  const MemberLayout* member = layout.Find(name);
+  if (member == nullptr) {
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("struct {} in this vmlinux has no member '{}': not the panic-dump "
+                             "layout this version reads",
+                             layout.name, name));
+  }
+  const bool kind_ok = member->kind == kind ||
+                       (kind == MemberLayout::Kind::kInteger &&
+                        member->kind == MemberLayout::Kind::kEnum);
+  if (!kind_ok || (kind != MemberLayout::Kind::kStruct && (member->size == 0 || member->size > 8))) {
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("member {}.{} has an unexpected type ({}, {} bytes)", layout.name, name,
+                             member->type_name, member->size));
+  }
+  return *member;
+}
+
+class NodeReader {
+ public:
+  NodeReader(const KernelTarget& target, const DumpNodeLayout& layout, const ReadLimits& limits)
+      : memory_(target.memory()), layout_(layout), limits_(limits) {}
+
+  DumpNode Read(size_t index, uint64_t list_entry) const {
+    DumpNode node;
+    node.index = index;
+    node.node_address = list_entry - layout_.list.offset;
+    auto view = ObjectView::Read(memory_, node.node_address, layout_.node);
+    if (!view.ok()) {
+      node.error = view.error().Describe();
+      return node;
+    }
+    auto cpu = view->Signed(layout_.cpu);
+    auto type = view->Signed(layout_.type);
+    auto csdev = view->Unsigned(layout_.csdev);
+    auto buf = view->Unsigned(layout_.buf);
+    auto buf_size = view->Unsigned(layout_.buf_size);
+    // Layouts were validated by ResolveDumpNodeLayout, so these only fail if
+    // DWARF placed a member outside its struct.
+    for (const Error* error : {cpu.ok() ? nullptr : &cpu.error(), type.ok() ? nullptr : &type.error(),
+                               csdev.ok() ? nullptr : &csdev.error(),
+                               buf.ok() ? nullptr : &buf.error(),
+                               buf_size.ok() ? nullptr : &buf_size.error()}) {
+      if (error != nullptr) {
+        node.error = error->Describe();
+        return node;
+      }
+    }
+    node.cpu = *cpu;
+    node.type = *type;
+    node.csdev_address = *csdev;
+    node.buf_address = *buf;
+    node.buf_size = *buf_size;
+    node.kind = *type == kPrePanic ? NodeKind::kEtmMetadata
+                : *type == kPanic  ? NodeKind::kSink
+                                   : NodeKind::kUnknown;
+    if (node.kind == NodeKind::kUnknown) {
+      node.warnings.push_back(fmt::format("unknown dump type {}; buffer written raw", *type));
+    }
+    ReadName(node);
+    ReadBuffer(node);
+    return node;
+  }
+
+ private:
+  void ReadName(DumpNode& node) const {
+    if (node.csdev_address == 0) {
+      node.warnings.push_back("node has no coresight_device (csdev is NULL)");
+      return;
+    }
+    std::optional<Error> last_error;
+    for (const auto* member : {&layout_.kobj_name, &layout_.init_name}) {
+      if (!member->has_value()) continue;
+      auto pointer = memory_.ReadUnsigned(node.csdev_address + (*member)->offset, (*member)->size);
+      if (!pointer.ok()) {
+        last_error = std::move(pointer).error();
+        continue;
+      }
+      if (*pointer == 0) continue;
+      auto name = memory_.ReadCString(*pointer, limits_.max_name_length);
+      if (!name.ok()) {
+        last_error = std::move(name).error();
+        continue;
+      }
+      node.device_name = std::move(*name);
+      node.name_source = member == &layout_.kobj_name ? "dev.kobj.name" : "dev.init_name";
+      return;
+    }
+    const std::string why = last_error ? last_error->Describe() : "both name pointers are NULL";
+    SetError(node, fmt::format("device name of coresight_device at {:#x} cannot be read: {}",
+                               node.csdev_address, why));
+  }
+
+  void ReadBuffer(DumpNode& node) const {
+    if (node.buf_size == 0) {
+      node.warnings.push_back("buffer was never filled (buf_size 0)");
+      return;
+    }
+    if (node.buf_address == 0) {
+      SetError(node, fmt::format("buf is NULL but buf_size is {}", node.buf_size));
+      return;
+    }
+    if (node.buf_size > limits_.max_buffer_size) {
+      SetError(node, fmt::format("buf_size {:#x} ({} bytes) exceeds the cap of {} bytes; not read "
+                                 "(raise with --max-buffer-size)",
+                                 node.buf_size, node.buf_size, limits_.max_buffer_size));
+      return;
+    }
+    std::vector<std::byte> data(node.buf_size);
+    auto status = memory_.Read(node.buf_address, data);
+    if (!status.ok()) {
+      SetError(node, fmt::format("buffer of {} bytes at {:#x} cannot be read: {}", node.buf_size,
+                                 node.buf_address, status.error().Describe()));
+      return;
+    }
+    if (node.kind == NodeKind::kEtmMetadata) {
+      auto regs = ParseEtmV4Metadata(data, node.cpu);
+      if (regs.ok()) {
+        node.etm = *regs;
+      } else {
+        node.warnings.push_back("ETM metadata not decoded, written raw: " + regs.error().Describe());
+      }
+    } else if (node.kind == NodeKind::kSink) {
+      node.starts_with_barrier = StartsWithBarrier(data);
+    }
+    node.data = std::move(data);
+  }
+
+  static void SetError(DumpNode& node, std::string message) {
+    node.error = node.error ? *node.error + "; " + message : std::move(message);
+  }
+
+  const KernelMemory& memory_;
+  const DumpNodeLayout& layout_;
+  const ReadLimits& limits_;
+};
+
+}  // namespace
+
+Expected<DumpNodeLayout> ResolveDumpNodeLayout(const DebugInfo& vmlinux) {
+  using Kind = MemberLayout::Kind;
+  DumpNodeLayout layout;
+  CSD_ASSIGN_OR_RETURN(layout.node, vmlinux.Struct(kNodeStruct));
+  CSD_ASSIGN_OR_RETURN(layout.cpu, RequireMember(layout.node, "cpu", Kind::kInteger));
+  CSD_ASSIGN_OR_RETURN(layout.type, RequireMember(layout.node, "type", Kind::kInteger));
+  CSD_ASSIGN_OR_RETURN(layout.csdev, RequireMember(layout.node, "csdev", Kind::kPointer));
+  CSD_ASSIGN_OR_RETURN(layout.buf, RequireMember(layout.node, "buf", Kind::kPointer));
+  CSD_ASSIGN_OR_RETURN(layout.buf_size, RequireMember(layout.node, "buf_size", Kind::kInteger));
+  CSD_ASSIGN_OR_RETURN(layout.list, RequireMember(layout.node, "list", Kind::kStruct));
+  CSD_ASSIGN_OR_RETURN(StructLayout list_head, vmlinux.Struct("list_head"));
+  CSD_ASSIGN_OR_RETURN(MemberLayout next, RequireMember(list_head, "next", Kind::kPointer));
+  CSD_ASSIGN_OR_RETURN(MemberLayout prev, RequireMember(list_head, "prev", Kind::kPointer));
+  layout.list_head = {next.offset, prev.offset, static_cast<unsigned>(next.size)};
+  if (auto m = vmlinux.MemberPath("coresight_device", "dev.kobj.name"); m.ok()) {
+    layout.kobj_name = *m;
+  }
+  if (auto m = vmlinux.MemberPath("coresight_device", "dev.init_name"); m.ok()) {
+    layout.init_name = *m;
+  }
+  if (!layout.kobj_name && !layout.init_name) {
+    return Error(ErrorCode::kUnsupported,
+                 "struct coresight_device has neither dev.kobj.name nor dev.init_name");
+  }
+  return layout;
+}
+
+Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, const ReadLimits& limits,
+                                    DiagnosticSink& diagnostics) {
+  auto head = target.RuntimeSymbol(kListSymbol);
+  if (!head.ok()) {
+    return Error(ErrorCode::kLookup,
+                 fmt::format("this kernel has no {} symbol: it was built without the CoreSight "
+                             "panic-dump patches, or the list lives in a module ({})",
+                             kListSymbol, target.debuginfo().path().string()));
+  }
+  CSD_ASSIGN_OR_RETURN(DumpNodeLayout layout, ResolveDumpNodeLayout(target.debuginfo()));
+
+  DumpSet set;
+  set.target = target.summary();
+  set.list = {kListSymbol, head->address, "DWARF (" + target.debuginfo().path().filename().string() + ")",
+              kNodeStruct, layout.node.size, layout.list.offset};
+
+  ListWalkResult walk = WalkList(target.memory(), head->address, layout.list_head, limits.max_nodes);
+  if (walk.stop_error) {
+    if (walk.head_unreadable) {
+      return std::move(*walk.stop_error).AddContext(fmt::format("walking {}", kListSymbol));
+    }
+    set.walk_error = walk.stop_error->Describe();
+    diagnostics.Warn(fmt::format("{}: walk stopped after {} nodes: {}", kListSymbol,
+                                 walk.entries.size(), *set.walk_error));
+  }
+  for (auto& warning : walk.warnings) set.warnings.push_back(std::move(warning));
+
+  NodeReader reader(target, layout, limits);
+  for (size_t i = 0; i < walk.entries.size(); ++i) {
+    set.nodes.push_back(reader.Read(i, walk.entries[i]));
+  }
+  return set;
+}
+
+}  // namespace csd

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+// Reads the CoreSight panic-dump list (`coresight_dump_list` of the v2 series,
+// kernel-abi.md §2.3) from a kernel target into a DumpSet, in one pass. Every
+// layout comes from the vmlinux DWARF. One unreadable node is reported in the
+// DumpSet and never stops the others.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "base/diagnostics.h"
+#include "base/error.h"
+#include "coresight/dump_set.h"
+#include "debuginfo/debug_info.h"
+#include "kernel/kernel_target.h"
+#include "kernel/list_walk.h"
+
+namespace csd {
+
+struct ReadLimits {
+  size_t max_nodes = 65536;                  // --max-nodes
+  uint64_t max_buffer_size = 1ull << 30;     // --max-buffer-size: no real sink is larger
+  size_t max_name_length = 256;              // device names are short kernel strings
+};
+
+// Member layouts the reader needs, resolved once from DWARF.
+struct DumpNodeLayout {
+  StructLayout node;
+  MemberLayout cpu, type, csdev, buf, buf_size, list;
+  ListHeadLayout list_head;
+  std::optional<MemberLayout> kobj_name;  // coresight_device.dev.kobj.name
+  std::optional<MemberLayout> init_name;  // coresight_device.dev.init_name
+};
+
+// kUnsupported naming the member when the vmlinux's node struct lacks one we
+// need (a different series), kLookup when the struct is missing.
+Expected<DumpNodeLayout> ResolveDumpNodeLayout(const DebugInfo& vmlinux);
+
+// kLookup when the kernel has no panic-dump list; otherwise a DumpSet, which
+// may be partial (see DumpSet::complete()).
+Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, const ReadLimits& limits,
+                                    DiagnosticSink& diagnostics);
+
+}  // namespace csd

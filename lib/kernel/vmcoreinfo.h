@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// VMCOREINFO, parsed once into typed optionals. The raw lines are kept in
+// order for `info`. Value formats (formats.md §3.3): SYMBOL(), KERNELOFFSET
+// and BUILD-ID are hex without 0x; OFFSET/SIZE/LENGTH are decimal; NUMBER() is
+// parsed with base 0 because arm64 writes some of them as 0x-hex.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/diagnostics.h"
+#include "base/error.h"
+
+namespace csd {
+
+class Vmcoreinfo {
+ public:
+  // Malformed lines are skipped with a warning; only an absurdly large text
+  // (over 1 MiB, VMCOREINFO is one page in the kernel) is an error.
+  static Expected<Vmcoreinfo> Parse(std::string_view text, DiagnosticSink& diagnostics);
+
+  // Exact-key lookup of the raw value ("OSRELEASE", "SYMBOL(_stext)").
+  std::optional<std::string> Raw(std::string_view key) const;
+  std::optional<std::string> OsRelease() const { return Raw("OSRELEASE"); }
+  std::optional<std::string> BuildId() const { return Raw("BUILD-ID"); }
+  std::optional<uint64_t> PageSize() const;
+  std::optional<uint64_t> Symbol(std::string_view name) const;   // SYMBOL(name), hex
+  std::optional<uint64_t> Offset(std::string_view name) const;   // OFFSET(name), decimal
+  std::optional<uint64_t> Number(std::string_view name) const;   // NUMBER(name), base 0
+  std::optional<uint64_t> KernelOffset() const;                  // KERNELOFFSET, hex
+  bool HasConfig(std::string_view option) const;                 // CONFIG_X=y
+
+  const std::vector<std::pair<std::string, std::string>>& lines() const { return lines_; }
+
+ private:
+  std::optional<uint64_t> Parsed(std::string_view key, int base) const;
+  std::vector<std::pair<std::string, std::string>> lines_;
+};
+
+// Strict unsigned parse of a whole string; base 0 accepts 0x-hex and decimal.
+// Values like "-1" or "0x" or trailing garbage are rejected.
+std::optional<uint64_t> ParseUnsigned(std::string_view text, int base);
+
+}  // namespace csd
