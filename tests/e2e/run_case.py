@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""One end-to-end case: build a synthetic dump from a spec with csdump-mkcore,
+extract it with csdump-extract, and check everything a user relies on:
+
+- the exit code and the diagnostics the case expects;
+- every node of mkcore's expected.json against manifest.json (kind, cpu,
+  device, size, sha256 of the written file, barrier, per-node errors);
+- nothing written outside OUT, no symlinks, every file accounted for;
+- the same input gives the same bytes (second run into another directory);
+- files are not overwritten without --force, and are with it.
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+
+def fail(message):
+    print(f"FAIL: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def run(cmd, expect=None):
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if expect is not None and proc.returncode != expect:
+        fail(f"{' '.join(cmd)}\nexit {proc.returncode}, expected {expect}\n"
+             f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+def tree(root):
+    """Relative paths of every file and link under root."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            found.append(os.path.relpath(os.path.join(dirpath, name), root))
+    return sorted(found)
+
+
+def check_manifest(manifest, expected, out_dir, exit_code):
+    if manifest.get("schema") != "csdump-manifest" or manifest.get("schema_version") != 1:
+        fail(f"unexpected schema header: {manifest.get('schema')} {manifest.get('schema_version')}")
+    nodes = manifest["nodes"]
+    if expected.get("walk_error_expected"):
+        if not manifest.get("walk_error"):
+            fail("expected the list walk to stop with an error; walk_error is null")
+    else:
+        if manifest.get("walk_error"):
+            fail(f"unexpected walk_error: {manifest['walk_error']}")
+        if len(nodes) != len(expected["nodes"]):
+            fail(f"{len(nodes)} nodes extracted, {len(expected['nodes'])} expected")
+    if manifest["list"]["address"] != expected["list_address"]:
+        fail(f"list address {manifest['list']['address']} != {expected['list_address']}")
+    if manifest["dump"]["kaslr_offset"] != expected["kaslr_offset"]:
+        fail(f"KASLR offset {manifest['dump']['kaslr_offset']} != {expected['kaslr_offset']}")
+    by_index = {n["index"]: n for n in nodes}
+    for want in expected["nodes"]:
+        got = by_index.get(want["index"])
+        if got is None:
+            if expected.get("walk_error_expected"):
+                continue
+            fail(f"node {want['index']} missing from the manifest")
+        where = f"node {want['index']} ({want.get('device')})"
+        for key in ("cpu", "type", "kind", "buf_size", "buf_address"):
+            if key in want and got[key] != want[key]:
+                fail(f"{where}: {key} {got[key]!r} != expected {want[key]!r}")
+        if want.get("device") is not None and not want.get("expect_error") and got["device"] != want["device"]:
+            fail(f"{where}: device {got['device']!r} != {want['device']!r}")
+        if want.get("expect_error"):
+            if not got.get("error"):
+                fail(f"{where}: expected an error, manifest has none")
+        else:
+            if got.get("error"):
+                fail(f"{where}: unexpected error {got['error']}")
+        if want.get("sha256"):
+            if got.get("sha256") != want["sha256"]:
+                fail(f"{where}: sha256 {got.get('sha256')} != expected {want['sha256']}")
+            path = os.path.join(out_dir, got["file"])
+            if sha256(path) != want["sha256"]:
+                fail(f"{where}: {got['file']} content does not match its expected sha256")
+        if got["kind"] == "sink" and "barrier" in want and got.get("barrier") != want["barrier"]:
+            fail(f"{where}: barrier {got.get('barrier')} != {want['barrier']}")
+    complete = manifest.get("complete")
+    if complete != (exit_code == 0):
+        fail(f"manifest complete={complete} but exit code {exit_code}")
+
+
+def check_tree(work, out_dir, manifest):
+    for rel in tree(work):
+        full = os.path.join(work, rel)
+        if os.path.islink(full):
+            fail(f"a symlink was created: {rel}")
+        if not (rel.startswith("core" + os.sep) or rel.startswith("out")):
+            fail(f"file written outside OUT: {rel}")
+    listed = {n["file"] for n in manifest["nodes"] if n.get("file")}
+    listed.add("manifest.json")
+    present = set(tree(out_dir))
+    if present != listed:
+        fail(f"files in OUT {sorted(present)} != files in the manifest {sorted(listed)}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mkcore", required=True)
+    ap.add_argument("--extract", required=True)
+    ap.add_argument("--kernels", required=True, help="directory of built fake kernels")
+    ap.add_argument("--spec", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--exit", type=int, default=0, dest="exit_code")
+    ap.add_argument("--stderr", action="append", default=[], help="text stderr must contain")
+    ap.add_argument("--arg", action="append", default=[], help="extra csdump-extract argument")
+    ap.add_argument("--vmlinux-variant", help="extract with another kernel than the spec's")
+    args = ap.parse_args()
+
+    with open(args.spec) as f:
+        spec = json.load(f)
+    variant = spec.get("kernel")
+    if not variant:
+        fail(f"{args.spec} names no 'kernel' variant")
+    core_vmlinux = os.path.join(args.kernels, variant, "vmlinux")
+    vmlinux = os.path.join(args.kernels, args.vmlinux_variant or variant, "vmlinux")
+
+    work = os.path.abspath(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    core = os.path.join(work, "core")
+    run([args.mkcore, args.spec, "-o", core, "--vmlinux", core_vmlinux], expect=0)
+    with open(os.path.join(core, "expected.json")) as f:
+        expected = json.load(f)
+    vmcore = os.path.join(core, "vmcore")
+
+    out = os.path.join(work, "out")
+    cmd = [args.extract, vmcore, vmlinux, "-o", out] + args.arg
+    first = run(cmd, expect=args.exit_code)
+    for text in args.stderr:
+        if text not in first.stderr:
+            fail(f"stderr does not mention {text!r}:\n{first.stderr}")
+    if args.exit_code not in (0, 1):
+        # Refused inputs write nothing at all.
+        if os.path.exists(out) and tree(out):
+            fail(f"a refused extraction wrote files: {tree(out)}")
+        print(f"ok: refused with exit {args.exit_code}")
+        return
+
+    with open(os.path.join(out, "manifest.json")) as f:
+        manifest = json.load(f)
+    check_manifest(manifest, expected, out, first.returncode)
+    check_tree(work, out, manifest)
+
+    out2 = os.path.join(work, "out2")
+    run([args.extract, vmcore, vmlinux, "-o", out2] + args.arg, expect=args.exit_code)
+    for rel in tree(out):
+        with open(os.path.join(out, rel), "rb") as a, open(os.path.join(out2, rel), "rb") as b:
+            if a.read() != b.read():
+                fail(f"second run wrote different bytes for {rel}")
+
+    before = {rel: sha256(os.path.join(out, rel)) for rel in tree(out)}
+    again = run(cmd, expect=6)
+    if "--force" not in again.stderr and "exists" not in again.stderr:
+        fail(f"refusal to overwrite does not say why:\n{again.stderr}")
+    if {rel: sha256(os.path.join(out, rel)) for rel in tree(out)} != before:
+        fail("files changed although --force was not given")
+    run(cmd + ["--force"], expect=args.exit_code)
+    print(f"ok: {len(manifest['nodes'])} nodes, exit {first.returncode}")
+
+
+if __name__ == "__main__":
+    main()

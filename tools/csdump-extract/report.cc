@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#include "report.h"
+
+namespace csd::cli {
+
+void PrintError(const std::string& message) {
+  std::fprintf(stderr, "csdump-extract: error: %s\n", message.c_str());
+}
+
+void PrintWarnings(const std::vector<std::string>& warnings) {
+  for (const auto& warning : warnings) {
+    std::fprintf(stderr, "csdump-extract: warning: %s\n", warning.c_str());
+  }
+}
+
+int ExitCodeFor(Stage stage, const Error& error) {
+  if (error.code() == ErrorCode::kMismatch) return kExitBadVmlinux;
+  switch (stage) {
+    case Stage::kDump: return kExitBadDump;
+    case Stage::kVmlinux: return kExitBadVmlinux;
+    case Stage::kTarget: return kExitBadDump;
+    case Stage::kList:
+      if (error.code() == ErrorCode::kLookup) return kExitNoPanicList;
+      // The vmlinux's node structs are not a layout we read.
+      if (error.code() == ErrorCode::kUnsupported) return kExitBadVmlinux;
+      return kExitBadDump;
+    case Stage::kOutput: return kExitOutput;
+  }
+  return kExitInternal;
+}
+
+}  // namespace csd::cli

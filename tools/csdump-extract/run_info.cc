@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+// `info`: what the dump is and how we would translate it, in a stable text
+// form that tests compare against.
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "debuginfo/debug_info.h"
+#include "dump/dump_file.h"
+#include "kernel/kernel_target.h"
+#include "report.h"
+
+namespace csd::cli {
+
+namespace {
+
+void PrintDump(const DumpFile& dump) {
+  fmt::print("dump: {}\n", dump.path().string());
+  fmt::print("format: {}\n", dump.FormatName());
+  fmt::print("producer: {}\n", dump.Producer().empty() ? "unknown" : dump.Producer());
+  fmt::print("arch: {}\n", ArchName(dump.arch()));
+  fmt::print("endian: {}\n", dump.endian() == Endian::kLittle ? "little" : "big");
+  fmt::print("segments: {}\n", dump.segments().size());
+  for (size_t i = 0; i < dump.segments().size(); ++i) {
+    const auto& s = dump.segments()[i];
+    fmt::print("  [{}] paddr {:#x} vaddr {:#x} file_offset {:#x} file_size {:#x} mem_size {:#x}\n",
+               i, s.paddr, s.vaddr, s.file_offset, s.file_size, s.mem_size);
+  }
+  size_t prstatus = 0;
+  for (const auto& note : dump.notes()) {
+    if (note.name == "CORE" && note.type == 1) ++prstatus;
+  }
+  fmt::print("notes: {} ({} NT_PRSTATUS)\n", dump.notes().size(), prstatus);
+}
+
+void PrintVmcoreinfo(const Vmcoreinfo& vmcoreinfo) {
+  fmt::print("vmcoreinfo: {} lines\n", vmcoreinfo.lines().size());
+  for (const auto& [key, value] : vmcoreinfo.lines()) fmt::print("  {}={}\n", key, value);
+}
+
+void PrintParameters(const std::vector<DerivedValue>& derived) {
+  fmt::print("translation:\n");
+  for (const auto& value : derived) {
+    fmt::print("  {} = {}  [{}]\n", value.name, value.value, value.source);
+  }
+}
+
+}  // namespace
+
+int RunInfo(const Options& options) {
+  CollectingDiagnostics diagnostics;
+  auto finish = [&](int code) {
+    PrintWarnings(diagnostics.warnings());
+    return code;
+  };
+  DumpOpenOptions dump_options;
+  dump_options.zero_fill_excluded = options.zero_fill_excluded;
+  auto dump = OpenDump(options.vmcore, dump_options, diagnostics);
+  if (!dump.ok()) {
+    PrintError(dump.error().Describe());
+    return finish(ExitCodeFor(Stage::kDump, dump.error()));
+  }
+  PrintDump(**dump);
+  auto vmcoreinfo = ReadVmcoreinfo(**dump, diagnostics);
+  if (!vmcoreinfo.ok()) {
+    PrintError(vmcoreinfo.error().Describe());
+    return finish(ExitCodeFor(Stage::kDump, vmcoreinfo.error()));
+  }
+  PrintVmcoreinfo(*vmcoreinfo);
+
+  if (!options.vmlinux) {
+    auto setup = SetUpTranslation(**dump, *vmcoreinfo, nullptr, options.overrides, diagnostics);
+    if (!setup.ok()) {
+      PrintError(setup.error().Describe());
+      return finish(ExitCodeFor(Stage::kTarget, setup.error()));
+    }
+    PrintParameters(setup->derived);
+    return finish(kExitOk);
+  }
+
+  auto vmlinux = DebugInfo::Open(*options.vmlinux);
+  if (!vmlinux.ok()) {
+    PrintError(vmlinux.error().Describe());
+    return finish(ExitCodeFor(Stage::kVmlinux, vmlinux.error()));
+  }
+  fmt::print("vmlinux: {}\n", vmlinux->path().string());
+  fmt::print("vmlinux build-id: {}\n", vmlinux->BuildId().value_or("none"));
+  TargetOptions target_options;
+  target_options.overrides = options.overrides;
+  target_options.allow_mismatch = options.allow_mismatch;
+  auto target = KernelTarget::Open(**dump, *vmlinux, target_options, diagnostics);
+  if (!target.ok()) {
+    PrintError(target.error().Describe());
+    return finish(ExitCodeFor(Stage::kTarget, target.error()));
+  }
+  PrintParameters(target->summary().parameters);
+  fmt::print("checks:\n");
+  for (const auto& check : target->summary().checks) fmt::print("  {}\n", check);
+  return finish(kExitOk);
+}
+
+}  // namespace csd::cli
