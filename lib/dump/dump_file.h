@@ -2,7 +2,7 @@
 // One dump file: its physical memory, its notes, and what the container says
 // about the machine. Backends know nothing of page tables or kernel structures.
 //
-// Adding a dump format: write dump/<format>/<format>_file.{h,cc} implementing
+// Adding a dump format: write dump/<format>/ (like dump/elf/elf_core.{h,cc}) implementing
 // DumpFile, add its probe to the ordered table in dump/probe.cc, add a writer
 // for it to csdump-mkcore, and add e2e cases (good and corrupted) for it.
 #pragma once
@@ -57,9 +57,18 @@ class DumpFile : public PhysicalMemory {
   virtual const std::filesystem::path& path() const = 0;
 };
 
+struct DumpOpenOptions {
+  // Pages the producer left out (ELF p_filesz < p_memsz) read as zeros instead
+  // of failing with kExcluded. The first such read warns: the zeros are a guess.
+  bool zero_fill_excluded = false;
+};
+
 // Opens `path` with the first backend whose probe accepts it. kCorrupt or
 // kUnsupported with a message saying what the file looked like otherwise.
+// Warnings about the container go to `diagnostics` at open; reads may warn too
+// (zero-filling), so `diagnostics` must outlive the returned DumpFile.
 Expected<std::unique_ptr<DumpFile>> OpenDump(const std::filesystem::path& path,
+                                             const DumpOpenOptions& options,
                                              DiagnosticSink& diagnostics);
 
 }  // namespace csd
