@@ -1,1 +1,342 @@
 // SPDX-License-Identifier: MIT
+#include "output/output_dir.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>  // renameat2, RENAME_NOREPLACE (glibc >= 2.28, _GNU_SOURCE)
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace csd {
+
+namespace {
+
+// Owns one file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { Reset(); }
+
+  int get() const { return fd_; }
+  int Release() { return std::exchange(fd_, -1); }
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Removes a temporary file unless the write reached the point of no return.
+class TempFileGuard {
+ public:
+  TempFileGuard(int dir_fd, std::string name) : dir_fd_(dir_fd), name_(std::move(name)) {}
+  TempFileGuard(const TempFileGuard&) = delete;
+  TempFileGuard& operator=(const TempFileGuard&) = delete;
+  ~TempFileGuard() {
+    if (armed_) ::unlinkat(dir_fd_, name_.c_str(), 0);
+  }
+  void Disarm() { armed_ = false; }
+
+ private:
+  int dir_fd_;
+  std::string name_;
+  bool armed_ = true;
+};
+
+Error IoError(std::string_view what, const std::string& path, int err) {
+  return Error(ErrorCode::kIo, std::string(what) + " " + path + ": " + std::strerror(err));
+}
+
+Error ExistsError(const std::string& path) {
+  return Error(ErrorCode::kIo,
+               path + " already exists and overwriting is not enabled: " + std::strerror(EEXIST));
+}
+
+// Splits a path this layer generated. The checks are cheap and make the
+// no-escape guarantee independent of the callers' naming code.
+Expected<std::vector<std::string>> SplitRelativePath(std::string_view path) {
+  auto invalid = [&](std::string_view why) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "invalid output file name \"" + std::string(path) + "\": " + std::string(why));
+  };
+  if (path.empty()) return invalid("empty");
+  if (path.front() == '/') return invalid("absolute");
+  if (path.find('\0') != std::string_view::npos) return invalid("contains a NUL byte");
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t end = path.find('/', start);
+    std::string_view part = path.substr(start, end == std::string_view::npos ? end : end - start);
+    if (part.empty()) return invalid("empty component");
+    if (part == "." || part == "..") return invalid("\".\" or \"..\" component");
+    if (part.size() > NAME_MAX) return invalid("component longer than NAME_MAX");
+    parts.emplace_back(part);
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return parts;
+}
+
+// Why `name` in `dir_fd` could not be opened as a directory without
+// following links: a symlink and a plain file get their own message.
+Error NotADirectoryError(int dir_fd, const std::string& name, const std::string& display, int err) {
+  struct stat st;
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (S_ISLNK(st.st_mode)) {
+      return Error(ErrorCode::kIo, display + " is a symbolic link; refusing to follow it");
+    }
+    if (!S_ISDIR(st.st_mode))
+      return Error(ErrorCode::kIo, display + " exists and is not a directory");
+  }
+  return IoError("cannot open directory", display, err);
+}
+
+// The directory that will hold the last component of a path: either OUT's
+// own fd (borrowed) or a subdirectory opened below it (owned).
+struct ParentDir {
+  Fd owned;
+  int fd = -1;
+  bool absent = false;  // a component does not exist yet (only when not creating)
+};
+
+Expected<ParentDir> OpenParent(int root_fd, const std::filesystem::path& root,
+                               const std::vector<std::string>& parts, bool create) {
+  ParentDir parent;
+  parent.fd = root_fd;
+  std::filesystem::path display = root;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    const std::string& name = parts[i];
+    display /= name;
+    // O_NOFOLLOW: a symlink planted at OUT/sinks is refused here, not followed.
+    constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    int fd = ::openat(parent.fd, name.c_str(), kFlags);
+    if (fd < 0 && errno == ENOENT) {
+      if (!create) {
+        parent.absent = true;
+        return parent;
+      }
+      // EEXIST means another process made it first; the open below decides.
+      if (::mkdirat(parent.fd, name.c_str(), 0755) != 0 && errno != EEXIST) {
+        return IoError("cannot create directory", display.string(), errno);
+      }
+      fd = ::openat(parent.fd, name.c_str(), kFlags);
+    }
+    if (fd < 0) {
+      int err = errno;
+      if (err == ELOOP || err == ENOTDIR) {
+        return NotADirectoryError(parent.fd, name, display.string(), err);
+      }
+      return IoError("cannot open directory", display.string(), err);
+    }
+    parent.owned = Fd(fd);
+    parent.fd = fd;
+  }
+  return parent;
+}
+
+// The target may be absent, or (with force) any non-directory: rename
+// replaces the directory entry itself, so a symlink there is never followed.
+Status CheckTarget(int dir_fd, const std::string& name, const std::string& display, bool force) {
+  struct stat st;
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return OkStatus();
+    return IoError("cannot inspect", display, errno);
+  }
+  if (S_ISDIR(st.st_mode)) return IoError("cannot replace", display, EISDIR);
+  if (!force) return ExistsError(display);
+  return OkStatus();
+}
+
+// Renames without ever replacing an existing `to`. Returns 0 or an errno.
+int RenameNoReplace(int dir_fd, const char* from, const char* to) {
+#ifdef RENAME_NOREPLACE
+  if (::renameat2(dir_fd, from, dir_fd, to, RENAME_NOREPLACE) == 0) return 0;
+  // EINVAL: this file system does not support the flag; fall back below.
+  if (errno != EINVAL && errno != ENOSYS) return errno;
+#endif
+  // link(2) never replaces either: it fails with EEXIST.
+  if (::linkat(dir_fd, from, dir_fd, to, 0) == 0) {
+    ::unlinkat(dir_fd, from, 0);
+    return 0;
+  }
+  if (errno != EPERM && errno != EOPNOTSUPP && errno != EMLINK) return errno;
+  // No hard links here (e.g. vfat): re-check, then rename. Only a concurrent
+  // creator of the same name in this instant can be overwritten.
+  struct stat st;
+  if (::fstatat(dir_fd, to, &st, AT_SYMLINK_NOFOLLOW) == 0) return EEXIST;
+  if (::renameat(dir_fd, from, dir_fd, to) == 0) return 0;
+  return errno;
+}
+
+Status WriteAll(int fd, std::span<const std::byte> bytes, const std::string& display) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    // Linux transfers at most ~2 GiB per write(2); ask for less.
+    size_t chunk = std::min<size_t>(bytes.size() - done, size_t{1} << 30);
+    ssize_t n = ::write(fd, bytes.data() + done, chunk);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot write", display, errno);
+    }
+    if (n == 0) return IoError("cannot write", display, ENOSPC);
+    done += static_cast<size_t>(n);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Expected<OutputDir> OutputDir::Create(const std::filesystem::path& dir, bool force,
+                                      OutputDirOptions options) {
+  std::string text = dir.string();
+  if (text.empty()) return Error(ErrorCode::kInvalidArgument, "empty output directory name");
+  // With a trailing '/' the kernel resolves a final symlink even under
+  // O_NOFOLLOW, so strip it for the link checks to apply.
+  while (text.size() > 1 && text.back() == '/') text.pop_back();
+
+  struct stat st;
+  if (::lstat(text.c_str(), &st) != 0) {
+    if (errno != ENOENT) return IoError("cannot inspect output directory", text, errno);
+    std::error_code ec;
+    std::filesystem::create_directories(text, ec);
+    if (ec) {
+      return Error(ErrorCode::kIo, "cannot create output directory " + text + ": " + ec.message());
+    }
+  } else if (S_ISLNK(st.st_mode)) {
+    return Error(ErrorCode::kIo, "output directory " + text +
+                                     " is a symbolic link; refusing to follow it (name its "
+                                     "target directly)");
+  } else if (!S_ISDIR(st.st_mode)) {
+    return Error(ErrorCode::kIo, "output directory " + text + " exists and is not a directory");
+  }
+
+  // O_NOFOLLOW also covers a link swapped in after the lstat above.
+  int fd = ::open(text.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ELOOP) {
+      return Error(ErrorCode::kIo,
+                   "output directory " + text + " is a symbolic link; refusing to follow it");
+    }
+    return IoError("cannot open output directory", text, err);
+  }
+  return OutputDir(std::filesystem::path(text), fd, force, options);
+}
+
+OutputDir::OutputDir(OutputDir&& other) noexcept
+    : path_(std::move(other.path_)),
+      fd_(std::exchange(other.fd_, -1)),
+      force_(other.force_),
+      options_(other.options_),
+      temp_counter_(other.temp_counter_) {}
+
+OutputDir& OutputDir::operator=(OutputDir&& other) noexcept {
+  if (this != &other) {
+    Reset();
+    path_ = std::move(other.path_);
+    fd_ = std::exchange(other.fd_, -1);
+    force_ = other.force_;
+    options_ = other.options_;
+    temp_counter_ = other.temp_counter_;
+  }
+  return *this;
+}
+
+OutputDir::~OutputDir() {
+  Reset();
+}
+
+void OutputDir::Reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+std::string OutputDir::Display(std::string_view relative_path) const {
+  return (path_ / std::string(relative_path)).string();
+}
+
+Status OutputDir::CheckWritable(std::string_view relative_path) const {
+  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
+  CSD_ASSIGN_OR_RETURN(auto parts, SplitRelativePath(relative_path));
+  CSD_ASSIGN_OR_RETURN(auto parent, OpenParent(fd_, path_, parts, /*create=*/false));
+  if (parent.absent) return OkStatus();
+  return CheckTarget(parent.fd, parts.back(), Display(relative_path), force_);
+}
+
+Status OutputDir::WriteFile(std::string_view relative_path, std::span<const std::byte> bytes) {
+  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
+  CSD_ASSIGN_OR_RETURN(auto parts, SplitRelativePath(relative_path));
+  const std::string display = Display(relative_path);
+  if (bytes.size() > options_.max_file_size) {
+    return Error(ErrorCode::kLimit,
+                 "refusing to write " + display + ": " + std::to_string(bytes.size()) +
+                     " bytes exceeds the limit of " + std::to_string(options_.max_file_size));
+  }
+  CSD_ASSIGN_OR_RETURN(auto parent, OpenParent(fd_, path_, parts, /*create=*/true));
+  const std::string& name = parts.back();
+  // Checked before writing so that a refusal costs nothing; the rename
+  // below re-checks atomically.
+  CSD_RETURN_IF_ERROR(CheckTarget(parent.fd, name, display, force_));
+
+  // The temporary lives in the target's directory so that rename(2) is
+  // atomic; a leading dot keeps it out of globs while it exists.
+  std::string temp_name;
+  Fd file;
+  for (int attempt = 0;; ++attempt) {
+    temp_name =
+        ".csdump-" + std::to_string(::getpid()) + "-" + std::to_string(temp_counter_++) + ".tmp";
+    int fd = ::openat(parent.fd, temp_name.c_str(),
+                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      file = Fd(fd);
+      break;
+    }
+    if (errno != EEXIST || attempt >= 100) {
+      std::filesystem::path temp_display = std::filesystem::path(display).parent_path() / temp_name;
+      return IoError("cannot create temporary file", temp_display.string(), errno);
+    }
+  }
+  TempFileGuard guard(parent.fd, temp_name);
+
+  CSD_RETURN_IF_ERROR(WriteAll(file.get(), bytes, display));
+  if (options_.sync && ::fsync(file.get()) != 0) return IoError("cannot sync", display, errno);
+  // close(2) can report a deferred write error (NFS, quotas).
+  if (::close(file.Release()) != 0 && errno != EINTR)
+    return IoError("cannot write", display, errno);
+
+  if (force_) {
+    if (::renameat(parent.fd, temp_name.c_str(), parent.fd, name.c_str()) != 0) {
+      return IoError("cannot rename temporary file to", display, errno);
+    }
+  } else if (int err = RenameNoReplace(parent.fd, temp_name.c_str(), name.c_str()); err != 0) {
+    if (err == EEXIST) return ExistsError(display);
+    return IoError("cannot rename temporary file to", display, err);
+  }
+  guard.Disarm();
+  if (options_.sync && ::fsync(parent.fd) != 0)
+    return IoError("cannot sync directory of", display, errno);
+  return OkStatus();
+}
+
+}  // namespace csd

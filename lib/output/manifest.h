@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// manifest.json: the machine-readable account of one extraction. It records
+// what the dump was, how each translation parameter was found, and every
+// panic-dump node in list order with its file, digest and any error, so a
+// script can tell a complete extraction from a partial one without parsing
+// messages. The schema is versioned and described field by field in
+// manifest-schema.md; any change to names or meanings bumps the version.
+//
+// Output is deterministic: the same DumpSet and files give the same bytes
+// (key order fixed, no timestamps, no host details).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coresight/dump_set.h"
+
+namespace csd {
+
+inline constexpr std::string_view kManifestSchema = "csdump-manifest";
+inline constexpr int kManifestSchemaVersion = 1;
+inline constexpr std::string_view kManifestFileName = "manifest.json";
+inline constexpr std::string_view kManifestToolName = "csdump-extract";
+
+// One file written for one node.
+struct FileRecord {
+  size_t node_index = 0;  // DumpNode::index of the node whose buffer the file holds
+  std::string path;       // relative to OUT, '/'-separated ("sinks/etf0.bin")
+  std::string sha256;     // lower-case hex digest of the file's bytes
+  uint64_t size = 0;      // bytes
+};
+
+// The project version (CMake PROJECT_VERSION) recorded as tool.version.
+std::string_view ToolVersion();
+
+// "0x" followed by lower-case hex digits without padding: the manifest's form
+// for addresses and register values, which JSON numbers (doubles in many
+// readers) cannot carry exactly.
+std::string HexString(uint64_t value);
+
+// Nodes without a record get "file": null and "sha256": null.
+nlohmann::ordered_json BuildManifest(const DumpSet& dump_set, const std::vector<FileRecord>& files);
+
+// The canonical text: two-space indentation, UTF-8 kept as is, a trailing
+// newline. Kernel strings that are not valid UTF-8 cannot be stored in JSON;
+// each invalid byte becomes U+FFFD.
+std::string SerializeManifest(const nlohmann::ordered_json& manifest);
+
+}  // namespace csd

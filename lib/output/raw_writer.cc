@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+#include "output/raw_writer.h"
+
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+
+#include "output/file_names.h"
+#include "output/sha256.h"
+
+namespace csd {
+
+namespace {
+
+struct NodeFile {
+  const DumpNode* node;
+  std::string path;
+};
+
+std::vector<NodeFile> Plan(const DumpSet& dump_set) {
+  // One allocator per directory: names only need to be unique where they live.
+  FileNameAllocator sinks;
+  FileNameAllocator metadata;
+  FileNameAllocator unknown;
+  std::vector<NodeFile> plan;
+  for (const auto& node : dump_set.nodes) {
+    if (!node.data) continue;
+    std::string path;
+    switch (node.kind) {
+      case NodeKind::kSink:
+        path = "sinks/" + sinks.Allocate(SanitizeFileStem(node.device_name.value_or(""))) + ".bin";
+        break;
+      case NodeKind::kEtmMetadata: {
+        // cpu comes from kernel memory too; a negative one gets a name that
+        // cannot be mistaken for a collision suffix.
+        std::string stem = node.cpu >= 0 ? "cpu" + std::to_string(node.cpu) : "cpu-unknown";
+        path = "metadata/" + metadata.Allocate(stem) + ".bin";
+        break;
+      }
+      case NodeKind::kUnknown:
+        path = "nodes/" + unknown.Allocate("node" + std::to_string(node.index)) + ".bin";
+        break;
+    }
+    plan.push_back({&node, std::move(path)});
+  }
+  return plan;
+}
+
+std::span<const std::byte> NodeBytes(const DumpNode& node) {
+  return {node.data->data(), node.data->size()};
+}
+
+}  // namespace
+
+std::vector<PlannedFile> PlanRawOutputs(const DumpSet& dump_set) {
+  std::vector<PlannedFile> out;
+  for (auto& entry : Plan(dump_set)) out.push_back({entry.node->index, std::move(entry.path)});
+  return out;
+}
+
+Status WriteManifest(const DumpSet& dump_set, const std::vector<FileRecord>& files,
+                     OutputDir& out) {
+  std::string text = SerializeManifest(BuildManifest(dump_set, files));
+  return out.WriteFile(kManifestFileName, std::as_bytes(std::span(text)));
+}
+
+Expected<WriteReport> WriteRawOutputs(const DumpSet& dump_set, OutputDir& out,
+                                      const WriteOptions& options) {
+  std::vector<NodeFile> plan = Plan(dump_set);
+
+  // Refuse the whole run up front rather than leave half of it behind.
+  const uint64_t cap = out.options().max_file_size;
+  for (const auto& entry : plan) {
+    if (entry.node->data->size() > cap) {
+      return Error(ErrorCode::kLimit, "node " + std::to_string(entry.node->index) + ": " +
+                                          std::to_string(entry.node->data->size()) +
+                                          "-byte buffer exceeds the per-file limit of " +
+                                          std::to_string(cap) + " bytes (" + entry.path + ")");
+    }
+    CSD_RETURN_IF_ERROR(out.CheckWritable(entry.path));
+  }
+  if (options.write_manifest) CSD_RETURN_IF_ERROR(out.CheckWritable(kManifestFileName));
+
+  WriteReport report;
+  report.complete = dump_set.complete();
+  for (const auto& entry : plan) {
+    std::span<const std::byte> bytes = NodeBytes(*entry.node);
+    CSD_ASSIGN_OR_RETURN(std::string digest, Sha256Hex(bytes));
+    CSD_RETURN_IF_ERROR(out.WriteFile(entry.path, bytes));
+    report.files.push_back({entry.node->index, entry.path, std::move(digest), bytes.size()});
+  }
+  if (options.write_manifest) {
+    CSD_RETURN_IF_ERROR(WriteManifest(dump_set, report.files, out));
+    report.manifest_path = std::string(kManifestFileName);
+  }
+  return report;
+}
+
+}  // namespace csd

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+#include "output/manifest.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sample_dump_set.h"
+
+namespace csd {
+namespace {
+
+using testing_output::SampleDumpSet;
+
+// The exact text of the manifest for SampleDumpSet(): any change here is a
+// schema change and must bump kManifestSchemaVersion and manifest-schema.md.
+constexpr std::string_view kGolden = R"json({
+  "schema": "csdump-manifest",
+  "schema_version": 1,
+  "tool": {
+    "name": "csdump-extract",
+    "version": "@VERSION@"
+  },
+  "dump": {
+    "path": "/tmp/vmcore",
+    "format": "elf64",
+    "producer": "kdump",
+    "arch": "arm64",
+    "osrelease": "6.1.0-test",
+    "build_id": "0123abcd",
+    "vmlinux": "/tmp/vmlinux",
+    "vmlinux_build_id": null,
+    "page_size": 4096,
+    "kaslr_offset": "0x1e00000",
+    "parameters": [
+      {
+        "name": "kaslr_offset",
+        "value": "0x1e00000",
+        "source": "VMCOREINFO KERNELOFFSET"
+      },
+      {
+        "name": "va_bits",
+        "value": "48",
+        "source": "VMCOREINFO NUMBER(VA_BITS)"
+      }
+    ],
+    "checks": [
+      "OSRELEASE matches vmlinux init_uts_ns"
+    ]
+  },
+  "list": {
+    "symbol": "coresight_dump_list",
+    "address": "0xffff800081234560",
+    "layout_source": "DWARF (vmlinux)",
+    "node_struct": "coresight_dump_node",
+    "node_size": 48,
+    "list_offset": 16
+  },
+  "nodes": [
+    {
+      "index": 0,
+      "kind": "etm-metadata",
+      "cpu": 0,
+      "type": 1,
+      "device": "etm0",
+      "name_source": "dev.kobj.name",
+      "node_address": "0xffff000002000000",
+      "csdev_address": "0xffff000001000000",
+      "buf_address": "0xffff000003000000",
+      "buf_size": 4,
+      "file": "metadata/cpu0.bin",
+      "sha256": "digest-0",
+      "barrier": null,
+      "etm": {
+        "trace_id": "0x10",
+        "trcconfigr": "0x1",
+        "trctraceidr": "0x10",
+        "trcidr0": "0x28000ea1",
+        "trcidr1": "0x4100f403",
+        "trcidr2": "0x88c00004",
+        "trcidr8": "0x0",
+        "trcauthstatus": "0xcc"
+      },
+      "warnings": [],
+      "error": null
+    },
+    {
+      "index": 1,
+      "kind": "sink",
+      "cpu": -1,
+      "type": 1,
+      "device": "tmc_etf0",
+      "name_source": "dev.kobj.name",
+      "node_address": "0xffff000002000100",
+      "csdev_address": "0xffff000001000100",
+      "buf_address": "0xffff000003100000",
+      "buf_size": 3,
+      "file": "sinks/tmc_etf0.bin",
+      "sha256": "digest-1",
+      "barrier": true,
+      "etm": null,
+      "warnings": [
+        "buffer wrapped"
+      ],
+      "error": null
+    },
+    {
+      "index": 2,
+      "kind": "unknown",
+      "cpu": 3,
+      "type": 0,
+      "device": null,
+      "name_source": "",
+      "node_address": "0xffff000002000200",
+      "csdev_address": "0x0",
+      "buf_address": "0xffff000004000000",
+      "buf_size": 4096,
+      "file": null,
+      "sha256": null,
+      "barrier": null,
+      "etm": null,
+      "warnings": [],
+      "error": "cannot read buffer at 0xffff000004000000: not mapped"
+    }
+  ],
+  "warnings": [
+    "node 2: buffer unreadable"
+  ],
+  "walk_error": null,
+  "complete": false
+}
+)json";
+
+std::string Golden() {
+  std::string text(kGolden);
+  text.replace(text.find("@VERSION@"), 9, ToolVersion());
+  return text;
+}
+
+std::vector<FileRecord> SampleFiles() {
+  return {{0, "metadata/cpu0.bin", "digest-0", 4}, {1, "sinks/tmc_etf0.bin", "digest-1", 3}};
+}
+
+TEST(ManifestTest, GoldenText) {
+  EXPECT_EQ(SerializeManifest(BuildManifest(SampleDumpSet(), SampleFiles())), Golden());
+}
+
+TEST(ManifestTest, Deterministic) {
+  std::string first = SerializeManifest(BuildManifest(SampleDumpSet(), SampleFiles()));
+  std::string second = SerializeManifest(BuildManifest(SampleDumpSet(), SampleFiles()));
+  EXPECT_EQ(first, second);
+}
+
+TEST(ManifestTest, ToolVersionIsTheProjectVersion) {
+  EXPECT_FALSE(ToolVersion().empty());
+  EXPECT_NE(ToolVersion().find('.'), std::string_view::npos);
+}
+
+TEST(ManifestTest, HexString) {
+  EXPECT_EQ(HexString(0), "0x0");
+  EXPECT_EQ(HexString(0xabc), "0xabc");
+  EXPECT_EQ(HexString(~uint64_t{0}), "0xffffffffffffffff");
+}
+
+TEST(ManifestTest, CompleteWhenNothingFailed) {
+  DumpSet set = SampleDumpSet();
+  set.nodes.pop_back();
+  auto manifest = BuildManifest(set, SampleFiles());
+  EXPECT_TRUE(manifest["complete"].get<bool>());
+  EXPECT_TRUE(manifest["walk_error"].is_null());
+
+  set.walk_error = "list cycle at 0xffff000002000100";
+  manifest = BuildManifest(set, SampleFiles());
+  EXPECT_FALSE(manifest["complete"].get<bool>());
+  EXPECT_EQ(manifest["walk_error"], "list cycle at 0xffff000002000100");
+}
+
+TEST(ManifestTest, NodeWithErrorHasNullFileAndErrorText) {
+  auto manifest = BuildManifest(SampleDumpSet(), SampleFiles());
+  const auto& node = manifest["nodes"][2];
+  EXPECT_TRUE(node["file"].is_null());
+  EXPECT_TRUE(node["sha256"].is_null());
+  EXPECT_EQ(node["error"], "cannot read buffer at 0xffff000004000000: not mapped");
+}
+
+// Kernel strings are bytes; invalid UTF-8 must not make serialisation throw.
+TEST(ManifestTest, InvalidUtf8IsReplacedNotThrown) {
+  DumpSet set = SampleDumpSet();
+  set.nodes[1].device_name = std::string("etf\xff\xfe", 5);
+  std::string text = SerializeManifest(BuildManifest(set, SampleFiles()));
+  EXPECT_NE(text.find("\"device\": \"etf\xef\xbf\xbd\xef\xbf\xbd\""), std::string::npos);
+  EXPECT_TRUE(nlohmann::json::accept(text));
+}
+
+TEST(ManifestTest, ControlCharactersAreEscaped) {
+  DumpSet set = SampleDumpSet();
+  set.nodes[1].device_name = std::string("a\"b\\c\nd\x01", 8);
+  std::string text = SerializeManifest(BuildManifest(set, SampleFiles()));
+  EXPECT_NE(text.find(R"("device": "a\"b\\c\nd\u0001")"), std::string::npos);
+  auto parsed = nlohmann::json::parse(text);
+  EXPECT_EQ(parsed["nodes"][1]["device"], std::string("a\"b\\c\nd\x01", 8));
+}
+
+}  // namespace
+}  // namespace csd

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+#include "output/output_dir.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "test_files.h"
+
+namespace csd {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using testing_output::Bytes;
+using testing_output::IsSymlink;
+using testing_output::ListTree;
+using testing_output::ReadText;
+using testing_output::ScratchDir;
+using testing_output::WriteText;
+
+OutputDir MustCreate(const fs::path& dir, bool force, OutputDirOptions options = {}) {
+  auto out = OutputDir::Create(dir, force, options);
+  EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().Describe());
+  return std::move(out).value();
+}
+
+TEST(OutputDirTest, CreateMakesMissingParents) {
+  ScratchDir scratch;
+  fs::path dir = scratch.path() / "a" / "b" / "out";
+  OutputDir out = MustCreate(dir, false);
+  EXPECT_TRUE(fs::is_directory(dir));
+  EXPECT_EQ(out.path(), dir);
+}
+
+TEST(OutputDirTest, CreateAcceptsExistingDirectoryAndTrailingSlash) {
+  ScratchDir scratch;
+  fs::create_directory(scratch.path() / "out");
+  OutputDir out = MustCreate((scratch.path() / "out").string() + "//", false);
+  EXPECT_EQ(out.path(), scratch.path() / "out");
+  ASSERT_TRUE(out.WriteFile("x.bin", Bytes("x")).ok());
+  EXPECT_EQ(ReadText(scratch.path() / "out" / "x.bin"), "x");
+}
+
+TEST(OutputDirTest, CreateRefusesSymlinkedOut) {
+  ScratchDir scratch;
+  fs::create_directory(scratch.path() / "real");
+  fs::create_directory_symlink(scratch.path() / "real", scratch.path() / "link");
+  for (bool force : {false, true}) {
+    for (std::string name : {"link", "link/", "link//"}) {
+      auto out = OutputDir::Create(scratch.path() / name, force);
+      ASSERT_FALSE(out.ok()) << name;
+      EXPECT_EQ(out.error().code(), ErrorCode::kIo);
+      EXPECT_THAT(out.error().message(), HasSubstr("symbolic link"));
+      EXPECT_THAT(out.error().message(), HasSubstr((scratch.path() / "link").string()));
+    }
+  }
+  // A dangling link is refused too, and nothing is created at its target.
+  fs::create_directory_symlink(scratch.path() / "nowhere", scratch.path() / "dangling");
+  EXPECT_FALSE(OutputDir::Create(scratch.path() / "dangling", true).ok());
+  EXPECT_FALSE(fs::exists(scratch.path() / "nowhere"));
+  EXPECT_THAT(ListTree(scratch.path() / "real"), IsEmpty());
+}
+
+TEST(OutputDirTest, CreateRefusesRegularFile) {
+  ScratchDir scratch;
+  WriteText(scratch.path() / "file", "data");
+  auto out = OutputDir::Create(scratch.path() / "file", true);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code(), ErrorCode::kIo);
+  EXPECT_THAT(out.error().message(), HasSubstr("not a directory"));
+  EXPECT_EQ(ReadText(scratch.path() / "file"), "data");
+}
+
+TEST(OutputDirTest, WriteFileCreatesSubdirectoriesAndContent) {
+  ScratchDir scratch;
+  OutputDir out = MustCreate(scratch.path(), false);
+  ASSERT_TRUE(out.WriteFile("sinks/etf0.bin", Bytes("trace")).ok());
+  ASSERT_TRUE(out.WriteFile("top.json", Bytes("{}")).ok());
+  ASSERT_TRUE(out.WriteFile("a/b/c/empty.bin", Bytes("")).ok());
+  EXPECT_EQ(ReadText(scratch.path() / "sinks" / "etf0.bin"), "trace");
+  EXPECT_EQ(ReadText(scratch.path() / "top.json"), "{}");
+  EXPECT_TRUE(fs::is_regular_file(scratch.path() / "a/b/c/empty.bin"));
+  // No temporary file is left behind.
+  EXPECT_THAT(ListTree(scratch.path()), ElementsAre("a", "a/b", "a/b/c", "a/b/c/empty.bin", "sinks",
+                                                    "sinks/etf0.bin", "top.json"));
+
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  struct stat st;
+  ASSERT_EQ(::stat((scratch.path() / "sinks" / "etf0.bin").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644 & ~mask);
+}
+
+TEST(OutputDirTest, OverwriteRefusedWithoutForce) {
+  ScratchDir scratch;
+  OutputDir out = MustCreate(scratch.path(), false);
+  ASSERT_TRUE(out.WriteFile("sinks/etf0.bin", Bytes("first")).ok());
+  Status again = out.WriteFile("sinks/etf0.bin", Bytes("second"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), ErrorCode::kIo);
+  EXPECT_THAT(again.error().message(), HasSubstr((scratch.path() / "sinks/etf0.bin").string()));
+  EXPECT_THAT(again.error().message(), HasSubstr("already exists"));
+  EXPECT_EQ(ReadText(scratch.path() / "sinks" / "etf0.bin"), "first");
+  EXPECT_THAT(ListTree(scratch.path()), ElementsAre("sinks", "sinks/etf0.bin"));
+  EXPECT_FALSE(out.CheckWritable("sinks/etf0.bin").ok());
+  EXPECT_TRUE(out.CheckWritable("sinks/etf1.bin").ok());
+}
+
+TEST(OutputDirTest, OverwriteAllowedWithForce) {
+  ScratchDir scratch;
+  WriteText(scratch.path() / "manifest.json", "old");
+  OutputDir out = MustCreate(scratch.path(), true);
+  EXPECT_TRUE(out.CheckWritable("manifest.json").ok());
+  ASSERT_TRUE(out.WriteFile("manifest.json", Bytes("new")).ok());
+  EXPECT_EQ(ReadText(scratch.path() / "manifest.json"), "new");
+  EXPECT_THAT(ListTree(scratch.path()), ElementsAre("manifest.json"));
+}
+
+TEST(OutputDirTest, ExistingDirectoryAtTargetIsRefusedEvenWithForce) {
+  ScratchDir scratch;
+  fs::create_directories(scratch.path() / "sinks" / "etf0.bin");
+  OutputDir out = MustCreate(scratch.path(), true);
+  Status status = out.WriteFile("sinks/etf0.bin", Bytes("x"));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kIo);
+  EXPECT_TRUE(fs::is_directory(scratch.path() / "sinks" / "etf0.bin"));
+  EXPECT_THAT(ListTree(scratch.path()), ElementsAre("sinks", "sinks/etf0.bin"));
+}
+
+// A symlink planted at OUT/sinks that points outside: the policy is to refuse
+// (with or without force), never to follow it and never to delete it.
+TEST(OutputDirTest, SymlinkedSubdirectoryIsRefusedNotFollowed) {
+  for (bool force : {false, true}) {
+    ScratchDir scratch;
+    fs::path out_path = scratch.path() / "out";
+    fs::path outside = scratch.path() / "outside";
+    fs::create_directories(out_path);
+    fs::create_directories(outside);
+    fs::create_directory_symlink(outside, out_path / "sinks");
+    OutputDir out = MustCreate(out_path, force);
+
+    EXPECT_FALSE(out.CheckWritable("sinks/etf0.bin").ok());
+    Status status = out.WriteFile("sinks/etf0.bin", Bytes("trace"));
+    ASSERT_FALSE(status.ok());
+    EXPECT_EQ(status.error().code(), ErrorCode::kIo);
+    EXPECT_THAT(status.error().message(), HasSubstr("symbolic link"));
+    EXPECT_THAT(status.error().message(), HasSubstr((out_path / "sinks").string()));
+    EXPECT_THAT(ListTree(outside), IsEmpty());
+    EXPECT_TRUE(IsSymlink(out_path / "sinks"));
+  }
+}
+
+TEST(OutputDirTest, FileInPlaceOfSubdirectoryIsRefused) {
+  ScratchDir scratch;
+  WriteText(scratch.path() / "sinks", "not a dir");
+  OutputDir out = MustCreate(scratch.path(), true);
+  Status status = out.WriteFile("sinks/etf0.bin", Bytes("trace"));
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.error().message(), HasSubstr("not a directory"));
+  EXPECT_EQ(ReadText(scratch.path() / "sinks"), "not a dir");
+}
+
+// A symlink at the target file itself: without force it counts as an
+// existing file; with force the link is replaced, its target untouched.
+TEST(OutputDirTest, SymlinkAtTargetIsReplacedAsALinkWithForce) {
+  ScratchDir scratch;
+  fs::path out_path = scratch.path() / "out";
+  fs::path victim = scratch.path() / "victim";
+  fs::create_directories(out_path / "sinks");
+  WriteText(victim, "precious");
+  fs::create_symlink(victim, out_path / "sinks" / "etf0.bin");
+
+  {
+    OutputDir out = MustCreate(out_path, false);
+    Status status = out.WriteFile("sinks/etf0.bin", Bytes("trace"));
+    ASSERT_FALSE(status.ok());
+    EXPECT_THAT(status.error().message(), HasSubstr("already exists"));
+    EXPECT_TRUE(IsSymlink(out_path / "sinks" / "etf0.bin"));
+  }
+  {
+    OutputDir out = MustCreate(out_path, true);
+    ASSERT_TRUE(out.WriteFile("sinks/etf0.bin", Bytes("trace")).ok());
+  }
+  EXPECT_FALSE(IsSymlink(out_path / "sinks" / "etf0.bin"));
+  EXPECT_TRUE(fs::is_regular_file(out_path / "sinks" / "etf0.bin"));
+  EXPECT_EQ(ReadText(out_path / "sinks" / "etf0.bin"), "trace");
+  EXPECT_EQ(ReadText(victim), "precious");
+}
+
+TEST(OutputDirTest, DanglingSymlinkAtTargetIsNeverWrittenThrough) {
+  ScratchDir scratch;
+  fs::path out_path = scratch.path() / "out";
+  fs::path victim = scratch.path() / "would-be-created";
+  fs::create_directories(out_path);
+  fs::create_symlink(victim, out_path / "manifest.json");
+
+  OutputDir refuse = MustCreate(out_path, false);
+  EXPECT_FALSE(refuse.WriteFile("manifest.json", Bytes("{}")).ok());
+  EXPECT_FALSE(fs::exists(victim));
+
+  OutputDir force = MustCreate(out_path, true);
+  ASSERT_TRUE(force.WriteFile("manifest.json", Bytes("{}")).ok());
+  EXPECT_FALSE(fs::exists(fs::symlink_status(victim)));
+  EXPECT_FALSE(IsSymlink(out_path / "manifest.json"));
+  EXPECT_EQ(ReadText(out_path / "manifest.json"), "{}");
+}
+
+TEST(OutputDirTest, InvalidRelativePathsAreRejected) {
+  ScratchDir scratch;
+  fs::path out_path = scratch.path() / "out";
+  OutputDir out = MustCreate(out_path, true);
+  const std::vector<std::string> paths = {"",
+                                          "/etc/x",
+                                          "../x",
+                                          "a/../../x",
+                                          "a//b",
+                                          "./a",
+                                          "a/",
+                                          "a/.",
+                                          "..",
+                                          std::string("a\0b", 3),
+                                          std::string(300, 'n')};
+  for (const std::string& path : paths) {
+    Status status = out.WriteFile(path, Bytes("x"));
+    ASSERT_FALSE(status.ok()) << path;
+    EXPECT_EQ(status.error().code(), ErrorCode::kInvalidArgument) << path;
+    EXPECT_FALSE(out.CheckWritable(path).ok()) << path;
+  }
+  EXPECT_THAT(ListTree(scratch.path()), ElementsAre("out"));
+}
+
+TEST(OutputDirTest, SizeCapRefusesLargerFiles) {
+  ScratchDir scratch;
+  OutputDirOptions options;
+  options.max_file_size = 4;
+  OutputDir out = MustCreate(scratch.path(), false, options);
+  Status status = out.WriteFile("sinks/big.bin", Bytes("12345"));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kLimit);
+  EXPECT_THAT(status.error().message(), HasSubstr("sinks/big.bin"));
+  EXPECT_THAT(ListTree(scratch.path()), IsEmpty());
+  EXPECT_TRUE(out.WriteFile("sinks/ok.bin", Bytes("1234")).ok());
+}
+
+// A write that fails half way (here: RLIMIT_FSIZE) leaves no temporary file
+// and no partial target.
+TEST(OutputDirTest, FailedWriteRemovesTemporaryFile) {
+  ScratchDir scratch;
+  OutputDir out = MustCreate(scratch.path(), false);
+  ASSERT_TRUE(out.WriteFile("sinks/keep.bin", Bytes("k")).ok());
+
+  struct rlimit saved;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  struct sigaction ignore = {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction saved_action;
+  ASSERT_EQ(::sigaction(SIGXFSZ, &ignore, &saved_action), 0);
+  struct rlimit small = saved;
+  small.rlim_cur = 8;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  Status status = out.WriteFile("sinks/etf0.bin", Bytes(std::string(100, 'x')));
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  ::sigaction(SIGXFSZ, &saved_action, nullptr);
+
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kIo);
+  EXPECT_THAT(status.error().message(), HasSubstr("sinks/etf0.bin"));
+  EXPECT_THAT(ListTree(scratch.path()), ElementsAre("sinks", "sinks/keep.bin"));
+}
+
+TEST(OutputDirTest, SyncOptionWrites) {
+  ScratchDir scratch;
+  OutputDirOptions options;
+  options.sync = true;
+  OutputDir out = MustCreate(scratch.path(), false, options);
+  ASSERT_TRUE(out.WriteFile("metadata/cpu0.bin", Bytes("meta")).ok());
+  EXPECT_EQ(ReadText(scratch.path() / "metadata" / "cpu0.bin"), "meta");
+}
+
+TEST(OutputDirTest, CheckWritableCreatesNothing) {
+  ScratchDir scratch;
+  OutputDir out = MustCreate(scratch.path(), false);
+  EXPECT_TRUE(out.CheckWritable("sinks/etf0.bin").ok());
+  EXPECT_TRUE(out.CheckWritable("manifest.json").ok());
+  EXPECT_THAT(ListTree(scratch.path()), IsEmpty());
+}
+
+TEST(OutputDirTest, MovedFromDirectoryRefusesWrites) {
+  ScratchDir scratch;
+  OutputDir first = MustCreate(scratch.path(), false);
+  OutputDir second = std::move(first);
+  EXPECT_TRUE(second.WriteFile("a.bin", Bytes("a")).ok());
+  EXPECT_FALSE(first.WriteFile("b.bin", Bytes("b")).ok());  // NOLINT(bugprone-use-after-move)
+  EXPECT_THAT(ListTree(scratch.path()), ElementsAre("a.bin"));
+}
+
+}  // namespace
+}  // namespace csd
