@@ -1,1 +1,604 @@
 // SPDX-License-Identifier: MIT
+#include "debuginfo/debug_info.h"
+
+#include <dwarf.h>
+#include <elf.h>
+#include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "debuginfo/elf_handles.h"
+#include "debuginfo/type_layout.h"
+
+namespace csd {
+
+using debuginfo_detail::DwarfContext;
+using debuginfo_detail::DwarfPtr;
+using debuginfo_detail::ElfPtr;
+using debuginfo_detail::StructDetail;
+using debuginfo_detail::UniqueFd;
+
+namespace {
+
+// A ReadLinkTime of .bss yields zeros; cap what a hostile NOBITS header can
+// make us allocate.
+constexpr uint64_t kMaxLinkTimeRead = uint64_t{1} << 30;
+
+bool LibelfReady() {
+  // elf_version must be called once before any other libelf call.
+  static const bool ready = elf_version(EV_CURRENT) != EV_NONE;
+  return ready;
+}
+
+std::string Hex(const unsigned char* data, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+std::optional<std::string> BuildIdInNotes(Elf_Data* data) {
+  if (data == nullptr || data->d_buf == nullptr) return std::nullopt;
+  const auto* bytes = static_cast<const unsigned char*>(data->d_buf);
+  size_t offset = 0;
+  GElf_Nhdr header;
+  size_t name_offset;
+  size_t desc_offset;
+  // gelf_getnote bounds-checks each note against d_size.
+  while (offset < data->d_size) {
+    size_t next = gelf_getnote(data, offset, &header, &name_offset, &desc_offset);
+    if (next == 0) break;
+    if (header.n_type == NT_GNU_BUILD_ID && header.n_namesz == 4 &&
+        std::memcmp(bytes + name_offset, "GNU", 4) == 0 && header.n_descsz > 0) {
+      return Hex(bytes + desc_offset, header.n_descsz);
+    }
+    offset = next;
+  }
+  return std::nullopt;
+}
+
+struct RawSymbol {
+  uint64_t address;
+  uint64_t size;
+  unsigned char binding;
+};
+
+}  // namespace
+
+struct DebugInfo::Impl {
+  // Declaration order = reverse destruction order: Dwarf, then Elf, then fd.
+  std::filesystem::path path;
+  UniqueFd fd;
+  ElfPtr elf;
+  DwarfPtr dwarf;
+
+  Arch arch = Arch::kUnknown;
+  Endian endian = Endian::kLittle;
+  unsigned pointer_size = 8;
+  std::vector<SectionInfo> sections;
+  std::vector<size_t> section_indices;  // ELF index of sections[i]
+  std::vector<bool> section_alloc;      // SHF_ALLOC of sections[i]
+  std::optional<std::string> build_id;
+
+  // Everything below is filled lazily by const lookups: libelf/libdw calls
+  // also mutate internal state, so one mutex serialises every lookup.
+  mutable std::mutex mutex;
+
+  mutable bool symbols_loaded = false;
+  mutable std::optional<Error> symbols_error;
+  mutable std::unordered_map<std::string, std::vector<RawSymbol>> symbols;
+
+  // Incremental scan over the top-level DIEs of each unit: every unit is read
+  // once, and only as far as needed to answer the lookups asked so far.
+  mutable Dwarf_CU* scan_cursor = nullptr;
+  mutable bool scan_done = false;
+  mutable std::optional<Error> scan_error;
+  mutable std::unordered_map<std::string, Dwarf_Die> struct_dies;    // first complete definition
+  mutable std::unordered_map<std::string, Dwarf_Die> variable_dies;  // first definition
+  mutable std::set<std::string> declared_only;                       // seen as declaration
+
+  mutable std::map<std::string, Expected<const StructDetail*>, std::less<>> struct_by_name;
+  // Keyed by the DIE's address in the mapped section: unlike dwarf_dieoffset,
+  // unique across .debug_info and .debug_types.
+  mutable std::map<const void*, Expected<StructDetail>> struct_by_die;
+  mutable std::map<std::string, Expected<MemberLayout>, std::less<>> variable_cache;
+
+  std::string File() const { return path.string(); }
+  DwarfContext Context() const { return {pointer_size, endian}; }
+
+  Status LoadSymbolsLocked() const;
+  Expected<SymbolInfo> SymbolLocked(std::string_view name) const;
+  void IndexUnit(Dwarf_Die* unit) const;
+  template <typename Done>
+  void ScanUntil(Done done) const;
+  Expected<const StructDetail*> StructByNameLocked(std::string_view name) const;
+  Expected<const StructDetail*> StructByDieLocked(Dwarf_Die die) const;
+  Expected<MemberLayout> VariableLocked(std::string_view name) const;
+  Expected<std::vector<std::byte>> ReadLocked(uint64_t address, uint64_t size) const;
+};
+
+// ---------------------------------------------------------------- Open
+
+Expected<DebugInfo> DebugInfo::Open(const std::filesystem::path& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  const std::string file = path.string();
+  if (!LibelfReady()) {
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("libelf refused EV_CURRENT: {}", elf_errmsg(-1)));
+  }
+
+  impl->fd = UniqueFd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (impl->fd.get() < 0) {
+    return Error(ErrorCode::kIo,
+                 fmt::format("cannot open vmlinux {}: {}", file, std::strerror(errno)));
+  }
+  struct stat st;
+  if (::fstat(impl->fd.get(), &st) != 0) {
+    return Error(ErrorCode::kIo,
+                 fmt::format("cannot stat vmlinux {}: {}", file, std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Error(ErrorCode::kIo, fmt::format("vmlinux {} is not a regular file", file));
+  }
+
+  impl->elf.reset(elf_begin(impl->fd.get(), ELF_C_READ_MMAP, nullptr));
+  if (!impl->elf) {
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("{} is not a readable ELF file: {}", file, elf_errmsg(-1)));
+  }
+  Elf* elf = impl->elf.get();
+  if (elf_kind(elf) != ELF_K_ELF) {
+    return Error(ErrorCode::kCorrupt, fmt::format("{} is not an ELF file", file));
+  }
+  GElf_Ehdr ehdr;
+  if (gelf_getehdr(elf, &ehdr) == nullptr) {
+    return Error(ErrorCode::kCorrupt, fmt::format("{}: bad ELF header: {}", file, elf_errmsg(-1)));
+  }
+  switch (ehdr.e_ident[EI_DATA]) {
+    case ELFDATA2LSB: impl->endian = Endian::kLittle; break;
+    case ELFDATA2MSB: impl->endian = Endian::kBig; break;
+    default:
+      return Error(ErrorCode::kCorrupt,
+                   fmt::format("{}: unknown ELF data encoding {}", file, ehdr.e_ident[EI_DATA]));
+  }
+  impl->pointer_size = ehdr.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : 4;
+  switch (ehdr.e_machine) {
+    case EM_AARCH64: impl->arch = Arch::kArm64; break;
+    case EM_ARM: impl->arch = Arch::kArm; break;
+    default: impl->arch = Arch::kUnknown; break;  // the caller decides whether that matters
+  }
+
+  size_t shstrndx;
+  if (elf_getshdrstrndx(elf, &shstrndx) != 0) {
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("{}: no section name table: {}", file, elf_errmsg(-1)));
+  }
+  bool has_dwarf = false;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr) {
+      return Error(ErrorCode::kCorrupt, fmt::format("{}: bad section header {}: {}", file,
+                                                    elf_ndxscn(scn), elf_errmsg(-1)));
+    }
+    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
+    SectionInfo info;
+    info.name = name ? name : "";
+    info.address = shdr.sh_addr;
+    info.size = shdr.sh_size;
+    info.file_offset = shdr.sh_offset;
+    info.has_bits = shdr.sh_type != SHT_NOBITS;
+    if (info.name == ".debug_info" || info.name == ".zdebug_info") has_dwarf = true;
+    if (shdr.sh_type == SHT_NOTE && !impl->build_id) {
+      impl->build_id = BuildIdInNotes(elf_getdata(scn, nullptr));
+    }
+    impl->sections.push_back(std::move(info));
+    impl->section_indices.push_back(elf_ndxscn(scn));
+    impl->section_alloc.push_back((shdr.sh_flags & SHF_ALLOC) != 0);
+  }
+  if (!impl->build_id) {
+    // A vmlinux whose note section lost its type still has the PT_NOTE segment.
+    size_t phnum = 0;
+    if (elf_getphdrnum(elf, &phnum) == 0) {
+      for (size_t i = 0; i < phnum && !impl->build_id; ++i) {
+        GElf_Phdr phdr;
+        if (gelf_getphdr(elf, static_cast<int>(i), &phdr) == nullptr) break;
+        if (phdr.p_type != PT_NOTE) continue;
+        impl->build_id = BuildIdInNotes(elf_getdata_rawchunk(
+            elf, static_cast<int64_t>(phdr.p_offset), phdr.p_filesz, ELF_T_NHDR));
+      }
+    }
+  }
+
+  if (!has_dwarf) {
+    return Error(ErrorCode::kLookup,
+                 fmt::format("{} has no DWARF debug info; use the unstripped vmlinux (e.g. from "
+                             "the -dbg package)",
+                             file));
+  }
+  impl->dwarf.reset(dwarf_begin_elf(elf, DWARF_C_READ, nullptr));
+  if (!impl->dwarf) {
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("{}: cannot read DWARF debug info: {}", file, dwarf_errmsg(-1)));
+  }
+  return DebugInfo(std::move(impl));
+}
+
+DebugInfo::DebugInfo(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DebugInfo::DebugInfo(DebugInfo&&) noexcept = default;
+DebugInfo& DebugInfo::operator=(DebugInfo&&) noexcept = default;
+DebugInfo::~DebugInfo() = default;
+
+const std::filesystem::path& DebugInfo::path() const {
+  return impl_->path;
+}
+Arch DebugInfo::arch() const {
+  return impl_->arch;
+}
+Endian DebugInfo::endian() const {
+  return impl_->endian;
+}
+unsigned DebugInfo::pointer_size() const {
+  return impl_->pointer_size;
+}
+std::optional<std::string> DebugInfo::BuildId() const {
+  return impl_->build_id;
+}
+const std::vector<SectionInfo>& DebugInfo::sections() const {
+  return impl_->sections;
+}
+
+const MemberLayout* StructLayout::Find(std::string_view member) const {
+  for (const MemberLayout& m : members) {
+    if (m.name == member) return &m;
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------- symbols
+
+Status DebugInfo::Impl::LoadSymbolsLocked() const {
+  if (symbols_loaded) {
+    if (symbols_error) return *symbols_error;
+    return OkStatus();
+  }
+  symbols_loaded = true;
+  Elf* e = elf.get();
+  for (size_t i = 0; i < sections.size(); ++i) {
+    Elf_Scn* scn = elf_getscn(e, section_indices[i]);
+    GElf_Shdr shdr;
+    if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_SYMTAB) {
+      continue;
+    }
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (data == nullptr) {
+      symbols_error = Error(ErrorCode::kCorrupt,
+                            fmt::format("{}: unreadable .symtab: {}", File(), elf_errmsg(-1)));
+      return *symbols_error;
+    }
+    size_t entry_size = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
+    size_t count = entry_size ? data->d_size / entry_size : 0;
+    symbols.reserve(count);
+    for (size_t n = 1; n < count; ++n) {  // entry 0 is the reserved null symbol
+      GElf_Sym sym;
+      if (gelf_getsym(data, static_cast<int>(n), &sym) == nullptr) break;
+      unsigned type = GELF_ST_TYPE(sym.st_info);
+      if (type == STT_SECTION || type == STT_FILE || sym.st_shndx == SHN_UNDEF) continue;
+      const char* name = elf_strptr(e, shdr.sh_link, sym.st_name);
+      // '$x'/'$d' are AArch64/ARM mapping symbols, not objects.
+      if (name == nullptr || name[0] == '\0' || name[0] == '$') continue;
+      symbols[name].push_back(
+          {sym.st_value, sym.st_size, static_cast<unsigned char>(GELF_ST_BIND(sym.st_info))});
+    }
+    return OkStatus();
+  }
+  symbols_error =
+      Error(ErrorCode::kLookup, fmt::format("{} has no .symtab (stripped of symbols?)", File()));
+  return *symbols_error;
+}
+
+Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const {
+  CSD_RETURN_IF_ERROR(LoadSymbolsLocked());
+  auto it = symbols.find(std::string(name));
+  if (it == symbols.end()) {
+    return Error(ErrorCode::kLookup,
+                 fmt::format("symbol '{}' not found in .symtab of {}", name, File()));
+  }
+  const std::vector<RawSymbol>& candidates = it->second;
+  SymbolInfo info;
+  info.name = std::string(name);
+  // A global beats any number of same-named statics; STB_GLOBAL beats STB_WEAK.
+  const RawSymbol* best_global = nullptr;
+  for (const RawSymbol& sym : candidates) {
+    if (sym.binding == STB_GLOBAL) {
+      best_global = &sym;
+      break;
+    }
+    if (sym.binding == STB_WEAK && best_global == nullptr) best_global = &sym;
+  }
+  if (best_global != nullptr) {
+    info.address = best_global->address;
+    info.size = best_global->size;
+    info.global = true;
+    return info;
+  }
+  std::set<uint64_t> addresses;
+  for (const RawSymbol& sym : candidates) addresses.insert(sym.address);
+  if (addresses.size() > 1) {
+    std::string list;
+    for (uint64_t address : addresses)
+      list += fmt::format("{}{:#x}", list.empty() ? "" : ", ", address);
+    return Error(ErrorCode::kLookup,
+                 fmt::format("symbol '{}' is ambiguous in {}: {} local (static) definitions at "
+                             "{} and no global one",
+                             name, File(), candidates.size(), list));
+  }
+  info.address = candidates.front().address;
+  info.size = candidates.front().size;
+  info.global = false;
+  return info;
+}
+
+Expected<SymbolInfo> DebugInfo::Symbol(std::string_view name) const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->SymbolLocked(name);
+}
+
+// ---------------------------------------------------------------- DWARF scan
+
+void DebugInfo::Impl::IndexUnit(Dwarf_Die* unit) const {
+  Dwarf_Die child;
+  if (dwarf_child(unit, &child) != 0) return;
+  do {
+    int tag = dwarf_tag(&child);
+    if (tag != DW_TAG_structure_type && tag != DW_TAG_variable) continue;
+    const char* name = dwarf_diename(&child);  // follows DW_AT_specification
+    if (name == nullptr) continue;
+    bool declaration = debuginfo_detail::IsDeclaration(&child);
+    if (tag == DW_TAG_structure_type) {
+      if (declaration) {
+        declared_only.insert(name);
+      } else {
+        struct_dies.try_emplace(name, child);
+      }
+      continue;
+    }
+    // A variable definition has a location; gcc may also split it into a
+    // declaration plus a definition DIE pointing at it via DW_AT_specification.
+    if (declaration) continue;
+    if (dwarf_hasattr(&child, DW_AT_location) || dwarf_hasattr(&child, DW_AT_specification)) {
+      variable_dies.try_emplace(name, child);
+    }
+  } while (debuginfo_detail::NextSibling(&child) == 0);
+}
+
+template <typename Done>
+void DebugInfo::Impl::ScanUntil(Done done) const {
+  while (!scan_done && !done()) {
+    Dwarf_CU* next = nullptr;
+    Dwarf_Half version;
+    uint8_t unit_type;
+    Dwarf_Die unit_die;
+    int rc =
+        dwarf_get_units(dwarf.get(), scan_cursor, &next, &version, &unit_type, &unit_die, nullptr);
+    if (rc != 0) {
+      scan_done = true;
+      if (rc < 0) {
+        scan_error = Error(ErrorCode::kCorrupt, fmt::format("{}: DWARF unit list is unreadable: {}",
+                                                            File(), dwarf_errmsg(-1)));
+      }
+      break;
+    }
+    scan_cursor = next;
+    IndexUnit(&unit_die);
+  }
+}
+
+Expected<const StructDetail*> DebugInfo::Impl::StructByDieLocked(Dwarf_Die die) const {
+  const void* key = die.addr;
+  auto it = struct_by_die.find(key);
+  if (it == struct_by_die.end()) {
+    Expected<StructDetail> built = debuginfo_detail::BuildStruct(&die, Context());
+    if (!built.ok()) {
+      built = Error(std::move(built).error().AddContext(fmt::format("reading {}", File())));
+    }
+    it = struct_by_die.emplace(key, std::move(built)).first;
+  }
+  if (!it->second.ok()) return it->second.error();
+  return &it->second.value();
+}
+
+Expected<const StructDetail*> DebugInfo::Impl::StructByNameLocked(std::string_view name) const {
+  auto cached = struct_by_name.find(name);
+  if (cached != struct_by_name.end()) return cached->second;
+
+  std::string key(name);
+  ScanUntil([&] { return struct_dies.contains(key); });
+  Expected<const StructDetail*> result = Error(ErrorCode::kLookup, "");
+  auto found = struct_dies.find(key);
+  if (found != struct_dies.end()) {
+    result = StructByDieLocked(found->second);
+  } else if (scan_error) {
+    result = Error(scan_error->code(),
+                   fmt::format("struct {} not found: {}", name, scan_error->message()));
+  } else if (declared_only.contains(key)) {
+    result = Error(
+        ErrorCode::kLookup,
+        fmt::format("struct {} is only declared, never defined, in the DWARF of {}", name, File()));
+  } else {
+    result = Error(ErrorCode::kLookup,
+                   fmt::format("struct {} not found in the DWARF of {}", name, File()));
+  }
+  struct_by_name.emplace(std::move(key), result);
+  return result;
+}
+
+Expected<StructLayout> DebugInfo::Struct(std::string_view name) const {
+  std::lock_guard lock(impl_->mutex);
+  CSD_ASSIGN_OR_RETURN(const StructDetail* detail, impl_->StructByNameLocked(name));
+  return detail->layout;
+}
+
+Expected<MemberLayout> DebugInfo::MemberPath(std::string_view struct_name,
+                                             std::string_view path) const {
+  std::lock_guard lock(impl_->mutex);
+  CSD_ASSIGN_OR_RETURN(const StructDetail* current, impl_->StructByNameLocked(struct_name));
+  if (path.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("empty member path in struct {}", struct_name));
+  }
+  uint64_t base = 0;
+  std::string_view rest = path;
+  std::string walked;  // the prefix resolved so far, for messages
+  while (true) {
+    size_t dot = rest.find('.');
+    std::string_view component = rest.substr(0, dot);
+    if (component.empty()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("malformed member path '{}' in struct {}", path, struct_name));
+    }
+    const std::vector<MemberLayout>& members = current->layout.members;
+    size_t index = 0;
+    while (index < members.size() && members[index].name != component) ++index;
+    if (index == members.size()) {
+      std::string where =
+          walked.empty()
+              ? fmt::format("struct {}", struct_name)
+              : fmt::format("'{}' (struct {})", walked,
+                            current->layout.name.empty() ? "<anonymous>" : current->layout.name);
+      return Error(ErrorCode::kLookup,
+                   fmt::format("member path '{}' of struct {}: {} has no member '{}' (in {})", path,
+                               struct_name, where, component, impl_->File()));
+    }
+    MemberLayout member = members[index];
+    auto offset = CheckedAdd(base, member.offset);
+    if (!offset) {
+      return Error(
+          ErrorCode::kCorrupt,
+          fmt::format("member path '{}' of struct {}: offset overflows", path, struct_name));
+    }
+    member.offset = *offset;
+    if (!walked.empty()) walked += '.';
+    walked += component;
+    if (dot == std::string_view::npos) {
+      member.name = std::string(path);
+      return member;
+    }
+    const std::optional<Dwarf_Die>& aggregate = current->member_aggregates[index];
+    if (!aggregate) {
+      return Error(ErrorCode::kLookup,
+                   fmt::format("member path '{}' of struct {}: '{}' is '{}', not a struct or "
+                               "union (paths do not follow pointers; in {})",
+                               path, struct_name, walked, member.type_name, impl_->File()));
+    }
+    CSD_ASSIGN_OR_RETURN(current, impl_->StructByDieLocked(*aggregate));
+    base = member.offset;
+    rest = rest.substr(dot + 1);
+  }
+}
+
+Expected<MemberLayout> DebugInfo::Impl::VariableLocked(std::string_view name) const {
+  auto cached = variable_cache.find(name);
+  if (cached != variable_cache.end()) return cached->second;
+
+  std::string key(name);
+  ScanUntil([&] { return variable_dies.contains(key); });
+  Expected<MemberLayout> result = Error(ErrorCode::kLookup, "");
+  auto found = variable_dies.find(key);
+  if (found == variable_dies.end()) {
+    result = scan_error
+                 ? Error(scan_error->code(),
+                         fmt::format("variable '{}' not found: {}", name, scan_error->message()))
+                 : Error(ErrorCode::kLookup,
+                         fmt::format("no DWARF definition of variable '{}' in {}", name, File()));
+  } else {
+    Dwarf_Die die = found->second;
+    Dwarf_Die type;
+    int rc = debuginfo_detail::TypeOf(&die, &type);
+    if (rc < 0) {
+      result = Error(ErrorCode::kCorrupt,
+                     fmt::format("variable '{}' has an unreadable type in {}", name, File()));
+    } else {
+      auto desc = debuginfo_detail::DescribeType(rc == 1 ? &type : nullptr, Context());
+      if (!desc.ok()) {
+        result = Error(std::move(desc).error().AddContext(
+            fmt::format("type of variable '{}' in {}", name, File())));
+      } else {
+        MemberLayout layout;
+        layout.name = key;
+        layout.offset = 0;
+        layout.size = desc->size;
+        layout.kind = desc->kind;
+        layout.is_signed = desc->is_signed;
+        layout.type_name = std::move(desc->type_name);
+        layout.target_struct = std::move(desc->target_struct);
+        result = std::move(layout);
+      }
+    }
+  }
+  variable_cache.emplace(std::move(key), result);
+  return result;
+}
+
+Expected<MemberLayout> DebugInfo::VariableType(std::string_view name) const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->VariableLocked(name);
+}
+
+// ---------------------------------------------------------------- bytes
+
+Expected<std::vector<std::byte>> DebugInfo::Impl::ReadLocked(uint64_t address,
+                                                             uint64_t size) const {
+  auto end = CheckedAdd(address, size);
+  if (!end) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("link-time range {:#x}+{:#x} wraps around", address, size));
+  }
+  for (size_t i = 0; i < sections.size(); ++i) {
+    const SectionInfo& section = sections[i];
+    if (!section_alloc[i] || section.size == 0) continue;
+    auto section_end = CheckedAdd(section.address, section.size);
+    if (!section_end || address < section.address || *end > *section_end) continue;
+    if (size > kMaxLinkTimeRead) {
+      return Error(ErrorCode::kLimit, fmt::format("link-time read of {:#x} bytes at {:#x} "
+                                                  "exceeds the {:#x}-byte cap",
+                                                  size, address, kMaxLinkTimeRead));
+    }
+    uint64_t offset = address - section.address;
+    if (!section.has_bits) return std::vector<std::byte>(size);  // .bss: zero at link time
+    Elf_Scn* scn = elf_getscn(elf.get(), section_indices[i]);
+    Elf_Data* data = scn ? elf_rawdata(scn, nullptr) : nullptr;
+    if (data == nullptr || data->d_buf == nullptr || data->d_size < offset + size) {
+      return Error(ErrorCode::kCorrupt,
+                   fmt::format("{}: section {} is not fully present in the file ({})", File(),
+                               section.name, elf_errmsg(-1)));
+    }
+    const auto* bytes = static_cast<const std::byte*>(data->d_buf) + offset;
+    return std::vector<std::byte>(bytes, bytes + size);
+  }
+  return Error(ErrorCode::kNotMapped,
+               fmt::format("link-time range [{:#x}, {:#x}) is not inside one allocated section "
+                           "of {}",
+                           address, *end, File()));
+}
+
+Expected<std::vector<std::byte>> DebugInfo::ReadLinkTime(uint64_t address, uint64_t size) const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->ReadLocked(address, size);
+}
+
+}  // namespace csd

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// Owning wrappers for the file descriptor, Elf* and Dwarf* behind a DebugInfo.
+// Declared in this order in DebugInfo::Impl so that destruction runs
+// dwarf_end, then elf_end, then close: libdw borrows the Elf, and libelf may
+// still read through the descriptor until elf_end.
+#pragma once
+
+#include <elfutils/libdw.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <memory>
+#include <utility>
+
+namespace csd::debuginfo_detail {
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { Reset(); }
+
+  int get() const { return fd_; }
+
+ private:
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  int fd_ = -1;
+};
+
+struct ElfCloser {
+  void operator()(Elf* elf) const { elf_end(elf); }
+};
+using ElfPtr = std::unique_ptr<Elf, ElfCloser>;
+
+struct DwarfCloser {
+  void operator()(Dwarf* dwarf) const { dwarf_end(dwarf); }
+};
+using DwarfPtr = std::unique_ptr<Dwarf, DwarfCloser>;
+
+}  // namespace csd::debuginfo_detail
