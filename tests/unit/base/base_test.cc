@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "base/byte_reader.h"
+#include "base/diagnostics.h"
+#include "base/error.h"
+#include "base/mapped_file.h"
+
+namespace csd {
+namespace {
+
+TEST(Error, DescribeStacksContextOutermostFirst) {
+  Error error(ErrorCode::kNotMapped, "PA 0x1000 is not in the dump");
+  error.AddContext("reading VA 0xffff0000").AddContext("node 3");
+  EXPECT_EQ(error.Describe(), "node 3: reading VA 0xffff0000: PA 0x1000 is not in the dump");
+  EXPECT_EQ(ErrorCodeName(error.code()), "not-mapped");
+}
+
+Expected<int> Half(int v) {
+  if (v % 2) return Error(ErrorCode::kInvalidArgument, "odd");
+  return v / 2;
+}
+Expected<int> Quarter(int v) {
+  CSD_ASSIGN_OR_RETURN(int h, Half(v));
+  return Half(h);
+}
+
+TEST(Expected, PropagatesErrors) {
+  EXPECT_EQ(*Quarter(8), 2);
+  auto bad = Quarter(6);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "odd");
+}
+
+TEST(ByteReader, EndianAndBounds) {
+  const std::array<std::byte, 8> raw{std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4},
+                                     std::byte{5}, std::byte{6}, std::byte{7}, std::byte{8}};
+  ByteReader le(raw, Endian::kLittle, "test");
+  ByteReader be(raw, Endian::kBig, "test");
+  EXPECT_EQ(*le.U32(0), 0x04030201u);
+  EXPECT_EQ(*be.U32(0), 0x01020304u);
+  EXPECT_EQ(*le.U64(0), 0x0807060504030201u);
+  EXPECT_EQ(*be.U16(6), 0x0708u);
+  auto past = le.U32(5);
+  ASSERT_FALSE(past.ok());
+  EXPECT_EQ(past.error().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(past.error().message().find("offset 0x5"), std::string::npos);
+  // Offsets near 2^64 must not wrap into range.
+  EXPECT_FALSE(le.Bytes(~uint64_t{0} - 2, 8).ok());
+  EXPECT_FALSE(le.Unsigned(0, 9).ok());
+  EXPECT_FALSE(le.Sub(4, 5).ok());
+  EXPECT_EQ(*le.Sub(4, 4)->U8(0), 5);
+}
+
+TEST(ByteReader, FixedString) {
+  const std::string text("abc\0def", 7);
+  ByteReader reader(AsBytes(text), Endian::kLittle);
+  EXPECT_EQ(*reader.FixedString(0, 7), "abc");
+  EXPECT_EQ(*reader.FixedString(4, 100), "def");  // clipped at the end
+  EXPECT_FALSE(reader.FixedString(8, 1).ok());
+}
+
+TEST(ByteReader, CheckedArithmeticAndSignExtension) {
+  EXPECT_EQ(CheckedAdd(1, 2), 3u);
+  EXPECT_EQ(CheckedAdd(~uint64_t{0}, 1), std::nullopt);
+  EXPECT_EQ(CheckedMul(uint64_t{1} << 40, uint64_t{1} << 30), std::nullopt);
+  EXPECT_EQ(SignExtend(0xffffffff, 4), -1);
+  EXPECT_EQ(SignExtend(0x7fffffff, 4), 0x7fffffff);
+  EXPECT_EQ(SignExtend(0x80, 1), -128);
+  std::array<std::byte, 4> out{};
+  StoreUnsigned(out, 0x11223344, Endian::kBig);
+  EXPECT_EQ(LoadUnsigned(out, Endian::kBig), 0x11223344u);
+  EXPECT_EQ(LoadUnsigned(out, Endian::kLittle), 0x44332211u);
+}
+
+TEST(Diagnostics, DeduplicatesInOrder) {
+  CollectingDiagnostics diag;
+  diag.Warn("b");
+  diag.Warn("a");
+  diag.Warn("b");
+  EXPECT_EQ(diag.warnings(), (std::vector<std::string>{"b", "a"}));
+}
+
+TEST(MappedFile, MapsAndReportsErrors) {
+  const auto dir = std::filesystem::temp_directory_path() / "csd_mapped_file_test";
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "data";
+  std::ofstream(path) << "hello";
+  auto file = MappedFile::Open(path);
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->bytes().size(), 5u);
+  EXPECT_EQ(static_cast<char>(file->bytes()[4]), 'o');
+  MappedFile moved = std::move(*file);
+  EXPECT_EQ(moved.bytes().size(), 5u);
+
+  auto missing = MappedFile::Open(dir / "missing");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kIo);
+  EXPECT_NE(missing.error().message().find("missing"), std::string::npos);
+  EXPECT_FALSE(MappedFile::Open(dir).ok());  // a directory
+
+  std::ofstream(dir / "empty").close();
+  auto empty = MappedFile::Open(dir / "empty");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->bytes().empty());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace csd
