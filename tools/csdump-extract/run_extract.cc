@@ -24,7 +24,7 @@ void PrintSummary(const DumpSet& set, const WriteReport& report, const std::stri
   for (const auto& node : set.nodes) {
     std::string file = "-";
     for (const auto& record : report.files) {
-      if (record.node_index == node.index) file = record.relative_path;
+      if (record.node_index == node.index) file = record.path;
     }
     std::string note;
     if (node.etm) note = fmt::format("  trace id {:#x}", node.etm->trace_id());
