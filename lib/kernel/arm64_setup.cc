@@ -100,6 +100,18 @@ Expected<Arm64Setup> DeriveArm64Setup(const Vmcoreinfo& vmcoreinfo, const DumpFi
                p.page_shift == 16 ? "VA_BITS (64K pages)" : "VA_BITS (no TCR_EL1_T1SZ)");
   }
 
+  // 52-bit output addresses: with 4K/16K pages a walk over 48 bits means
+  // LPA2 (352b0395b505, v6.9); with 64K pages FEAT_LPA is announced by
+  // MAX_PHYSMEM_BITS.
+  const auto max_phys_bits = vmcoreinfo.Number("MAX_PHYSMEM_BITS");
+  if ((p.page_shift != 16 && p.translation_va_bits > 48) ||
+      (p.page_shift == 16 && max_phys_bits && *max_phys_bits == 52)) {
+    p.pa_bits = 52;
+    record.Add("pa_bits", "52",
+               p.page_shift == 16 ? "VMCOREINFO NUMBER(MAX_PHYSMEM_BITS) (FEAT_LPA)"
+                                  : "walk over 48 bits with 4K/16K pages (LPA2)");
+  }
+
   // KASLR: runtime = link-time + offset.
   const auto vmlinux_stext =
       vmlinux ? vmlinux->Symbol("_stext") : Expected<SymbolInfo>(Error(ErrorCode::kLookup, ""));
