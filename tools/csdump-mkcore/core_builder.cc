@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+#include "csdump-mkcore/core_builder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "csdump-mkcore/arm64_pgtable_builder.h"
+#include "csdump-mkcore/expected.h"
+#include "csdump-mkcore/vmcoreinfo_writer.h"
+#include "debuginfo/debug_info.h"
+
+namespace csd::mkcore {
+namespace {
+
+unsigned PageShift(uint64_t page_size) {
+  unsigned shift = 0;
+  while ((1ull << shift) < page_size) ++shift;
+  return shift;
+}
+
+unsigned CpuCount(const Spec& spec) {
+  if (spec.cpus) return *spec.cpus;
+  int64_t highest = 0;
+  for (const NodeSpec& n : spec.nodes) highest = std::max(highest, n.cpu);
+  return static_cast<unsigned>(std::min<int64_t>(highest, 4095) + 1);
+}
+
+Status MapKernelAddressSpace(const Arm64Layout& layout, Arm64PgtableBuilder& tables) {
+  // The kernel image with pages, the linear map with blocks where aligned
+  // (as map_mem() does), then every vmalloc page.
+  CSD_RETURN_IF_ERROR(tables.MapRange(layout.text(), layout.kernel_phys(), layout.image_size(), false));
+  for (const PhysicalRange& r : layout.ram()) {
+    CSD_RETURN_IF_ERROR(tables.MapRange(layout.LinearVa(r.start), r.start, r.size, true));
+  }
+  for (const auto& [va, pa] : layout.vmalloc_pages()) CSD_RETURN_IF_ERROR(tables.MapPage(va, pa));
+  return OkStatus();
+}
+
+}  // namespace
+
+Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
+  CSD_ASSIGN_OR_RETURN(Arm64Layout layout, Arm64Layout::Create(spec, kernel));
+  auto image = std::make_unique<PhysImage>(layout.ram());
+  PhysAllocator alloc(layout.ram(), {{layout.kernel_phys(), layout.image_size()}});
+
+  KernelLayoutWriter writer(spec, kernel, layout, *image, alloc);
+  CSD_RETURN_IF_ERROR(writer.PlaceKernelImage());
+  CSD_ASSIGN_OR_RETURN(KernelWriteResult written, writer.WriteDumpList());
+
+  const Arm64PgtableGeometry geometry{PageShift(spec.page_size), spec.va_bits};
+  const uint64_t pgd_pa = layout.KimagePa(layout.Runtime(kernel.swapper_pg_dir));
+  if (pgd_pa % spec.page_size) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("vmlinux swapper_pg_dir {:#x} is not aligned to page_size {:#x}", kernel.swapper_pg_dir,
+                             spec.page_size));
+  }
+  if (kernel.swapper_pg_dir_size != 0 && kernel.swapper_pg_dir_size < geometry.root_bytes()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("vmlinux swapper_pg_dir is {} bytes; a {}-bit table with page_size {} needs {}",
+                             kernel.swapper_pg_dir_size, spec.va_bits, spec.page_size, geometry.root_bytes()));
+  }
+  CSD_ASSIGN_OR_RETURN(Arm64PgtableBuilder tables,
+                       Arm64PgtableBuilder::Create(*image, geometry, pgd_pa,
+                                                   [&alloc](uint64_t size) { return alloc.AllocLow(size, size); }));
+  CSD_RETURN_IF_ERROR(MapKernelAddressSpace(layout, tables));
+
+  VmcoreinfoValues values;
+  values.osrelease = kernel.release;
+  values.build_id = kernel.build_id;
+  values.page_size = spec.page_size;
+  values.init_uts_ns = layout.Runtime(kernel.init_uts_ns);
+  values.uts_name_offset = kernel.uts_name_offset;
+  values.swapper_pg_dir = layout.Runtime(kernel.swapper_pg_dir);
+  values.stext = layout.Runtime(kernel.stext);
+  values.va_bits = spec.va_bits;
+  values.kimage_voffset = layout.kimage_voffset();
+  values.phys_offset = layout.phys_offset();
+  values.kaslr_offset = layout.kaslr_offset();
+  CSD_ASSIGN_OR_RETURN(VmcoreinfoLines lines, ApplyVmcoreinfoEdits(DefaultVmcoreinfo(values), spec.vmcoreinfo));
+
+  std::vector<ElfNote> notes;
+  for (unsigned cpu = 0; cpu < CpuCount(spec); ++cpu) notes.push_back(MakeArm64Prstatus(cpu + 1));
+  const std::string vmcoreinfo = RenderVmcoreinfo(lines);
+  notes.push_back(MakeVmcoreinfoNote(vmcoreinfo));
+
+  std::vector<ElfLoad> loads;
+  const bool kdump = spec.format == DumpFormat::kKdump;
+  if (kdump) {
+    // crash_prepare_elf64_headers(): the kernel image first, at its kimage VA.
+    const uint64_t size = kernel.end - kernel.text;
+    loads.push_back({layout.text(), layout.kernel_phys(), size, size});
+  }
+  for (size_t i = 0; i < layout.ram().size(); ++i) {
+    const PhysicalRange& r = layout.ram()[i];
+    ElfLoad load{kdump ? layout.LinearVa(r.start) : 0, r.start, r.size, r.size};
+    if (spec.excluded_tail && i + 1 == layout.ram().size()) load.filesz -= *spec.excluded_tail;
+    loads.push_back(load);
+  }
+  const uint64_t data_align = std::max<uint64_t>(spec.page_size, PhysImage::kChunk);
+  CSD_ASSIGN_OR_RETURN(ElfCorePlan plan, PlanElfCore(std::move(notes), std::move(loads), data_align,
+                                                     spec.truncate_file));
+
+  CSD_ASSIGN_OR_RETURN(std::string expected,
+                       BuildExpectedJson({spec, kernel, layout, written, plan, *image, tables}));
+  return BuiltCore{std::move(layout), std::move(image), std::move(written), pgd_pa, vmcoreinfo, std::move(plan),
+                   std::move(expected)};
+}
+
+Status WriteCore(const BuiltCore& core, const std::filesystem::path& out_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return Error(ErrorCode::kIo, fmt::format("cannot create {}: {}", out_dir.string(), ec.message()));
+  CSD_RETURN_IF_ERROR(WriteElfCore(out_dir / "vmcore", core.plan, *core.image));
+  const std::filesystem::path expected = out_dir / "expected.json";
+  const std::filesystem::path tmp = out_dir / "expected.json.tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << core.expected_json;
+    if (!out.flush()) return Error(ErrorCode::kIo, fmt::format("cannot write {}", tmp.string()));
+  }
+  std::filesystem::rename(tmp, expected, ec);
+  if (ec) return Error(ErrorCode::kIo, fmt::format("cannot rename to {}: {}", expected.string(), ec.message()));
+  return OkStatus();
+}
+
+Expected<BuiltCore> RunMkcore(const MkcoreOptions& options) {
+  CSD_ASSIGN_OR_RETURN(Spec spec, LoadSpecFile(options.spec_path));
+  CSD_ASSIGN_OR_RETURN(std::filesystem::path vmlinux, ResolveVmlinux(spec, options.spec_path, options.vmlinux));
+  auto info = DebugInfo::Open(vmlinux);
+  if (!info.ok()) return std::move(info).error().AddContext(fmt::format("vmlinux {}", vmlinux.string()));
+  auto kernel = LoadKernelModel(*info);
+  if (!kernel.ok()) return std::move(kernel).error().AddContext(fmt::format("vmlinux {}", vmlinux.string()));
+  auto core = BuildCore(spec, *kernel);
+  if (!core.ok()) return std::move(core).error().AddContext(options.spec_path.string());
+  CSD_RETURN_IF_ERROR(WriteCore(*core, options.out_dir));
+  return core;
+}
+
+}  // namespace csd::mkcore

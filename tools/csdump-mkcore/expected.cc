@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+#include "csdump-mkcore/expected.h"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "base/byte_reader.h"
+#include "csdump-mkcore/node_content.h"
+
+namespace csd::mkcore {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string Hex(uint64_t v) { return fmt::format("{:#x}", v); }
+
+class Oracle {
+ public:
+  explicit Oracle(const ExpectedInputs& in) : in_(in) {}
+
+  // Whether a reader can fetch [va, va+size) from the written file: every
+  // physical byte is file-backed and, for vmalloc addresses, so is every
+  // descriptor a table walk reads.
+  bool Readable(uint64_t va, uint64_t size) const {
+    if (size == 0) return true;
+    const auto pieces = in_.layout.Resolve(va, size);
+    if (!pieces) return false;
+    for (const PaPiece& p : *pieces) {
+      if (!in_.plan.IsFileBacked(p.pa, p.size)) return false;
+    }
+    if (in_.layout.IsVmalloc(va)) {
+      const uint64_t page = in_.layout.page_size();
+      for (uint64_t v = va & ~(page - 1); v < va + size; v += page) {
+        for (uint64_t desc_pa : in_.tables.WalkDescriptorAddresses(v)) {
+          if (!in_.plan.IsFileBacked(desc_pa, 8)) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  Expected<std::vector<std::byte>> Read(uint64_t va, uint64_t size) const {
+    const auto pieces = in_.layout.Resolve(va, size);
+    if (!pieces) return Error(ErrorCode::kNotMapped, fmt::format("internal: {:#x} unmapped", va));
+    std::vector<std::byte> out;
+    out.reserve(size);
+    for (const PaPiece& p : *pieces) {
+      std::vector<std::byte> chunk(p.size);
+      CSD_RETURN_IF_ERROR(in_.image.ReadPhysical(p.pa, chunk));
+      out.insert(out.end(), chunk.begin(), chunk.end());
+    }
+    return out;
+  }
+
+ private:
+  const ExpectedInputs& in_;
+};
+
+// A block csdump-extract will take as ETMv4 metadata without complaint.
+bool IsCleanEtmBlock(const std::vector<std::byte>& bytes, int64_t cpu) {
+  if (bytes.size() != kEtmV4BlockSize) return false;
+  const uint64_t magic = LoadUnsigned(std::span<const std::byte>(bytes.data(), 8), Endian::kLittle);
+  const uint64_t cpu_word = LoadUnsigned(std::span<const std::byte>(bytes.data() + 8, 8), Endian::kLittle);
+  return magic == kEtmV4Magic && cpu_word == static_cast<uint64_t>(cpu);
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::span<const std::byte> bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+Expected<std::string> BuildExpectedJson(const ExpectedInputs& in) {
+  const Oracle oracle(in);
+  const KernelWriteResult& w = in.written;
+
+  // Walk the list as written, like a careful reader: stop at the head, at a
+  // pointer that is not one of our nodes (wild), at a node seen before
+  // (cycle), or at a node whose bytes are not in the file.
+  std::unordered_map<uint64_t, size_t> by_list;
+  for (size_t k = 0; k < w.nodes.size(); ++k) by_list.emplace(w.nodes[k].list_va, k);
+  std::vector<size_t> order;
+  std::vector<bool> visited(w.nodes.size());
+  std::string walk_error;
+  if (!oracle.Readable(w.list_head_va, in.kernel.list_next.offset + 8)) {
+    walk_error = "list head not in the file";
+  } else {
+    for (uint64_t cur = w.list_head_next; cur != w.list_head_va;) {
+      auto it = by_list.find(cur);
+      if (it == by_list.end()) {
+        walk_error = fmt::format("next pointer {:#x} is not a node", cur);
+        break;
+      }
+      const size_t k = it->second;
+      if (visited[k]) {
+        walk_error = fmt::format("cycle back to node {}", k);
+        break;
+      }
+      visited[k] = true;
+      if (!oracle.Readable(w.nodes[k].node_va, in.kernel.node.size)) {
+        walk_error = fmt::format("node at {:#x} not in the file", w.nodes[k].node_va);
+        break;
+      }
+      order.push_back(k);
+      cur = w.nodes[k].next;
+    }
+  }
+
+  Json nodes = Json::array();
+  uint64_t extra_reached = 0;
+  for (size_t index = 0; index < order.size(); ++index) {
+    const WrittenNode& node = w.nodes[order[index]];
+    if (!node.spec_index) {
+      ++extra_reached;
+      continue;
+    }
+    const NodeSpec& spec = in.spec.nodes[*node.spec_index];
+    const bool name_ok = oracle.Readable(node.csdev_va, in.kernel.csdev_size) &&
+                         oracle.Readable(node.name_va, spec.device.size() + 1);
+    bool data_ok = true;
+    std::optional<std::vector<std::byte>> data;
+    if (node.buf_size > 0) {
+      data_ok = node.buf_va != 0 && oracle.Readable(node.buf_va, node.buf_size);
+      if (data_ok) {
+        CSD_ASSIGN_OR_RETURN(data, oracle.Read(node.buf_va, node.buf_size));
+      }
+    }
+    std::string kind = "unknown";
+    if (spec.type == 1) {
+      kind = "sink";
+    } else if (spec.content.kind == NodeContent::Kind::kEtmV4 || IsCleanEtmBlock(node.content, spec.cpu)) {
+      kind = "etm-metadata";
+    }
+    const bool warning = spec.type == 0 && data && !IsCleanEtmBlock(*data, spec.cpu);
+
+    Json j;
+    j["index"] = index;
+    j["spec_index"] = *node.spec_index;
+    j["cpu"] = spec.cpu;
+    j["type"] = spec.type;
+    j["device"] = spec.device;
+    j["name_via"] = spec.name_via == NameVia::kKobj ? "dev.kobj.name" : "dev.init_name";
+    j["alloc"] = spec.alloc == Alloc::kKmalloc ? "kmalloc" : "vmalloc";
+    j["kind"] = spec.expect.kind.value_or(kind);
+    j["node_address"] = Hex(node.node_va);
+    j["buf_address"] = Hex(node.buf_va);
+    j["buf_size"] = node.buf_size;
+    j["sha256"] = data ? Json(Sha256Hex(*data)) : Json(nullptr);
+    j["barrier"] = data && StartsWithBarrier(*data);
+    j["expect_error"] = spec.expect.error.value_or(!name_ok || !data_ok);
+    j["expect_warning"] = spec.expect.warning.value_or(warning);
+    nodes.push_back(std::move(j));
+  }
+
+  Json root;
+  root["kernel"] = in.spec.kernel ? Json(*in.spec.kernel) : Json(nullptr);
+  root["format"] = in.spec.format == DumpFormat::kKdump ? "kdump" : "qemu";
+  root["osrelease"] = in.kernel.release;
+  root["build_id"] = in.kernel.build_id ? Json(*in.kernel.build_id) : Json(nullptr);
+  root["kaslr_offset"] = Hex(in.layout.kaslr_offset());
+  root["list_symbol"] = "coresight_dump_list";
+  root["list_address"] = Hex(w.list_head_va);
+  root["node_struct_size"] = in.kernel.node.size;
+  root["list_offset"] = in.kernel.node.list.offset;
+  root["nodes"] = std::move(nodes);
+  root["extra_nodes"] = {{"count", extra_reached}, {"device", kExtraNodeDevice}, {"buf_size", 0}};
+  root["total_nodes"] = order.size();
+  root["walk_error_expected"] = in.spec.expect_walk_error.value_or(!walk_error.empty());
+  root["walk_error_reason"] = walk_error.empty() ? Json(nullptr) : Json(walk_error);
+  root["file_size"] = in.plan.file_size;
+  return root.dump(2) + "\n";
+}
+
+}  // namespace csd::mkcore

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// The dump spec: a readable JSON description of one synthetic arm64 crash
+// dump. Parsing is strict (unknown keys and bad values are errors naming the
+// key path) because a typo in a regression spec must not silently produce a
+// different dump than the one the test author meant. Every field is documented
+// in man/csdump-mkcore.1 and testdata/specs/README.md.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+
+namespace csd::mkcore {
+
+enum class DumpFormat { kKdump, kQemu };
+enum class VaLayout { kFlipped, kLegacy };
+enum class NameVia { kKobj, kInitName };
+enum class Alloc { kKmalloc, kVmalloc };
+
+struct RamRange {
+  uint64_t start = 0;
+  uint64_t size = 0;
+};
+
+struct VmcoreinfoEdits {
+  std::vector<std::string> omit;               // keys removed from the note
+  std::vector<std::pair<std::string, std::string>> set;  // in spec order
+};
+
+struct EtmV4Content {
+  uint64_t trcconfigr = 0;
+  uint64_t trctraceidr = 0;
+  uint64_t trcidr0 = 0;
+  uint64_t trcidr1 = 0;
+  uint64_t trcidr2 = 0;
+  uint64_t trcidr8 = 0;
+  uint64_t trcauthstatus = 0;
+  std::optional<uint64_t> magic;     // default 0x4040404040404040
+  std::optional<uint64_t> cpu_word;  // default: the node's cpu
+};
+
+struct PatternContent {
+  uint64_t size = 0;
+  bool barrier = false;
+};
+
+struct NodeContent {
+  enum class Kind { kNone, kEtmV4, kPattern, kRaw };
+  Kind kind = Kind::kNone;
+  EtmV4Content etmv4;
+  PatternContent pattern;
+  std::vector<uint8_t> raw;
+};
+
+struct NodeCorruption {
+  enum class Buf { kNone, kUnmapped, kNull };
+  enum class Next { kNone, kUnmapped, kCycle };
+  Buf buf = Buf::kNone;
+  bool name_unmapped = false;
+  Next next = Next::kNone;
+  size_t cycle_to = 0;  // index into nodes, for Next::kCycle
+  bool csdev_unmapped = false;
+  bool any() const {
+    return buf != Buf::kNone || name_unmapped || next != Next::kNone || csdev_unmapped;
+  }
+};
+
+// Oracle overrides for what expected.json claims about a node, for cases the
+// default rules cannot know (they depend on the reader's policy).
+struct NodeExpect {
+  std::optional<std::string> kind;
+  std::optional<bool> error;
+  std::optional<bool> warning;
+};
+
+struct NodeSpec {
+  int64_t cpu = 0;
+  int64_t type = 0;
+  std::string device;
+  NameVia name_via = NameVia::kKobj;
+  Alloc alloc = Alloc::kKmalloc;
+  NodeContent content;
+  std::optional<uint64_t> buf_size;  // written instead of the content size
+  NodeCorruption corrupt;
+  NodeExpect expect;
+};
+
+struct Spec {
+  std::optional<std::string> vmlinux;  // as written (relative to the spec file)
+  std::optional<std::string> kernel;   // test-harness hint: fake kernel variant
+  DumpFormat format = DumpFormat::kKdump;
+  uint64_t page_size = 4096;
+  unsigned va_bits = 48;
+  VaLayout layout = VaLayout::kFlipped;
+  uint64_t kaslr_offset = 0;
+  std::optional<uint64_t> phys_offset;  // default: lowest RAM start
+  std::vector<RamRange> ram;            // sorted by start after parsing
+  std::optional<uint64_t> kernel_phys;  // default: lowest RAM start
+  VmcoreinfoEdits vmcoreinfo;
+  std::optional<uint64_t> excluded_tail;
+  std::optional<uint64_t> truncate_file;
+  uint64_t seed = 0;
+  std::optional<unsigned> cpus;  // NT_PRSTATUS notes; default 1 + highest node cpu
+  std::vector<NodeSpec> nodes;
+  uint64_t extra_nodes = 0;
+  std::optional<bool> expect_walk_error;
+
+  uint64_t phys_offset_or_default() const { return phys_offset.value_or(ram.front().start); }
+  uint64_t kernel_phys_or_default() const { return kernel_phys.value_or(ram.front().start); }
+};
+
+// Caps that keep a spec from asking for more memory than a test machine has.
+inline constexpr uint64_t kMaxContentBytes = 256ull << 20;
+inline constexpr uint64_t kMaxExtraNodes = 1'000'000;
+inline constexpr uint64_t kMaxRamBytes = 4ull << 30;
+
+// Parses and validates JSON text. `origin` names the input in errors.
+Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin = "spec");
+Expected<Spec> LoadSpecFile(const std::filesystem::path& path);
+
+// The vmlinux to use: `override_path` if given, else the spec's "vmlinux"
+// resolved against the directory of `spec_path`.
+Expected<std::filesystem::path> ResolveVmlinux(const Spec& spec, const std::filesystem::path& spec_path,
+                                               const std::optional<std::filesystem::path>& override_path);
+
+}  // namespace csd::mkcore
