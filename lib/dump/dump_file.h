@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/arch.h"
@@ -55,6 +56,9 @@ class DumpFile : public PhysicalMemory {
   // The VMCOREINFO note text, if the dump carries one.
   virtual std::optional<std::string> VmcoreinfoText() const = 0;
   virtual const std::filesystem::path& path() const = 0;
+  // Format-specific facts for `info` ("header_version" -> "6", ...), in
+  // display order. Empty for formats with nothing beyond the above.
+  virtual std::vector<std::pair<std::string, std::string>> Describe() const { return {}; }
 };
 
 struct DumpOpenOptions {
@@ -70,5 +74,11 @@ struct DumpOpenOptions {
 Expected<std::unique_ptr<DumpFile>> OpenDump(const std::filesystem::path& path,
                                              const DumpOpenOptions& options,
                                              DiagnosticSink& diagnostics);
+
+// Opens a dump stored in several files: the parts of a split kdump-compressed
+// dump (makedumpfile --split), in any order. One path is OpenDump. kCorrupt
+// when the parts do not form one set (mismatched headers, PFN gaps or overlaps).
+Expected<std::unique_ptr<DumpFile>> OpenDumpSet(const std::vector<std::filesystem::path>& paths,
+                                                const DumpOpenOptions& options, DiagnosticSink& diagnostics);
 
 }  // namespace csd

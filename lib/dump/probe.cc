@@ -19,6 +19,9 @@
 #include "base/mapped_file.h"
 #include "dump/dump_file.h"
 #include "dump/elf/elf_core.h"
+#include "dump/kdump/byte_source.h"
+#include "dump/kdump/flattened.h"
+#include "dump/kdump/kdump_file.h"
 
 namespace csd {
 namespace {
@@ -32,6 +35,8 @@ struct DumpProbe {
 
 constexpr DumpProbe kProbes[] = {
     {"ELF core", &IsElfFile, &OpenElfCore},
+    {"kdump-compressed", &IsKdumpFile, &OpenKdump},
+    {"flattened (makedumpfile -F)", &IsFlattenedFile, &OpenFlattenedKdump},
 };
 
 constexpr size_t kShownBytes = 16;
@@ -82,6 +87,35 @@ Expected<std::unique_ptr<DumpFile>> OpenDump(const std::filesystem::path& path,
     return dump;
   }
   return NotAVmcore(bytes).AddContext(path.string());
+}
+
+Expected<std::unique_ptr<DumpFile>> OpenDumpSet(const std::vector<std::filesystem::path>& paths,
+                                                const DumpOpenOptions& options, DiagnosticSink& diagnostics) {
+  if (paths.empty()) return Error(ErrorCode::kInvalidArgument, "no dump file given");
+  if (paths.size() == 1) return OpenDump(paths.front(), options, diagnostics);
+  // Only kdump-compressed dumps (plain or flattened) come in parts.
+  std::vector<std::unique_ptr<ByteSource>> sources;
+  bool flattened = false;
+  for (const auto& path : paths) {
+    auto file = MappedFile::Open(path);
+    if (!file.ok()) return std::move(file).error();
+    const auto bytes = file->bytes();
+    if (IsKdumpFile(bytes)) {
+      sources.push_back(std::make_unique<MappedSource>(std::move(*file), path.string()));
+    } else if (IsFlattenedFile(bytes)) {
+      auto flat = FlattenedSource::Create(std::move(*file), path.string());
+      if (!flat.ok()) return std::move(flat).error();
+      sources.push_back(std::move(*flat));
+      flattened = true;
+    } else {
+      return Error(ErrorCode::kCorrupt,
+                   fmt::format("{} cannot be part of a split dump: it is not kdump-compressed (first bytes {})",
+                               path.string(), HexPrefix(bytes)));
+    }
+  }
+  auto dump = OpenKdumpSources(std::move(sources), paths.front(), flattened, options, diagnostics);
+  if (!dump.ok()) return std::move(dump).error().AddContext(fmt::format("split dump {}", paths.front().string()));
+  return dump;
 }
 
 }  // namespace csd

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+#include "dump/kdump/decompressor.h"
+
+#include <fmt/format.h>
+#include <lzo/lzo1x.h>
+#include <snappy-c.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cstring>
+#include <mutex>
+
+namespace csd {
+namespace {
+
+Error SizeMismatch(std::string_view codec, uint64_t got, uint64_t want) {
+  return Error(ErrorCode::kCorrupt,
+               fmt::format("{} page decompressed to {:#x} bytes, not the block size {:#x}", codec, got, want));
+}
+
+Status Zlib(std::span<const std::byte> in, std::span<std::byte> out) {
+  uLongf got = out.size();
+  const int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &got, reinterpret_cast<const Bytef*>(in.data()),
+                            static_cast<uLong>(in.size()));
+  if (rc == Z_BUF_ERROR) return SizeMismatch("zlib", out.size() + 1, out.size());  // would overflow the block
+  if (rc != Z_OK) return Error(ErrorCode::kCorrupt, fmt::format("zlib page does not decompress (zlib error {})", rc));
+  if (got != out.size()) return SizeMismatch("zlib", got, out.size());
+  return OkStatus();
+}
+
+Status Lzo(std::span<const std::byte> in, std::span<std::byte> out) {
+  static std::once_flag once;
+  static int init_rc = LZO_E_OK;
+  std::call_once(once, [] { init_rc = lzo_init(); });
+  if (init_rc != LZO_E_OK) return Error(ErrorCode::kUnsupported, "liblzo2 failed to initialise");
+  lzo_uint got = out.size();
+  const int rc = lzo1x_decompress_safe(reinterpret_cast<const unsigned char*>(in.data()), in.size(),
+                                       reinterpret_cast<unsigned char*>(out.data()), &got, nullptr);
+  if (rc != LZO_E_OK) return Error(ErrorCode::kCorrupt, fmt::format("lzo page does not decompress (lzo error {})", rc));
+  if (got != out.size()) return SizeMismatch("lzo", got, out.size());
+  return OkStatus();
+}
+
+Status Snappy(std::span<const std::byte> in, std::span<std::byte> out) {
+  const char* src = reinterpret_cast<const char*>(in.data());
+  size_t want = 0;
+  if (snappy_uncompressed_length(src, in.size(), &want) != SNAPPY_OK) {
+    return Error(ErrorCode::kCorrupt, "snappy page has no valid length preamble");
+  }
+  // Checked before decompressing so a bomb never allocates or writes past the block.
+  if (want != out.size()) return SizeMismatch("snappy", want, out.size());
+  size_t got = out.size();
+  if (snappy_uncompress(src, in.size(), reinterpret_cast<char*>(out.data()), &got) != SNAPPY_OK) {
+    return Error(ErrorCode::kCorrupt, "snappy page does not decompress");
+  }
+  if (got != out.size()) return SizeMismatch("snappy", got, out.size());
+  return OkStatus();
+}
+
+Status Zstd(std::span<const std::byte> in, std::span<std::byte> out) {
+  const size_t got = ZSTD_decompress(out.data(), out.size(), in.data(), in.size());
+  if (ZSTD_isError(got)) {
+    return Error(ErrorCode::kCorrupt, fmt::format("zstd page does not decompress: {}", ZSTD_getErrorName(got)));
+  }
+  if (got != out.size()) return SizeMismatch("zstd", got, out.size());
+  return OkStatus();
+}
+
+}  // namespace
+
+std::string_view CompressionName(uint32_t flags) {
+  switch (flags) {
+    case kPageRaw: return "raw";
+    case kPageZlib: return "zlib";
+    case kPageLzo: return "lzo";
+    case kPageSnappy: return "snappy";
+    case kPageZstd: return "zstd";
+    default: return "unknown";
+  }
+}
+
+Status DecompressPage(uint32_t flags, std::span<const std::byte> in, std::span<std::byte> out) {
+  switch (flags) {
+    case kPageRaw:
+      if (in.size() != out.size()) return SizeMismatch("raw", in.size(), out.size());
+      std::memcpy(out.data(), in.data(), out.size());
+      return OkStatus();
+    case kPageZlib: return Zlib(in, out);
+    case kPageLzo: return Lzo(in, out);
+    case kPageSnappy: return Snappy(in, out);
+    case kPageZstd: return Zstd(in, out);
+    default:
+      return Error(ErrorCode::kCorrupt, fmt::format("page descriptor flags {:#x} name no known compression", flags));
+  }
+}
+
+}  // namespace csd

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: MIT
+#include "dump/kdump/kdump_file.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstring>
+#include <list>
+#include <mutex>
+
+#include "dump/elf/elf_notes.h"
+#include "dump/kdump/decompressor.h"
+#include "dump/kdump/flattened.h"
+#include "dump/kdump/kdump_header.h"
+
+namespace csd {
+namespace {
+
+constexpr uint64_t kPageDescSize = 24;
+constexpr uint64_t kRankStride = 4096;  // PFNs per rank-index entry
+constexpr size_t kCacheSlots = 16;
+constexpr uint32_t kArm64PrstatusSize = 392;
+constexpr uint32_t kArmPrstatusSize = 148;
+
+bool TestBit(const std::vector<std::byte>& bitmap, uint64_t bit) {
+  const uint64_t byte = bit >> 3;
+  return byte < bitmap.size() && ((static_cast<unsigned>(bitmap[byte]) >> (bit & 7)) & 1) != 0;
+}
+
+// Set bits in [from, to) of `bitmap`.
+uint64_t CountBits(const std::vector<std::byte>& bitmap, uint64_t from, uint64_t to) {
+  uint64_t count = 0;
+  uint64_t bit = from;
+  while (bit < to && (bit & 63) != 0) count += TestBit(bitmap, bit++);
+  while (bit + 64 <= to && (bit >> 3) + 8 <= bitmap.size()) {
+    uint64_t word;
+    std::memcpy(&word, bitmap.data() + (bit >> 3), 8);
+    count += static_cast<uint64_t>(std::popcount(LoadUnsigned(std::as_bytes(std::span(&word, 1)), Endian::kLittle)));
+    bit += 64;
+  }
+  while (bit < to) count += TestBit(bitmap, bit++);
+  return count;
+}
+
+struct Part {
+  std::unique_ptr<ByteSource> source;
+  KdumpHeader header;
+  std::vector<std::byte> bitmap2;
+  std::vector<uint64_t> rank;  // rank[i] = set 2nd-bitmap bits in [start, start + i*kRankStride)
+  uint64_t start = 0, end = 0;  // PFN range (bitmap index) this part serves
+  uint64_t descriptors = 0;     // how many page_desc the data area may hold
+
+  void BuildRank() {
+    rank.reserve((end - start) / kRankStride + 2);
+    uint64_t total = 0;
+    for (uint64_t pfn = start; pfn < end; pfn += kRankStride) {
+      rank.push_back(total);
+      total += CountBits(bitmap2, pfn, std::min(end, pfn + kRankStride));
+    }
+    rank.push_back(total);
+    descriptors = total;
+  }
+  uint64_t Rank(uint64_t pfn) const {
+    const uint64_t slot = (pfn - start) / kRankStride;
+    return rank[slot] + CountBits(bitmap2, start + slot * kRankStride, pfn);
+  }
+};
+
+class KdumpFile final : public DumpFile {
+ public:
+  KdumpFile(std::vector<Part> parts, std::vector<std::byte> bitmap1, std::vector<DumpNote> notes,
+            std::filesystem::path path, bool flattened, const DumpOpenOptions& options, DiagnosticSink& diagnostics)
+      : parts_(std::move(parts)),
+        bitmap1_(std::move(bitmap1)),
+        notes_(std::move(notes)),
+        path_(std::move(path)),
+        flattened_(flattened),
+        options_(options),
+        diagnostics_(diagnostics) {
+    const KdumpHeader& h = header();
+    shift_ = h.block_shift();
+    // formats.md §3.4: 32-bit ARM makedumpfile numbers PFNs from phys_base;
+    // absolute PFNs always reach past phys_base>>shift, relative ones never do.
+    relative_pfns_ = h.phys_base != 0 && h.max_mapnr <= (h.phys_base >> shift_);
+    pfn_base_ = relative_pfns_ ? h.phys_base >> shift_ : 0;
+    BuildRanges();
+  }
+
+  std::string FormatName() const override {
+    return flattened_ ? "kdump-compressed (flattened)" : "kdump-compressed";
+  }
+  std::string Producer() const override {
+    const KdumpHeader& h = header();
+    // QEMU leaves the utsname fields it does not know empty or "Unknown" and
+    // packs its 32-bit sub-header; makedumpfile fills utsname from the kernel.
+    if (h.machine == "Unknown" || h.sysname.empty() || h.layout == KdumpLayout::k32Packed) return "qemu";
+    return "makedumpfile";
+  }
+  Arch arch() const override {
+    const std::string& m = header().machine;
+    if (m == "aarch64" || m == "arm64") return Arch::kArm64;
+    if (m.starts_with("arm")) return Arch::kArm;
+    for (const DumpNote& note : notes_) {
+      if (note.name != "CORE" || note.type != 1) continue;
+      if (note.desc.size() == kArm64PrstatusSize) return Arch::kArm64;
+      if (note.desc.size() == kArmPrstatusSize) return Arch::kArm;
+    }
+    return Arch::kUnknown;
+  }
+  Endian endian() const override { return header().endian; }
+  unsigned pointer_size() const override { return header().pointer_size(); }
+  const std::vector<DumpNote>& notes() const override { return notes_; }
+  const std::vector<DumpSegment>& segments() const override { return segments_; }
+  std::optional<std::string> VmcoreinfoText() const override { return FindVmcoreinfo(notes_); }
+  const std::filesystem::path& path() const override { return path_; }
+  std::vector<PhysicalRange> Ranges() const override { return ranges_; }
+
+  std::vector<std::pair<std::string, std::string>> Describe() const override {
+    const KdumpHeader& h = header();
+    std::vector<std::pair<std::string, std::string>> out;
+    out.emplace_back("header_version", fmt::format("{}", h.header_version));
+    out.emplace_back("layout", fmt::format("{}, {}-endian", KdumpLayoutName(h.layout),
+                                           h.endian == Endian::kLittle ? "little" : "big"));
+    out.emplace_back("block_size", fmt::format("{}", h.block_size));
+    out.emplace_back("dump_level", fmt::format("{}", h.dump_level));
+    std::string status;
+    for (auto [bit, name] : {std::pair{kKdumpZlib, "zlib"}, {kKdumpLzo, "lzo"}, {kKdumpSnappy, "snappy"},
+                             {kKdumpZstd, "zstd"}, {kKdumpIncomplete, "incomplete"},
+                             {kKdumpExcludedVmemmap, "excluded_vmemmap"}}) {
+      if (h.status & bit) status += status.empty() ? name : fmt::format(",{}", name);
+    }
+    out.emplace_back("status", fmt::format("{:#x}{}", h.status, status.empty() ? "" : fmt::format(" ({})", status)));
+    out.emplace_back("max_mapnr", fmt::format("{:#x}", h.max_mapnr));
+    out.emplace_back("phys_base", fmt::format("{:#x}", h.phys_base));
+    out.emplace_back("pfn_origin", relative_pfns_ ? fmt::format("relative to phys_base (PFN 0 = PA {:#x})",
+                                                                pfn_base_ << shift_)
+                                                  : std::string("absolute"));
+    out.emplace_back("machine", h.machine.empty() ? "(empty)" : h.machine);
+    if (h.split || parts_.size() > 1) {
+      for (size_t i = 0; i < parts_.size(); ++i) {
+        out.emplace_back(fmt::format("split part {}", i + 1),
+                         fmt::format("PFNs [{:#x}, {:#x}) {}", parts_[i].start, parts_[i].end,
+                                     parts_[i].source->label()));
+      }
+    }
+    return out;
+  }
+
+  Status ReadPhysical(uint64_t pa, std::span<std::byte> out) const override {
+    const uint64_t block = header().block_size;
+    size_t done = 0;
+    while (done < out.size()) {
+      const uint64_t at = pa + done;
+      if (at < pa) return Error(ErrorCode::kNotMapped, fmt::format("read at PA {:#x} wraps past 2^64", pa));
+      const uint64_t in_page = at & (block - 1);
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size() - done, block - in_page));
+      CSD_RETURN_IF_ERROR(ReadPagePart(at, in_page, out.subspan(done, n)));
+      done += n;
+    }
+    return OkStatus();
+  }
+
+ private:
+  const KdumpHeader& header() const { return parts_.front().header; }
+
+  void BuildRanges() {
+    const uint64_t n = header().max_mapnr;
+    uint64_t pfn = 0;
+    while (pfn < n) {
+      if ((pfn & 7) == 0 && (pfn >> 3) < bitmap1_.size() && bitmap1_[pfn >> 3] == std::byte{0}) {
+        pfn += 8;
+        continue;
+      }
+      if (!TestBit(bitmap1_, pfn)) {
+        ++pfn;
+        continue;
+      }
+      const uint64_t first = pfn;
+      while (pfn < n && TestBit(bitmap1_, pfn)) ++pfn;
+      ranges_.push_back({(first + pfn_base_) << shift_, (pfn - first) << shift_});
+    }
+  }
+
+  Status ReadPagePart(uint64_t pa, uint64_t in_page, std::span<std::byte> out) const {
+    const KdumpHeader& h = header();
+    const uint64_t abs_pfn = pa >> shift_;
+    if (abs_pfn < pfn_base_ || abs_pfn - pfn_base_ >= h.max_mapnr) {
+      return Error(ErrorCode::kNotMapped, fmt::format("PA {:#x} (PFN {:#x}) is outside the dump's PFN range "
+                                                      "[{:#x}, {:#x})",
+                                                      pa, abs_pfn, pfn_base_, pfn_base_ + h.max_mapnr));
+    }
+    const uint64_t pfn = abs_pfn - pfn_base_;
+    if (!TestBit(bitmap1_, pfn)) {
+      return Error(ErrorCode::kNotMapped, fmt::format("PA {:#x} (PFN {:#x}) is not RAM in the dump's first bitmap", pa,
+                                                      pfn));
+    }
+    const Part* part = nullptr;
+    for (const Part& p : parts_) {
+      if (pfn >= p.start && pfn < p.end) part = &p;
+    }
+    if (part == nullptr) {
+      return Error(ErrorCode::kExcluded, fmt::format("PA {:#x} (PFN {:#x}) is in no part of the split dump", pa, pfn));
+    }
+    if (!TestBit(part->bitmap2, pfn)) return NotDumped(pa, pfn, out);
+    CSD_ASSIGN_OR_RETURN(const std::vector<std::byte>* page, LoadPage(*part, pa, pfn));
+    std::memcpy(out.data(), page->data() + in_page, out.size());
+    return OkStatus();
+  }
+
+  Status NotDumped(uint64_t pa, uint64_t pfn, std::span<std::byte> out) const {
+    const KdumpHeader& h = header();
+    const bool zero_level = (h.dump_level & 0x1) != 0;
+    if (zero_level || options_.zero_fill_excluded) {
+      std::memset(out.data(), 0, out.size());
+      if (!warned_zero_.exchange(true)) {
+        diagnostics_.Warn(fmt::format(
+            "{}: PA {:#x} (PFN {:#x}) was not dumped (dump_level {}); read as zeros{}", path_.string(), pa, pfn,
+            h.dump_level, zero_level ? " because dump_level excludes zero pages" : " (--zero-fill-excluded)"));
+      }
+      return OkStatus();
+    }
+    return Error(ErrorCode::kExcluded, fmt::format("PA {:#x} (PFN {:#x}) was excluded from the dump by makedumpfile "
+                                                   "(dump_level {})",
+                                                   pa, pfn, h.dump_level));
+  }
+
+  Expected<const std::vector<std::byte>*> LoadPage(const Part& part, uint64_t pa, uint64_t pfn) const {
+    std::lock_guard lock(mutex_);
+    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+      if (it->part == &part && it->pfn == pfn) {
+        cache_.splice(cache_.begin(), cache_, it);
+        return &cache_.front().data;
+      }
+    }
+    const KdumpHeader& h = part.header;
+    const uint64_t index = part.Rank(pfn);
+    const uint64_t desc_at = h.data_offset() + index * kPageDescSize;
+    std::array<std::byte, kPageDescSize> raw{};
+    auto status = part.source->Read(desc_at, raw);
+    if (!status.ok()) {
+      return std::move(status).error().AddContext(
+          fmt::format("page descriptor {} of PA {:#x} (PFN {:#x})", index, pa, pfn));
+    }
+    const ByteReader r(raw, h.endian, "page_desc");
+    const uint64_t offset = *r.U64(0);
+    const uint32_t size = *r.U32(8);
+    const uint32_t flags = *r.U32(12);
+    if (offset == 0 && (h.status & kKdumpIncomplete)) {
+      return Error(ErrorCode::kExcluded, fmt::format("PA {:#x} (PFN {:#x}) was not written: the dump is incomplete "
+                                                     "(status {:#x}); descriptor {} at file offset {:#x} has offset 0",
+                                                     pa, pfn, h.status, index, desc_at));
+    }
+    // A compressed page never exceeds the block (makedumpfile stores it raw then).
+    if (size == 0 || size > h.block_size || offset < h.data_offset()) {
+      return Error(ErrorCode::kCorrupt, fmt::format("{}: page descriptor {} at file offset {:#x} for PA {:#x} "
+                                                    "(PFN {:#x}) has offset {:#x} and size {:#x}, outside the data "
+                                                    "area or over the block size {:#x}",
+                                                    part.source->label(), index, desc_at, pa, pfn, offset, size,
+                                                    h.block_size));
+    }
+    auto compressed = part.source->ReadVector(offset, size, "page data");
+    if (!compressed.ok()) {
+      return std::move(compressed).error().AddContext(fmt::format("PA {:#x} (PFN {:#x})", pa, pfn));
+    }
+    std::vector<std::byte> data(h.block_size);
+    status = DecompressPage(flags, *compressed, data);
+    if (!status.ok()) {
+      return std::move(status).error().AddContext(
+          fmt::format("{}: page of PA {:#x} (PFN {:#x}), descriptor {} at file offset {:#x}, data at {:#x}",
+                      part.source->label(), pa, pfn, index, desc_at, offset));
+    }
+    if (cache_.size() >= kCacheSlots) cache_.pop_back();
+    cache_.push_front(CacheEntry{&part, pfn, std::move(data)});
+    return &cache_.front().data;
+  }
+
+  struct CacheEntry {
+    const Part* part;
+    uint64_t pfn;
+    std::vector<std::byte> data;
+  };
+
+  std::vector<Part> parts_;
+  std::vector<std::byte> bitmap1_;
+  std::vector<DumpNote> notes_;
+  std::vector<DumpSegment> segments_;  // the format has none
+  std::filesystem::path path_;
+  bool flattened_;
+  DumpOpenOptions options_;
+  DiagnosticSink& diagnostics_;
+  unsigned shift_ = 12;
+  bool relative_pfns_ = false;
+  uint64_t pfn_base_ = 0;
+  std::vector<PhysicalRange> ranges_;
+  mutable std::mutex mutex_;
+  mutable std::list<CacheEntry> cache_;  // most recent first
+  mutable std::atomic<bool> warned_zero_{false};
+};
+
+// Headers of split parts must describe the same machine and bitmaps.
+Status CheckSameSet(const Part& a, const Part& b) {
+  const KdumpHeader& x = a.header;
+  const KdumpHeader& y = b.header;
+  auto differ = [&](std::string_view field, uint64_t u, uint64_t v) {
+    return Error(ErrorCode::kCorrupt, fmt::format("split parts do not belong together: {} is {:#x} in {} but {:#x} "
+                                                  "in {}",
+                                                  field, u, a.source->label(), v, b.source->label()));
+  };
+  if (x.block_size != y.block_size) return differ("block_size", x.block_size, y.block_size);
+  if (x.max_mapnr != y.max_mapnr) return differ("max_mapnr", x.max_mapnr, y.max_mapnr);
+  if (x.bitmap_blocks != y.bitmap_blocks) return differ("bitmap_blocks", x.bitmap_blocks, y.bitmap_blocks);
+  if (x.phys_base != y.phys_base) return differ("phys_base", x.phys_base, y.phys_base);
+  if (x.endian != y.endian || x.layout != y.layout) return differ("byte order/layout", 0, 1);
+  if (x.release != y.release || x.machine != y.machine) {
+    return Error(ErrorCode::kCorrupt, fmt::format("split parts do not belong together: {} is {} {} but {} is {} {}",
+                                                  a.source->label(), x.release, x.machine, b.source->label(),
+                                                  y.release, y.machine));
+  }
+  return OkStatus();
+}
+
+Expected<Part> LoadPart(std::unique_ptr<ByteSource> source) {
+  Part part;
+  CSD_ASSIGN_OR_RETURN(part.header, ParseKdumpHeader(*source));
+  const KdumpHeader& h = part.header;
+  part.start = h.split ? h.start_pfn : 0;
+  part.end = h.split ? h.end_pfn : h.max_mapnr;
+  CSD_ASSIGN_OR_RETURN(part.bitmap2,
+                       source->ReadVector(h.bitmap_offset() + h.bitmap_bytes(), h.bitmap_bytes(), "2nd bitmap"));
+  part.source = std::move(source);
+  part.BuildRank();
+  // Every descriptor the bitmap promises must lie in the file.
+  const uint64_t desc_end = h.data_offset() + part.descriptors * kPageDescSize;
+  if (desc_end > part.source->size()) {
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("{}: the 2nd bitmap promises {} page descriptors from file offset {:#x}, which run past "
+                             "the end of the file ({:#x} bytes)",
+                             part.source->label(), part.descriptors, h.data_offset(), part.source->size()));
+  }
+  return part;
+}
+
+}  // namespace
+
+bool IsKdumpFile(std::span<const std::byte> bytes) { return IsKdumpSignature(bytes); }
+bool IsFlattenedFile(std::span<const std::byte> bytes) { return IsFlattenedSignature(bytes); }
+
+Expected<std::unique_ptr<DumpFile>> OpenKdumpSources(std::vector<std::unique_ptr<ByteSource>> sources,
+                                                     const std::filesystem::path& path, bool flattened,
+                                                     const DumpOpenOptions& options, DiagnosticSink& diagnostics) {
+  if (sources.empty()) return Error(ErrorCode::kInvalidArgument, "no dump files given");
+  std::vector<Part> parts;
+  for (auto& source : sources) {
+    CSD_ASSIGN_OR_RETURN(Part part, LoadPart(std::move(source)));
+    parts.push_back(std::move(part));
+  }
+  if (parts.size() > 1) {
+    for (const Part& p : parts) {
+      if (!p.header.split) {
+        return Error(ErrorCode::kCorrupt, fmt::format("{} is not part of a split dump (its header has split = 0) but "
+                                                      "was given with {} other files",
+                                                      p.source->label(), parts.size() - 1));
+      }
+      CSD_RETURN_IF_ERROR(CheckSameSet(parts.front(), p));
+    }
+    std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.start < b.start; });
+    uint64_t next = 0;
+    for (const Part& p : parts) {
+      if (p.start > next) {
+        return Error(ErrorCode::kCorrupt, fmt::format("split dump is missing PFNs [{:#x}, {:#x}): no part covers "
+                                                      "them (the next part, {}, starts at {:#x})",
+                                                      next, p.start, p.source->label(), p.start));
+      }
+      if (p.start < next) {
+        return Error(ErrorCode::kCorrupt, fmt::format("split parts overlap: {} starts at PFN {:#x} but PFNs up to "
+                                                      "{:#x} are already covered",
+                                                      p.source->label(), p.start, next));
+      }
+      next = p.end;
+    }
+    if (next < parts.front().header.max_mapnr) {
+      diagnostics.Warn(fmt::format("split dump covers PFNs up to {:#x} of {:#x}: a part may be missing", next,
+                                   parts.front().header.max_mapnr));
+    }
+  } else if (parts.front().header.split) {
+    diagnostics.Warn(fmt::format("{} is one part of a split dump (PFNs [{:#x}, {:#x})); give the others with "
+                                 "--split-part",
+                                 parts.front().source->label(), parts.front().start, parts.front().end));
+  }
+  const Part& first = parts.front();
+  CSD_ASSIGN_OR_RETURN(std::vector<std::byte> bitmap1,
+                       first.source->ReadVector(first.header.bitmap_offset(), first.header.bitmap_bytes(),
+                                                "1st bitmap"));
+  std::vector<DumpNote> notes = ReadKdumpNotes(first.header, *first.source, diagnostics);
+  if (first.header.header_version > 6) {
+    diagnostics.Warn(fmt::format("{}: kdump header_version {} is newer than 6; read as 6", first.source->label(),
+                                 first.header.header_version));
+  }
+  return std::unique_ptr<DumpFile>(
+      new KdumpFile(std::move(parts), std::move(bitmap1), std::move(notes), path, flattened, options, diagnostics));
+}
+
+Expected<std::unique_ptr<DumpFile>> OpenKdump(MappedFile file, const DumpOpenOptions& options,
+                                              DiagnosticSink& diagnostics) {
+  const std::filesystem::path path = file.path();
+  std::vector<std::unique_ptr<ByteSource>> sources;
+  sources.push_back(std::make_unique<MappedSource>(std::move(file), path.string()));
+  return OpenKdumpSources(std::move(sources), path, false, options, diagnostics);
+}
+
+Expected<std::unique_ptr<DumpFile>> OpenFlattenedKdump(MappedFile file, const DumpOpenOptions& options,
+                                                       DiagnosticSink& diagnostics) {
+  const std::filesystem::path path = file.path();
+  CSD_ASSIGN_OR_RETURN(std::unique_ptr<FlattenedSource> flat, FlattenedSource::Create(std::move(file), path.string()));
+  std::array<std::byte, 8> magic{};
+  if (flat->size() < magic.size() || !flat->Read(0, magic).ok() || !IsKdumpSignature(magic)) {
+    return Error(ErrorCode::kUnsupported, fmt::format("{}: the flattened stream does not hold a kdump-compressed "
+                                                      "dump (flattened ELF is not supported; reassemble it with "
+                                                      "makedumpfile -R)",
+                                                      path.string()));
+  }
+  std::vector<std::unique_ptr<ByteSource>> sources;
+  sources.push_back(std::move(flat));
+  return OpenKdumpSources(std::move(sources), path, true, options, diagnostics);
+}
+
+}  // namespace csd

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+// kdump-compressed reader: headers (versions, layouts, byte orders), bitmaps
+// and rank, codecs, excluded/zero/incomplete pages, split sets and hostile
+// input, on dumps built in memory by KdumpBuilder.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "dump/kdump/byte_source.h"
+#include "dump/kdump/decompressor.h"
+#include "dump/kdump/kdump_header.h"
+#include "dump_test_util.h"
+#include "kdump_builder.h"
+
+namespace csd::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::vector<std::byte> ReadPa(const DumpFile& dump, uint64_t pa, size_t n, Status* status = nullptr) {
+  std::vector<std::byte> out(n);
+  Status s = dump.ReadPhysical(pa, out);
+  if (status) *status = s;
+  return s.ok() ? out : std::vector<std::byte>{};
+}
+
+KdumpBuilder Basic() {
+  KdumpBuilder b;
+  b.Page(3).Page(4).Page(40);
+  b.ram = {3, 4, 5, 6, 40, 41};
+  return b;
+}
+
+class KdumpTest : public DumpFileTest {};
+
+TEST_F(KdumpTest, ReadsPagesThroughRankAndCodec) {
+  for (uint32_t codec : {0u, 0x1u, 0x2u, 0x4u, 0x20u}) {
+    KdumpBuilder b = Basic();
+    b.codec = codec;
+    const auto file = b.Build();
+    auto dump = Open(file);
+    ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+    EXPECT_EQ((*dump)->FormatName(), "kdump-compressed");
+    EXPECT_EQ((*dump)->Producer(), "makedumpfile");
+    EXPECT_EQ((*dump)->arch(), Arch::kArm64);
+    EXPECT_EQ(ReadPa(**dump, 40 * 1024, 1024), b.pages[40]) << "codec " << codec;
+    // A read across two pages.
+    std::vector<std::byte> want(b.pages[3].begin() + 100, b.pages[3].end());
+    want.insert(want.end(), b.pages[4].begin(), b.pages[4].begin() + 976);
+    EXPECT_EQ(ReadPa(**dump, 3 * 1024 + 100, 1900), want);
+    ASSERT_TRUE((*dump)->VmcoreinfoText().has_value());
+    EXPECT_THAT(*(*dump)->VmcoreinfoText(), HasSubstr("OSRELEASE=6.1.0"));
+  }
+}
+
+TEST_F(KdumpTest, RangesFollowTheFirstBitmap) {
+  auto dump = Open(Basic().Build());
+  ASSERT_TRUE(dump.ok());
+  const auto ranges = (*dump)->Ranges();
+  ASSERT_EQ(ranges.size(), 2u);
+  EXPECT_EQ(ranges[0].start, 3u * 1024);
+  EXPECT_EQ(ranges[0].size, 4u * 1024);
+  EXPECT_EQ(ranges[1].start, 40u * 1024);
+}
+
+TEST_F(KdumpTest, ExcludedNotRamAndZeroPages) {
+  auto dump = Open(Basic().Build());
+  ASSERT_TRUE(dump.ok());
+  Status s;
+  ReadPa(**dump, 5 * 1024, 8, &s);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kExcluded);
+  EXPECT_THAT(s.error().Describe(), HasSubstr("dump_level 0"));
+  ReadPa(**dump, 10 * 1024, 8, &s);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kNotMapped);
+  ReadPa(**dump, 1000 * 1024, 8, &s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kNotMapped);
+
+  KdumpBuilder zero = Basic();
+  zero.dump_level = 31;
+  auto zdump = Open(zero.Build());
+  ASSERT_TRUE(zdump.ok());
+  EXPECT_EQ(ReadPa(**zdump, 5 * 1024, 16), std::vector<std::byte>(16));
+  EXPECT_EQ(ReadPa(**zdump, 6 * 1024, 16), std::vector<std::byte>(16));
+  EXPECT_EQ(diagnostics_.warnings().size(), 1u);
+}
+
+TEST_F(KdumpTest, IncompleteDumpsReportUnwrittenPages) {
+  KdumpBuilder b = Basic();
+  b.unwritten = {41};
+  b.status |= kKdumpIncomplete;
+  auto dump = Open(b.Build());
+  ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+  Status s;
+  ReadPa(**dump, 41 * 1024, 8, &s);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kExcluded);
+  EXPECT_THAT(s.error().Describe(), HasSubstr("incomplete"));
+  EXPECT_EQ(ReadPa(**dump, 40 * 1024, 1024), b.pages[40]);
+}
+
+TEST_F(KdumpTest, HeaderVersionsLayoutsAndByteOrders) {
+  for (int version = 1; version <= 7; ++version) {
+    for (KdumpLayout layout : {KdumpLayout::k64, KdumpLayout::k32Packed, KdumpLayout::k32Padded}) {
+      for (Endian endian : {Endian::kLittle, Endian::kBig}) {
+        KdumpBuilder b = Basic();
+        b.version = version;
+        b.layout = layout;
+        b.endian = endian;
+        b.machine = layout == KdumpLayout::k64 ? "aarch64" : "armv7l";
+        const auto file = b.Build();
+        SpanSource source(file, "mem");
+        auto h = ParseKdumpHeader(source);
+        ASSERT_TRUE(h.ok()) << h.error().Describe() << " v" << version << " layout " << int(layout) << " be " << (endian == Endian::kBig);
+        EXPECT_EQ(h->header_version, version);
+        EXPECT_EQ(h->endian, endian);
+        EXPECT_EQ(h->block_size, 1024u);
+        EXPECT_EQ(h->max_mapnr, 64u);
+        if (version >= 3) {
+          EXPECT_EQ(h->layout, layout) << version;
+          EXPECT_EQ(h->size_vmcoreinfo, b.vmcoreinfo.size());
+        }
+        auto dump = Open(file);
+        ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+        EXPECT_EQ(ReadPa(**dump, 4 * 1024, 1024), b.pages[4]);
+        EXPECT_EQ((*dump)->VmcoreinfoText().has_value(), version >= 3);
+        EXPECT_EQ((*dump)->pointer_size(), layout == KdumpLayout::k64 ? 8u : 4u);
+      }
+    }
+  }
+}
+
+TEST_F(KdumpTest, ArmRelativePfnsAndQemuProducer) {
+  KdumpBuilder b = Basic();
+  b.layout = KdumpLayout::k32Padded;
+  b.machine = "armv7l";
+  b.phys_base = 0x80000000;  // PFN 0 is PA 0x80000000
+  auto dump = Open(b.Build());
+  ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+  EXPECT_EQ((*dump)->arch(), Arch::kArm);
+  EXPECT_EQ(ReadPa(**dump, 0x80000000 + 40 * 1024, 1024), b.pages[40]);
+  bool found = false;
+  for (const auto& [k, v] : (*dump)->Describe()) {
+    if (k == "pfn_origin") found = v.find("relative") != std::string::npos;
+  }
+  EXPECT_TRUE(found);
+
+  KdumpBuilder q = Basic();
+  q.sysname = "";
+  auto qdump = Open(q.Build());
+  ASSERT_TRUE(qdump.ok());
+  EXPECT_EQ((*qdump)->Producer(), "qemu");
+}
+
+TEST_F(KdumpTest, SplitSetsSelectThePartByPfn) {
+  std::vector<std::filesystem::path> paths;
+  KdumpBuilder b = Basic();
+  b.split = true;
+  const uint64_t cuts[] = {0, 4, 30, 64};
+  for (int i = 2; i >= 0; --i) {  // given out of order on purpose
+    b.start = cuts[i];
+    b.end = cuts[i + 1];
+    paths.push_back(WriteTemp(b.Build()));
+  }
+  auto dump = OpenDumpSet(paths, {}, diagnostics_);
+  ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+  for (uint64_t pfn : {3, 4, 40}) EXPECT_EQ(ReadPa(**dump, pfn * 1024, 1024), b.pages[pfn]) << pfn;
+
+  // A gap: drop the middle part.
+  auto gap = OpenDumpSet({paths[0], paths[2]}, {}, diagnostics_);
+  ASSERT_FALSE(gap.ok());
+  EXPECT_THAT(gap.error().Describe(), HasSubstr("missing PFNs"));
+  // Overlap: the same part twice.
+  auto overlap = OpenDumpSet({paths[0], paths[1], paths[1], paths[2]}, {}, diagnostics_);
+  ASSERT_FALSE(overlap.ok());
+  EXPECT_THAT(overlap.error().Describe(), HasSubstr("overlap"));
+  // Mismatched headers.
+  KdumpBuilder other = b;
+  other.max_mapnr = 128;
+  other.start = 30;
+  other.end = 128;
+  auto mismatch = OpenDumpSet({paths[2], paths[1], WriteTemp(other.Build())}, {}, diagnostics_);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_THAT(mismatch.error().Describe(), HasSubstr("max_mapnr"));
+}
+
+TEST_F(KdumpTest, DecompressorsRejectGarbageAndWrongSizes) {
+  std::vector<std::byte> page(1024, std::byte{7});
+  std::vector<std::byte> out(1024);
+  for (uint32_t codec : {0x1u, 0x2u, 0x4u, 0x20u}) {
+    const auto packed = CompressPage(codec, page);
+    ASSERT_TRUE(DecompressPage(codec, packed, out).ok()) << codec;
+    EXPECT_EQ(out, page);
+    std::vector<std::byte> small(512);
+    auto s = DecompressPage(codec, packed, small);  // a bomb for this block size
+    ASSERT_FALSE(s.ok()) << codec;
+    EXPECT_EQ(s.error().code(), ErrorCode::kCorrupt);
+    std::vector<std::byte> garbage(100, std::byte{0xff});
+    s = DecompressPage(codec, garbage, out);
+    ASSERT_FALSE(s.ok()) << codec;
+    EXPECT_EQ(s.error().code(), ErrorCode::kCorrupt);
+  }
+  EXPECT_FALSE(DecompressPage(0x40, page, out).ok());
+  EXPECT_FALSE(DecompressPage(0, std::span(page).first(10), out).ok());
+}
+
+TEST_F(KdumpTest, CacheServesRepeatedReadsAndManyPages) {
+  KdumpBuilder b;
+  b.max_mapnr = 8192;  // two rank strides
+  for (uint64_t p = 0; p < 8192; p += 97) b.Page(p);
+  auto dump = Open(b.Build());
+  ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+  for (int round = 0; round < 2; ++round) {
+    for (uint64_t p = 0; p < 8192; p += 97) ASSERT_EQ(ReadPa(**dump, p * 1024, 1024), b.pages[p]) << p;
+  }
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(ReadPa(**dump, 97 * 1024, 8).size(), 8u);
+}
+
+}  // namespace
+}  // namespace csd::testing
