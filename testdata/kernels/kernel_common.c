@@ -35,8 +35,17 @@ struct uts_namespace init_uts_ns __used = {
 	.ns = { .inum = 0xEFFFFFFEu },
 };
 
-/* Page-aligned in .bss, as in kernels where the linker script does not carve it out. */
-unsigned long swapper_pg_dir[512] __used __aligned(4096)
+/*
+ * Page-aligned in .bss, as in kernels where the linker script does not carve it out.
+ * 16K/64K-granule variants pass the granule and the top-level table size.
+ */
+#ifndef CSD_PGD_ALIGN
+#define CSD_PGD_ALIGN 4096
+#endif
+#ifndef CSD_PGD_BYTES
+#define CSD_PGD_BYTES 4096
+#endif
+unsigned long swapper_pg_dir[CSD_PGD_BYTES / 8] __used __aligned(CSD_PGD_ALIGN)
 	__attribute__((section(".bss..page_aligned")));
 
 /*

@@ -88,7 +88,7 @@ TEST(SpecTest, RejectsUnknownKeysNamingThem) {
 TEST(SpecTest, RejectsBadValuesNamingTheKey) {
   const std::string ram = R"("ram": [{"start": "0x40000000", "size": "0x1000000"}], "nodes": [])";
   EXPECT_THAT(ErrorOf("{" + ram + R"(, "format": "elf"})"), HasSubstr("spec.format: must be one of \"kdump\", \"qemu\""));
-  EXPECT_THAT(ErrorOf("{" + ram + R"(, "va_bits": 42})"), HasSubstr("spec.va_bits: must be 39 or 48"));
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "va_bits": 53})"), HasSubstr("spec.va_bits: must be in [36, 52]"));
   EXPECT_THAT(ErrorOf("{" + ram + R"(, "page_size": 8192})"), HasSubstr("spec.page_size"));
   EXPECT_THAT(ErrorOf("{" + ram + R"(, "layout": "new"})"), HasSubstr("spec.layout"));
   EXPECT_THAT(ErrorOf("{" + ram + R"(, "kaslr_offset": "0xzz"})"), HasSubstr("spec.kaslr_offset: \"0xzz\" is not a hex"));

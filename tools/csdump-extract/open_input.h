@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+// The dump a command reads: a vmcore, or raw RAM images (--ram) whose
+// architecture comes from the vmlinux or --arch, since a raw image has no header.
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "base/diagnostics.h"
+#include "base/mapped_file.h"
+#include "dump/dump_file.h"
+#include "dump/raw/raw_image.h"
+#include "options.h"
+
+namespace csd::cli {
+
+// The vmlinux's e_machine, read from the ELF header alone so the dump can be
+// opened before the DWARF is loaded (keeping the dump-first error order).
+// nullopt when the file is not a readable ELF; DebugInfo::Open says why later.
+inline std::optional<Arch> VmlinuxArch(const std::string& path) {
+  auto file = MappedFile::Open(path);
+  if (!file.ok()) return std::nullopt;
+  const auto bytes = file->bytes();
+  constexpr std::array<unsigned char, 4> kMagic{0x7f, 'E', 'L', 'F'};
+  if (bytes.size() < 20) return std::nullopt;
+  for (size_t i = 0; i < kMagic.size(); ++i) {
+    if (static_cast<unsigned char>(bytes[i]) != kMagic[i]) return std::nullopt;
+  }
+  const bool big = static_cast<unsigned char>(bytes[5]) == 2;  // EI_DATA
+  const unsigned lo = static_cast<unsigned char>(bytes[big ? 19 : 18]);
+  const unsigned hi = static_cast<unsigned char>(bytes[big ? 18 : 19]);
+  const unsigned machine = lo | (hi << 8);
+  if (machine == 183) return Arch::kArm64;  // EM_AARCH64
+  if (machine == 40) return Arch::kArm;     // EM_ARM
+  return std::nullopt;
+}
+
+inline Expected<std::unique_ptr<DumpFile>> OpenInputDump(const Options& options,
+                                                         const DumpOpenOptions& dump_options,
+                                                         DiagnosticSink& diagnostics) {
+  if (options.ram.empty()) {
+    // --split-part: VMCORE is the first file of a split kdump-compressed dump.
+    std::vector<std::filesystem::path> paths{options.vmcore};
+    paths.insert(paths.end(), options.split_parts.begin(), options.split_parts.end());
+    return OpenDumpSet(paths, dump_options, diagnostics);
+  }
+  Arch arch = Arch::kArm64;
+  if (options.arch) {
+    arch = *options.arch;
+  } else if (auto from_vmlinux = options.vmlinux ? VmlinuxArch(*options.vmlinux) : std::nullopt) {
+    arch = *from_vmlinux;
+  } else if (!options.vmlinux) {
+    diagnostics.Warn("raw RAM images do not say their architecture and no VMLINUX or --arch was "
+                     "given; assuming arm64");
+  }
+  std::optional<std::filesystem::path> vmcoreinfo;
+  if (options.vmcoreinfo_file) vmcoreinfo = *options.vmcoreinfo_file;
+  return OpenRawDump(options.ram, vmcoreinfo, arch, RawDumpOptions{}, diagnostics);
+}
+
+}  // namespace csd::cli
