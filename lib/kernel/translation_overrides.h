@@ -15,6 +15,9 @@ struct TranslationOverrides {
   std::optional<uint64_t> kimage_voffset;
   std::optional<uint64_t> kaslr_offset;
   std::optional<uint64_t> pgd_pa;  // physical address of the kernel page-table root
+  // 32-bit ARM: CONFIG_PAGE_OFFSET (the VM split) and long-descriptor tables.
+  std::optional<uint64_t> page_offset;
+  std::optional<bool> lpae;
 };
 
 }  // namespace csd

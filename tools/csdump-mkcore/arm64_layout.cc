@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/byte_reader.h"
 
 namespace csd::mkcore {
@@ -25,11 +27,14 @@ Expected<Arm64Layout> Arm64Layout::Create(const Spec& spec, const KernelModel& k
   const char* layout_name = l.flipped_ ? "flipped" : "legacy";
   uint64_t kimage_lo;
   if (l.flipped_) {
+    // 52-bit kernels keep the kernel image and vmalloc where a 48-bit one
+    // has them: PAGE_END = _PAGE_END(VA_BITS_MIN), VA_BITS_MIN = 48.
+    const unsigned vmin = std::min(vb, 48u);
     l.page_offset_ = ~0ull << vb;
-    l.linear_last_ = (~0ull << (vb - 1)) - 1;
+    l.linear_last_ = (~0ull << (vmin - 1)) - 1;
     kimage_lo = l.linear_last_ + 1;
     // Stay clear of vmemmap/PCI/fixmap at the top of the address space.
-    l.vmalloc_limit_ = ~0ull << (vb - 5);
+    l.vmalloc_limit_ = ~0ull << (vmin - 5);
   } else {
     l.page_offset_ = ~0ull << (vb - 1);
     l.linear_last_ = ~0ull;

@@ -34,6 +34,12 @@ class Arm64Layout {
   // in the kimage region of this layout, RAM fits the linear map, the image
   // fits in RAM) with errors naming the spec keys to change.
   static Expected<Arm64Layout> Create(const Spec& spec, const KernelModel& kernel);
+  // The same map for a 32-bit ARM spec ("arch": "arm"; defined in
+  // arm_layout.cc): lowmem [PAGE_OFFSET, high_memory) is the linear map and
+  // holds the kernel image (kimage_voffset = PAGE_OFFSET - PHYS_OFFSET, no
+  // KASLR); vmalloc starts 8 MiB above high_memory (arch/arm/include/asm/pgtable.h).
+  static Expected<Arm64Layout> CreateArm(const Spec& spec, const KernelModel& kernel);
+  uint64_t high_memory() const { return linear_last_ + 1; }
 
   uint64_t page_size() const { return page_size_; }
   uint64_t page_offset() const { return page_offset_; }

@@ -20,7 +20,8 @@ Expected<Arm64PgtableBuilder> Arm64PgtableBuilder::Create(PhysImage& image, Arm6
   if (geometry.page_shift != 12 && geometry.page_shift != 14 && geometry.page_shift != 16) {
     return Error(ErrorCode::kInvalidArgument, fmt::format("page shift {} is not 12, 14 or 16", geometry.page_shift));
   }
-  if (geometry.va_bits < 36 || geometry.va_bits > 48) {
+  // 52-bit VAs only with 64K pages (FEAT_LPA; LPA2 for 4K/16K is not built).
+  if (geometry.va_bits < 36 || geometry.va_bits > (geometry.page_shift == 16 ? 52u : 48u)) {
     return Error(ErrorCode::kUnsupported, fmt::format("{}-bit VAs are not supported by the table builder",
                                                       geometry.va_bits));
   }

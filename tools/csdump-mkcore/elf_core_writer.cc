@@ -78,6 +78,9 @@ ElfNote MakeVmcoreinfoNote(const std::string& text) {
 bool ElfCorePlan::IsFileBacked(uint64_t pa, uint64_t size) const {
   const auto end = CheckedAdd(pa, size);
   if (!end) return false;
+  for (const PhysicalRange& w : withheld) {
+    if (pa < w.start + w.size && w.start < *end) return false;
+  }
   // Repeatedly extend the covered prefix with any load that serves its end:
   // overlapping segments (kdump's kernel-image + RAM) both count.
   uint64_t cur = pa;

@@ -46,6 +46,9 @@ struct ElfCorePlan {
   uint64_t note_size = 0;
   uint64_t full_size = 0;  // size before truncation
   uint64_t file_size = 0;  // size actually written
+  // Pages a kdump-compressed writer leaves out of its 2nd bitmap
+  // ("exclude_node_buffer"); the ELF writer ignores them. Not file-backed.
+  std::vector<PhysicalRange> withheld;
 
   // Whether every byte of [pa, pa+size) is present in the written file through
   // at least one PT_LOAD (within p_filesz and before the end of the file).

@@ -34,7 +34,7 @@ class Oracle {
     if (in_.layout.IsVmalloc(va)) {
       const uint64_t page = in_.layout.page_size();
       for (uint64_t v = va & ~(page - 1); v < va + size; v += page) {
-        for (uint64_t desc_pa : in_.tables.WalkDescriptorAddresses(v)) {
+        for (uint64_t desc_pa : in_.descriptor_addresses(v)) {
           if (!in_.plan.IsFileBacked(desc_pa, 8)) return false;
         }
       }

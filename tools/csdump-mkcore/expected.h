@@ -7,7 +7,9 @@
 // yields the same verdict a correct reader must reach.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "csdump-mkcore/arm64_layout.h"
@@ -27,7 +29,9 @@ struct ExpectedInputs {
   const KernelWriteResult& written;
   const ElfCorePlan& plan;
   const PhysImage& image;
-  const Arm64PgtableBuilder& tables;
+  // The PAs of the descriptors a table walk of a VA reads (the arm64 or ARM
+  // builder's WalkDescriptorAddresses).
+  std::function<std::vector<uint64_t>(uint64_t)> descriptor_addresses;
 };
 
 // Pretty-printed JSON text with a trailing newline; keys in a fixed order.

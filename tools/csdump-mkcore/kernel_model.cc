@@ -25,12 +25,14 @@ Expected<MemberLayout> Member(const StructLayout& layout, std::string_view name)
 }  // namespace
 
 Expected<KernelModel> LoadKernelModel(const DebugInfo& info) {
-  if (info.arch() != Arch::kArm64) {
+  // 32-bit ARM kernels ("arch": "arm" specs) have 4-byte pointers.
+  const bool arm32 = info.arch() == Arch::kArm && info.pointer_size() == 4;
+  if (info.arch() != Arch::kArm64 && !arm32) {
     return Error(ErrorCode::kUnsupported,
                  fmt::format("vmlinux {} is {}, csdump-mkcore builds arm64 dumps only", info.path().string(),
                              ArchName(info.arch())));
   }
-  if (info.endian() != Endian::kLittle || info.pointer_size() != 8) {
+  if (info.endian() != Endian::kLittle || (info.pointer_size() != 8 && !arm32)) {
     return Error(ErrorCode::kUnsupported, "only little-endian 64-bit arm64 kernels are supported");
   }
   KernelModel k;
