@@ -26,6 +26,30 @@ struct EtmV4Registers {
   uint8_t trace_id() const { return static_cast<uint8_t>(trctraceidr & 0x7f); }
 };
 
+// One ETMv3/PTM register block (kernel-abi.md §3.1: perf cs_etm version-0
+// layout, 6 words). PTM and ETMv3 share the magic; ETMIDR tells them apart.
+struct EtmV3Registers {
+  uint64_t cpu = 0;
+  uint64_t etmcr = 0;
+  uint64_t etmtraceidr = 0;
+  uint64_t etmccer = 0;
+  uint64_t etmidr = 0;
+  uint8_t trace_id() const { return static_cast<uint8_t>(etmtraceidr & 0x7f); }
+  // perf's rule (formats.md §2.3, cs_etm__get_v7_protocol_version):
+  // (ETMIDR & 0x300) == 0x300 is a PTM (PFTv1, ETMIDR major version 3).
+  bool is_ptm() const { return (etmidr & 0x300) == 0x300; }
+};
+
+// One ETE register block (formats.md §2.3: perf version-1 layout; ETE has no
+// version-0 form): the ETMv4 parameters, then TRCDEVARCH, then an optional
+// TS_SOURCE that is kept but not needed by decoders.
+struct EteRegisters {
+  EtmV4Registers v4;
+  uint64_t trcdevarch = 0;
+  std::optional<uint64_t> ts_source;
+  uint8_t trace_id() const { return v4.trace_id(); }
+};
+
 enum class NodeKind { kEtmMetadata, kSink, kUnknown };
 
 struct DumpNode {
@@ -41,7 +65,9 @@ struct DumpNode {
   uint64_t buf_size = 0;
   // The buffer bytes; present only when the whole buffer was read.
   std::optional<std::vector<std::byte>> data;
-  std::optional<EtmV4Registers> etm;       // when the metadata block validated
+  std::optional<EtmV4Registers> etm;       // when the metadata block validated as ETMv4
+  std::optional<EtmV3Registers> etm3;      // ... as ETMv3/PTM
+  std::optional<EteRegisters> ete;         // ... as ETE
   bool starts_with_barrier = false;        // sinks: the hardware buffer wrapped
   std::vector<std::string> warnings;
   std::optional<std::string> error;        // why data (or the name) could not be read
@@ -56,12 +82,21 @@ struct ListSummary {
   uint64_t list_offset = 0;    // offsetof(node, list)
 };
 
+// Bytes of the crashed kernel at a runtime VA, for decoders that follow the
+// executed code (coresight/kernel_text). `source` is "dump" or "vmlinux".
+struct MemoryImage {
+  uint64_t va = 0;
+  std::vector<std::byte> bytes;
+  std::string source;
+};
+
 struct DumpSet {
   TargetSummary target;
   ListSummary list;
   std::vector<DumpNode> nodes;     // list order
   std::vector<std::string> warnings;
   std::optional<std::string> walk_error;  // the walk stopped early (cycle, cap, bad pointer)
+  std::vector<MemoryImage> memory_images;  // kernel text for full decode; may be empty
   bool complete() const;               // no walk error, no node error
 };
 

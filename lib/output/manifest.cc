@@ -94,6 +94,33 @@ Json NodeObject(const DumpNode& node, const FileRecord* file) {
   return out;
 }
 
+Json DecoderObject(const DumpSet& dump_set, const DecoderOutputsRecord& decoder) {
+  Json out = Json::object();
+  out["formats"] = decoder.formats;
+  Json files = Json::array();
+  for (const auto& file : decoder.files) {
+    Json entry = Json::object();
+    entry["format"] = file.format;
+    entry["path"] = file.path;
+    entry["sha256"] = file.sha256;
+    entry["size"] = file.size;
+    files.push_back(std::move(entry));
+  }
+  out["files"] = std::move(files);
+  Json images = Json::array();
+  for (const auto& image : dump_set.memory_images) {
+    Json entry = Json::object();
+    entry["va"] = HexString(image.va);
+    entry["size"] = image.bytes.size();
+    entry["source"] = image.source;
+    images.push_back(std::move(entry));
+  }
+  out["memory_images"] = std::move(images);
+  out["guesses"] = decoder.guesses;
+  out["warnings"] = decoder.warnings;
+  return out;
+}
+
 }  // namespace
 
 std::string_view ToolVersion() {
@@ -110,6 +137,11 @@ std::string HexString(uint64_t value) {
 
 nlohmann::ordered_json BuildManifest(const DumpSet& dump_set,
                                      const std::vector<FileRecord>& files) {
+  return BuildManifest(dump_set, files, DecoderOutputsRecord{});
+}
+
+nlohmann::ordered_json BuildManifest(const DumpSet& dump_set, const std::vector<FileRecord>& files,
+                                     const DecoderOutputsRecord& decoder) {
   // The first record for a node wins; writers produce at most one.
   std::map<size_t, const FileRecord*> by_node;
   for (const auto& file : files) by_node.emplace(file.node_index, &file);
@@ -132,6 +164,7 @@ nlohmann::ordered_json BuildManifest(const DumpSet& dump_set,
   manifest["warnings"] = dump_set.warnings;
   manifest["walk_error"] = OptionalString(dump_set.walk_error);
   manifest["complete"] = dump_set.complete();
+  manifest["decoder_outputs"] = DecoderObject(dump_set, decoder);
   return manifest;
 }
 

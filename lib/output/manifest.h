@@ -34,6 +34,25 @@ struct FileRecord {
   uint64_t size = 0;      // bytes
 };
 
+// One file written for a decoder (OpenCSD snapshot, perf.data): not tied to
+// one node, so listed apart from the nodes, under "decoder_outputs".
+struct DecoderFileRecord {
+  std::string format;  // "opencsd" or "perf"
+  std::string path;    // relative to OUT
+  std::string sha256;
+  uint64_t size = 0;
+};
+
+// What the decoder writers produced and what in it is not from the dump.
+// Recorded as "decoder_outputs" (added within schema_version 1; absent keys
+// are never used: a run that writes no decoder format has empty arrays).
+struct DecoderOutputsRecord {
+  std::vector<std::string> formats;   // the formats asked for, in --format order
+  std::vector<DecoderFileRecord> files;
+  std::vector<std::string> guesses;   // values derived by rule, not read from the dump
+  std::vector<std::string> warnings;  // a format that could not be written, and why
+};
+
 // The project version (CMake PROJECT_VERSION) recorded as tool.version.
 std::string_view ToolVersion();
 
@@ -44,6 +63,10 @@ std::string HexString(uint64_t value);
 
 // Nodes without a record get "file": null and "sha256": null.
 nlohmann::ordered_json BuildManifest(const DumpSet& dump_set, const std::vector<FileRecord>& files);
+// The same with "decoder_outputs" describing `decoder` (and the DumpSet's
+// memory images); without it the key holds empty arrays.
+nlohmann::ordered_json BuildManifest(const DumpSet& dump_set, const std::vector<FileRecord>& files,
+                                     const DecoderOutputsRecord& decoder);
 
 // The canonical text: two-space indentation, UTF-8 kept as is, a trailing
 // newline. Kernel strings that are not valid UTF-8 cannot be stored in JSON;

@@ -64,6 +64,12 @@ Status WriteManifest(const DumpSet& dump_set, const std::vector<FileRecord>& fil
   return out.WriteFile(kManifestFileName, std::as_bytes(std::span(text)));
 }
 
+Status WriteManifest(const DumpSet& dump_set, const std::vector<FileRecord>& files,
+                     const DecoderOutputsRecord& decoder, OutputDir& out) {
+  std::string text = SerializeManifest(BuildManifest(dump_set, files, decoder));
+  return out.WriteFile(kManifestFileName, std::as_bytes(std::span(text)));
+}
+
 Expected<WriteReport> WriteRawOutputs(const DumpSet& dump_set, OutputDir& out,
                                       const WriteOptions& options) {
   std::vector<NodeFile> plan = Plan(dump_set);

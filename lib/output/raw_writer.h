@@ -55,5 +55,7 @@ Expected<WriteReport> WriteRawOutputs(const DumpSet& dump_set, OutputDir& out,
 
 // Writes manifest.json describing `dump_set` and `files`.
 Status WriteManifest(const DumpSet& dump_set, const std::vector<FileRecord>& files, OutputDir& out);
+Status WriteManifest(const DumpSet& dump_set, const std::vector<FileRecord>& files,
+                     const DecoderOutputsRecord& decoder, OutputDir& out);
 
 }  // namespace csd

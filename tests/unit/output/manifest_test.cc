@@ -129,7 +129,14 @@ constexpr std::string_view kGolden = R"json({
     "node 2: buffer unreadable"
   ],
   "walk_error": null,
-  "complete": false
+  "complete": false,
+  "decoder_outputs": {
+    "formats": [],
+    "files": [],
+    "memory_images": [],
+    "guesses": [],
+    "warnings": []
+  }
 }
 )json";
 

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+// Golden tests for the decoder-ready writers: the OpenCSD snapshot ini text
+// and the perf.data bytes, from a hand-built DumpSet.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "output/decoder_inputs.h"
+#include "output/perf/perf_records.h"
+#include "output/perf/perf_writer.h"
+#include "output/snapshot/snapshot_writer.h"
+#include "sample_dump_set.h"
+
+namespace csd {
+namespace {
+
+using testing_output::ByteVector;
+using testing_output::MetadataNode;
+using testing_output::SinkNode;
+
+constexpr uint64_t kText = 0xffff800009e50000;
+
+// CPU 0 with metadata, CPU 1 with none (guessed), one 40-byte sink on CPU 1.
+DumpSet DecoderDumpSet() {
+  DumpSet set;
+  set.target.vmlinux_build_id = "0123456789abcdef0123456789abcdef01234567";
+  DumpNode meta = MetadataNode(0, 0, "META");
+  EtmV4Registers etm;
+  etm.trctraceidr = 0x10;
+  etm.trcidr0 = 0x28000ea1;
+  etm.trcidr1 = 0x4100f403;
+  etm.trcidr2 = 0x488;
+  etm.trcauthstatus = 0xcc;
+  meta.etm = etm;
+  set.nodes.push_back(meta);
+  DumpNode sink = SinkNode(1, "20010000.etf", std::string(40, 'x'));
+  sink.cpu = 1;
+  set.nodes.push_back(sink);
+  set.memory_images.push_back({kText, ByteVector("TEXTTEXT"), "dump"});
+  return set;
+}
+
+std::string Text(const GeneratedFile& file) {
+  return std::string(reinterpret_cast<const char*>(file.bytes.data()), file.bytes.size());
+}
+
+TEST(DecoderInputsTest, GuessesMissingMetadataAndDropsPartialFrames) {
+  const DumpSet set = DecoderDumpSet();
+  const DecoderInputs inputs = PlanDecoderInputs(set);
+  ASSERT_EQ(inputs.sources.size(), 2u);
+  EXPECT_TRUE(inputs.sources[0].guessed.empty());
+  EXPECT_EQ(inputs.sources[1].regs.trctraceidr, 0x12u);  // legacy 0x10 + 2 * cpu
+  EXPECT_EQ(inputs.sources[1].guessed.size(), 7u);
+  ASSERT_EQ(inputs.sinks.size(), 1u);
+  EXPECT_EQ(inputs.sinks[0].data.size(), 32u);
+  EXPECT_EQ(inputs.sinks[0].dropped_tail, 8u);
+  ASSERT_EQ(inputs.guesses.size(), 2u);
+  EXPECT_NE(inputs.guesses[0].find("cpu 1: no ETM metadata"), std::string::npos);
+  EXPECT_NE(inputs.guesses[0].find("TRCTRACEIDR=0x12"), std::string::npos);
+  EXPECT_NE(inputs.guesses[1].find("8 trailing bytes"), std::string::npos);
+  EXPECT_TRUE(inputs.warnings.empty());
+}
+
+TEST(DecoderInputsTest, LeavesOutCpusWhoseMetadataIsAnotherProtocol) {
+  DumpSet set = DecoderDumpSet();
+  // cpu 1 has an ETE block (magic 0x5050...), which this version does not decode.
+  set.nodes.push_back(MetadataNode(2, 1, std::string(8, '\x50') + std::string(64, '\0')));
+  const DecoderInputs inputs = PlanDecoderInputs(set);
+  ASSERT_EQ(inputs.sources.size(), 1u);
+  EXPECT_EQ(inputs.sources[0].cpu, 0);
+  ASSERT_EQ(inputs.warnings.size(), 1u);
+  EXPECT_NE(inputs.warnings[0].find("cpu 1: ETE metadata"), std::string::npos);
+}
+
+TEST(SnapshotWriterTest, GoldenIniText) {
+  const DumpSet set = DecoderDumpSet();
+  std::map<std::string, std::string> files;
+  for (const auto& file : BuildSnapshot(set, PlanDecoderInputs(set))) files[file.path] = Text(file);
+  ASSERT_EQ(files.size(), 8u);
+  EXPECT_EQ(files["opencsd/kernel_text.bin"], "TEXTTEXT");
+  EXPECT_EQ(files["opencsd/20010000.etf.bin"], std::string(32, 'x'));
+  EXPECT_EQ(files["opencsd/snapshot.ini"],
+            "[snapshot]\nversion=1.0\n"
+            "description=csdump-extract: CoreSight trace from a Linux crash dump\n\n"
+            "[device_list]\ndevice1=cpu_0.ini\ndevice2=cpu_1.ini\ndevice3=ETM_0.ini\n"
+            "device4=ETM_1.ini\n\n[trace]\nmetadata=trace.ini\n");
+  EXPECT_EQ(files["opencsd/cpu_0.ini"],
+            "[device]\nname=cpu_0\nclass=core\ntype=ARMv8-A\n\n"
+            "[dump1]\nfile=kernel_text.bin\naddress=0xffff800009e50000\nlength=0x8\noffset=0x0\n");
+  EXPECT_EQ(files["opencsd/ETM_1.ini"],
+            "[device]\nname=ETM_1\nclass=trace_source\ntype=ETM4\n\n[regs]\n"
+            "TRCCONFIGR(0x004)=0x00000000\nTRCTRACEIDR(0x010)=0x00000012\n"
+            "TRCIDR0(0x078)=0x28000ea1\nTRCIDR1(0x079)=0x4100f403\nTRCIDR2(0x07A)=0x00000488\n"
+            "TRCIDR8(0x060)=0x00000000\nTRCAUTHSTATUS(0x3EE)=0x000000cc\n");
+  EXPECT_EQ(files["opencsd/trace.ini"],
+            "[trace_buffers]\nbuffers=buffer0\n\n"
+            "[buffer0]\nname=20010000.etf\nfile=20010000.etf.bin\nformat=coresight\n\n"
+            "[source_buffers]\nETM_0=20010000.etf\nETM_1=20010000.etf\n\n"
+            "[core_trace_sources]\ncpu_0=ETM_0\ncpu_1=ETM_1\n");
+}
+
+TEST(SnapshotWriterTest, BufferListHasNoSpacesAndCoreTypeFollowsEtmVersion) {
+  DumpSet set = DecoderDumpSet();
+  set.nodes[0].etm->trcidr1 = 0x4100f443;  // ETMv4.4: AArch64 core pattern
+  set.nodes.push_back(SinkNode(2, "etr", std::string(16, 'y')));
+  std::map<std::string, std::string> files;
+  for (const auto& file : BuildSnapshot(set, PlanDecoderInputs(set))) files[file.path] = Text(file);
+  EXPECT_NE(files["opencsd/trace.ini"].find("buffers=buffer0,buffer1\n"), std::string::npos);
+  EXPECT_NE(files["opencsd/cpu_0.ini"].find("type=ARM-AA64\n"), std::string::npos);
+  // The second sink gets its own snapshot whose sources feed it.
+  EXPECT_EQ(files["opencsd-etr/trace.ini"],
+            "[trace_buffers]\nbuffers=buffer0\n\n"
+            "[buffer0]\nname=etr\nfile=etr.bin\nformat=coresight\n\n"
+            "[source_buffers]\nETM_0=etr\nETM_1=etr\n\n"
+            "[core_trace_sources]\ncpu_0=ETM_0\ncpu_1=ETM_1\n");
+  EXPECT_EQ(files["opencsd-etr/etr.bin"], std::string(16, 'y'));
+  EXPECT_NE(files["opencsd-etr/cpu_1.ini"].find("file=../opencsd/kernel_text.bin\n"),
+            std::string::npos);
+}
+
+uint64_t U64(const std::vector<std::byte>& b, size_t at) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v |= uint64_t(std::to_integer<uint8_t>(b[at + i])) << (8 * i);
+  return v;
+}
+uint32_t U32(const std::vector<std::byte>& b, size_t at) {
+  return static_cast<uint32_t>(U64(b, at));
+}
+uint16_t U16(const std::vector<std::byte>& b, size_t at) {
+  return static_cast<uint16_t>(U64(b, at));
+}
+
+TEST(PerfWriterTest, HeaderAttrAndRecords) {
+  const DumpSet set = DecoderDumpSet();
+  auto file = BuildPerfData(set, PlanDecoderInputs(set));
+  ASSERT_TRUE(file.ok()) << file.error().Describe();
+  const auto& b = file->bytes;
+  EXPECT_EQ(std::memcmp(b.data(), "PERFILE2", 8), 0);
+  EXPECT_EQ(U64(b, 8), 104u);
+  EXPECT_EQ(U64(b, 16), 128u);  // attr entry: 112-byte attr + ids section
+  EXPECT_EQ(U64(b, 24), 104u);  // attrs.offset
+  EXPECT_EQ(U64(b, 32), 128u);  // attrs.size
+  const uint64_t data_offset = U64(b, 40);
+  const uint64_t data_size = U64(b, 48);
+  EXPECT_EQ(data_offset, 240u);
+  EXPECT_EQ(U64(b, 72), (1u << 2) | (1u << 6) | (1u << 18));  // build id, arch, auxtrace
+  // attr
+  EXPECT_EQ(U32(b, 104), 8u);
+  EXPECT_EQ(U32(b, 108), 112u);
+  EXPECT_EQ(U64(b, 104 + 8), 0u);         // config: no timestamps
+  EXPECT_EQ(U64(b, 104 + 24), 0x10183u);  // sample_type
+  EXPECT_EQ(U64(b, 104 + 40), 1u << 18);  // sample_id_all
+  EXPECT_EQ(U64(b, 216), 232u);           // ids.offset
+  EXPECT_EQ(U64(b, 224), 8u);
+  EXPECT_EQ(U64(b, 232), 42u);
+
+  // Walk the records: MMAP, AUXTRACE_INFO, AUX, AUXTRACE (+payload), FINISHED_ROUND.
+  std::vector<uint32_t> types;
+  size_t at = data_offset;
+  while (at < data_offset + data_size) {
+    const uint32_t type = U32(b, at);
+    const uint16_t size = U16(b, at + 6);
+    types.push_back(type);
+    if (type == perf::kRecordMmap) {
+      EXPECT_EQ(U16(b, at + 4), perf::kMiscKernel);
+      EXPECT_EQ(U64(b, at + 16), kText);  // start
+      EXPECT_EQ(U64(b, at + 32), kText);  // pgoff = runtime _text
+      EXPECT_STREQ(reinterpret_cast<const char*>(&b[at + 40]), "[kernel.kallsyms]_text");
+    } else if (type == perf::kRecordAuxtraceInfo) {
+      EXPECT_EQ(size, 16u + 24u + 2 * 80u);
+      EXPECT_EQ(U32(b, at + 8), 3u);
+      EXPECT_EQ(U64(b, at + 16), 1u);                       // header version 1
+      EXPECT_EQ(U64(b, at + 24), (uint64_t{8} << 32) | 2);  // pmu type, nr cpus
+      EXPECT_EQ(U64(b, at + 40), 0x4040404040404040u);
+      EXPECT_EQ(U64(b, at + 40 + 8 * 4), 0x10u);       // cpu 0 TRCTRACEIDR
+      EXPECT_EQ(U64(b, at + 40 + 80 + 8), 1u);         // cpu 1
+      EXPECT_EQ(U64(b, at + 40 + 80 + 8 * 4), 0x12u);  // guessed ID
+    } else if (type == perf::kRecordAux) {
+      EXPECT_EQ(U64(b, at + 16), 32u);  // aux_size
+      EXPECT_EQ(U32(b, at + 40), 1u);   // trailer cpu
+    } else if (type == perf::kRecordAuxtrace) {
+      EXPECT_EQ(size, 48u);
+      EXPECT_EQ(U64(b, at + 8), 32u);
+      EXPECT_EQ(U32(b, at + 40), 1u);  // cpu
+      at += U64(b, at + 8);            // payload outside size
+    }
+    ASSERT_GT(size, 0u);
+    at += size;
+  }
+  EXPECT_EQ(at, data_offset + data_size);
+  EXPECT_EQ(types, (std::vector<uint32_t>{1, 70, 11, 71, 68}));
+
+  // Feature index: build id, arch, auxtrace.
+  const size_t index = data_offset + data_size;
+  const uint64_t build_id_at = U64(b, index);
+  EXPECT_EQ(U32(b, build_id_at), 67u);
+  EXPECT_EQ(std::to_integer<uint8_t>(b[build_id_at + 12]), 0x01);
+  EXPECT_EQ(std::to_integer<uint8_t>(b[build_id_at + 12 + 20]), 20);  // build id size
+  const uint64_t arch_at = U64(b, index + 16);
+  EXPECT_EQ(U32(b, arch_at), 64u);
+  EXPECT_STREQ(reinterpret_cast<const char*>(&b[arch_at + 4]), "aarch64");
+  const uint64_t aux_at = U64(b, index + 32);
+  EXPECT_EQ(U64(b, aux_at), 1u);
+  EXPECT_EQ(U32(b, U64(b, aux_at + 8)), 71u);  // points at the AUXTRACE record
+  EXPECT_EQ(U64(b, aux_at + 16), 48u);
+  EXPECT_EQ(aux_at + U64(b, index + 40), b.size());
+}
+
+TEST(PerfWriterTest, RefusesWithoutKernelText) {
+  DumpSet set = DecoderDumpSet();
+  set.memory_images.clear();
+  auto file = BuildPerfData(set, PlanDecoderInputs(set));
+  ASSERT_FALSE(file.ok());
+  EXPECT_NE(file.error().message().find("_text"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace csd
