@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Writes the seed corpus of each fuzz target from the synthetic dumps and fake
+kernels of a build (run after `cmake --build build`), plus small hand-made
+inputs for the in-memory parsers. Usage: make_seeds.py BUILD_DIR"""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.abspath(os.path.join(here, "..", ".."))
+build = os.path.abspath(sys.argv[1])
+mkcore = os.path.join(build, "tools/csdump-mkcore/csdump-mkcore")
+kernels = os.path.join(build, "testdata/kernels")
+
+
+def put(target, name, data):
+    d = os.path.join(here, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def core(spec, variant):
+    out = tempfile.mkdtemp()
+    subprocess.run([mkcore, os.path.join(root, "testdata/specs", spec + ".json"), "-o", out,
+                    "--vmlinux", os.path.join(kernels, variant, "vmlinux")], check=True,
+                   stdout=subprocess.DEVNULL)
+    return out
+
+
+def notes_of(vmcore):
+    data = open(vmcore, "rb").read(1 << 16)
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    for i in range(phnum):
+        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
+        if p_type == 4:
+            return open(vmcore, "rb").read()[p_offset:p_offset + p_filesz]
+    return b""
+
+
+for spec, variant in (("demo", "seed-flipped"), ("qemu-format", "seed-flipped"),
+                      ("legacy-414", "legacy-414"), ("excluded-tail", "seed-flipped")):
+    out = core(spec, variant)
+    vmcore = os.path.join(out, "vmcore")
+    head = open(vmcore, "rb").read(4096)
+    put("dump", spec + "-head", head)
+    notes = notes_of(vmcore)
+    put("elf_notes", spec, notes)
+    text = notes[notes.find(b"OSRELEASE="):].split(b"\0")[0]
+    put("vmcoreinfo", spec, text)
+    if spec == "demo":
+        blk = open(vmcore, "rb").read()
+        magic = blk.find(struct.pack("<Q", 0x4040404040404040))
+        put("etm_metadata", "etmv4", blk[magic:magic + 72])
+    shutil.rmtree(out)
+
+put("etm_metadata", "etmv3", struct.pack("<6Q", 0x3030303030303030, 0, 0, 0x10, 0, 0))
+put("etm_metadata", "barrier", struct.pack("<4I", *[0x7fffffff] * 4) + bytes(48))
+put("debuginfo", "seed-flipped", open(os.path.join(kernels, "seed-flipped/vmlinux"), "rb").read())
+
+# A 4K/48-bit table chain at PA 0 that maps every VA: L0..L2 tables, L3 pages.
+hdr = bytes([0, 12, 12, 2]) + bytes(4) + struct.pack("<QQQ", 0x40000000, 0xffff7fffc0000000, 0x1234)
+mem = b"".join(struct.pack("<Q", ((lvl + 1) << 12) | 3) * 512 for lvl in range(3))
+mem += struct.pack("<Q", 0x4000 | 0x403) * 512 + bytes(4096)
+put("arm64_walker", "4k-va48-chain", hdr + mem)
+
+# A three-entry ring at 0x1000 with next at 0 and prev at 8.
+ring = struct.pack("<QQ", 0x1010, 0x1020) + struct.pack("<QQ", 0x1020, 0x1000) + struct.pack("<QQ", 0x1000, 0x1010)
+put("list_walk", "ring3", b"\0" + ring)
+put("list_walk", "cycle", b"\0" + struct.pack("<QQQQ", 0x1010, 0, 0x1010, 0x1000))
+print("seeds written to", os.path.join(here, "corpus"))
