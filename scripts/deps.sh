@@ -8,8 +8,11 @@ CSD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libelf-dev libdw-dev libfmt-dev nlohmann-json3-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev
+  zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
+  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross binutils-arm-linux-gnueabihf
   python3
+  libopencsd-bin linux-perf
 )
 
 csd_install_deps() {

@@ -49,8 +49,8 @@ Expected<std::span<const std::byte>> ByteReader::Bytes(uint64_t offset, uint64_t
 
 Expected<uint64_t> ByteReader::Unsigned(uint64_t offset, size_t width) const {
   if (width == 0 || width > 8) {
-    return Error(ErrorCode::kUnsupported, fmt::format("{}: integer width {} at offset {:#x}", what_,
-                                                      width, offset));
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("{}: integer width {} at offset {:#x}", what_, width, offset));
   }
   CSD_ASSIGN_OR_RETURN(auto bytes, Bytes(offset, width));
   return LoadUnsigned(bytes, endian_);
@@ -68,7 +68,9 @@ Expected<uint32_t> ByteReader::U32(uint64_t offset) const {
   CSD_ASSIGN_OR_RETURN(uint64_t v, Unsigned(offset, 4));
   return static_cast<uint32_t>(v);
 }
-Expected<uint64_t> ByteReader::U64(uint64_t offset) const { return Unsigned(offset, 8); }
+Expected<uint64_t> ByteReader::U64(uint64_t offset) const {
+  return Unsigned(offset, 8);
+}
 
 Expected<ByteReader> ByteReader::Sub(uint64_t offset, uint64_t length) const {
   CSD_ASSIGN_OR_RETURN(auto bytes, Bytes(offset, length));

@@ -61,7 +61,7 @@ class Error {
 template <typename T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Expected(T value) : data_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Expected(Error error) : data_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return data_.index() == 0; }
@@ -122,7 +122,9 @@ class [[nodiscard]] Expected<void> {
 
 using Status = Expected<void>;
 
-inline Status OkStatus() { return {}; }
+inline Status OkStatus() {
+  return {};
+}
 
 }  // namespace csd
 
@@ -130,16 +132,16 @@ inline Status OkStatus() { return {}; }
 #define CSD_CONCAT_(a, b) CSD_CONCAT_INNER_(a, b)
 
 // Propagates the error of a Status/Expected expression.
-#define CSD_RETURN_IF_ERROR(expr)                                  \
-  do {                                                             \
-    auto csd_status_ = (expr);                                     \
+#define CSD_RETURN_IF_ERROR(expr)                                 \
+  do {                                                            \
+    auto csd_status_ = (expr);                                    \
     if (!csd_status_.ok()) return std::move(csd_status_).error(); \
   } while (0)
 
 // `CSD_ASSIGN_OR_RETURN(auto x, Foo());` declares x from the value or returns the error.
 #define CSD_ASSIGN_OR_RETURN(lhs, expr) \
   CSD_ASSIGN_OR_RETURN_IMPL_(CSD_CONCAT_(csd_expected_, __LINE__), lhs, expr)
-#define CSD_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)  \
-  auto tmp = (expr);                                \
-  if (!tmp.ok()) return std::move(tmp).error();     \
+#define CSD_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                               \
+  if (!tmp.ok()) return std::move(tmp).error();    \
   lhs = std::move(tmp).value()

@@ -16,13 +16,15 @@ namespace csd {
 Expected<MappedFile> MappedFile::Open(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return Error(ErrorCode::kIo, fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+    return Error(ErrorCode::kIo,
+                 fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
-    return Error(ErrorCode::kIo, fmt::format("cannot stat {}: {}", path.string(), std::strerror(err)));
+    return Error(ErrorCode::kIo,
+                 fmt::format("cannot stat {}: {}", path.string(), std::strerror(err)));
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -37,13 +39,15 @@ Expected<MappedFile> MappedFile::Open(const std::filesystem::path& path) {
   const int err = errno;
   ::close(fd);
   if (data == MAP_FAILED) {
-    return Error(ErrorCode::kIo, fmt::format("cannot map {}: {}", path.string(), std::strerror(err)));
+    return Error(ErrorCode::kIo,
+                 fmt::format("cannot map {}: {}", path.string(), std::strerror(err)));
   }
   return MappedFile(path, static_cast<const std::byte*>(data), size);
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : path_(std::move(other.path_)), data_(std::exchange(other.data_, nullptr)),
+    : path_(std::move(other.path_)),
+      data_(std::exchange(other.data_, nullptr)),
       size_(std::exchange(other.size_, 0)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
@@ -56,7 +60,9 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   return *this;
 }
 
-MappedFile::~MappedFile() { Reset(); }
+MappedFile::~MappedFile() {
+  Reset();
+}
 
 void MappedFile::Reset() {
   if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);

@@ -9,7 +9,9 @@ namespace csd {
 
 namespace {
 
-std::string Hex(uint64_t value) { return fmt::format("{:#x}", value); }
+std::string Hex(uint64_t value) {
+  return fmt::format("{:#x}", value);
+}
 
 class Recorder {
  public:
@@ -153,8 +155,9 @@ Expected<Arm64Setup> DeriveArm64Setup(const Vmcoreinfo& vmcoreinfo, const DumpFi
     p.phys_offset = *v;
     record.Add("phys_offset", Hex(p.phys_offset), "VMCOREINFO NUMBER(PHYS_OFFSET)");
   } else {
-    return Error(ErrorCode::kUnsupported,
-                 "VMCOREINFO has no NUMBER(PHYS_OFFSET) (kernel older than 4.12?); pass --phys-offset");
+    return Error(
+        ErrorCode::kUnsupported,
+        "VMCOREINFO has no NUMBER(PHYS_OFFSET) (kernel older than 4.12?); pass --phys-offset");
   }
 
   // kimage_voffset: VA - PA of the kernel image.
@@ -164,7 +167,8 @@ Expected<Arm64Setup> DeriveArm64Setup(const Vmcoreinfo& vmcoreinfo, const DumpFi
   } else if (auto v = vmcoreinfo.Number("kimage_voffset")) {
     p.kimage_voffset = *v;
     record.Add("kimage_voffset", Hex(p.kimage_voffset), "VMCOREINFO NUMBER(kimage_voffset)");
-  } else if (auto v2 = runtime_text ? KimageVoffsetFromSegments(dump, *runtime_text) : std::nullopt) {
+  } else if (auto v2 =
+                 runtime_text ? KimageVoffsetFromSegments(dump, *runtime_text) : std::nullopt) {
     p.kimage_voffset = *v2;
     record.Add("kimage_voffset", Hex(p.kimage_voffset), "kernel-image PT_LOAD p_vaddr - p_paddr");
   } else {
@@ -186,9 +190,9 @@ Expected<Arm64Setup> DeriveArm64Setup(const Vmcoreinfo& vmcoreinfo, const DumpFi
   }
   if (stext) {
     p.flipped_layout = *stext >= flipped_page_end;
-    record.Add("layout", p.flipped_layout ? "5.4+ (linear map low)" : "pre-5.4 (linear map high)",
-               fmt::format("_stext {:#x} vs PAGE_END {:#x} ({})", *stext, flipped_page_end,
-                           stext_source));
+    record.Add(
+        "layout", p.flipped_layout ? "5.4+ (linear map low)" : "pre-5.4 (linear map high)",
+        fmt::format("_stext {:#x} vs PAGE_END {:#x} ({})", *stext, flipped_page_end, stext_source));
   } else {
     p.flipped_layout = true;
     record.Add("layout", "5.4+ (linear map low)", "assumed (no _stext known)");

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "kernel/arm64_setup.h"
+#include "kernel/arm_setup.h"
 
 namespace csd {
 
@@ -41,9 +42,10 @@ std::array<unsigned, 3> ParseVersion(std::string_view release) {
 }  // namespace
 
 bool BuildIdUnreliable(std::string_view osrelease) {
-  const auto [major, minor, patch] = ParseVersion(osrelease);
-  auto in = [&](unsigned mj, unsigned mn, unsigned lo, unsigned hi) {
-    return major == mj && minor == mn && patch >= lo && patch <= hi;
+  // No structured bindings: clang 14 (the fuzz build) cannot capture them.
+  const std::array<unsigned, 3> version = ParseVersion(osrelease);
+  auto in = [&version](unsigned mj, unsigned mn, unsigned lo, unsigned hi) {
+    return version[0] == mj && version[1] == mn && version[2] >= lo && version[2] <= hi;
   };
   return in(6, 1, 113, 118) || in(6, 6, 55, 62) || in(6, 10, 14, ~0u) || in(6, 11, 3, 9) ||
          in(5, 15, 168, ~0u);
@@ -65,6 +67,28 @@ Expected<TranslationSetup> SetUpTranslation(const DumpFile& dump, const Vmcorein
                                             DiagnosticSink& diagnostics) {
   switch (dump.arch()) {
     case Arch::kArm64: {
+      // Without VMCOREINFO (a raw RAM image) every parameter must be a flag;
+      // name all the missing ones at once rather than one per attempt.
+      if (vmcoreinfo.lines().empty()) {
+        std::string missing;
+        auto need = [&missing](bool given, const char* flag) {
+          if (given) return;
+          if (!missing.empty()) missing += ", ";
+          missing += flag;
+        };
+        need(overrides.page_size.has_value(), "--page-size");
+        need(overrides.va_bits.has_value(), "--va-bits");
+        need(overrides.phys_offset.has_value(), "--phys-offset");
+        need(overrides.kimage_voffset.has_value(), "--kimage-voffset");
+        need(overrides.kaslr_offset.has_value(), "--kaslr-offset");
+        need(overrides.pgd_pa.has_value() || vmlinux != nullptr, "--pgd (or a VMLINUX)");
+        if (!missing.empty()) {
+          return Error(ErrorCode::kUnsupported,
+                       fmt::format("{} has no VMCOREINFO, so the translation parameters must be "
+                                   "given: pass {} (or --vmcoreinfo FILE for a raw RAM image)",
+                                   dump.path().string(), missing));
+        }
+      }
       CSD_ASSIGN_OR_RETURN(Arm64Setup setup,
                            DeriveArm64Setup(vmcoreinfo, dump, vmlinux, overrides, diagnostics));
       TranslationSetup result;
@@ -74,9 +98,15 @@ Expected<TranslationSetup> SetUpTranslation(const DumpFile& dump, const Vmcorein
       result.derived = std::move(setup.derived);
       return result;
     }
-    case Arch::kArm:
-      return Error(ErrorCode::kUnsupported,
-                   "32-bit ARM dumps are not supported by this version yet");
+    case Arch::kArm: {
+      CSD_ASSIGN_OR_RETURN(ArmSetup setup,
+                           DeriveArmSetup(vmcoreinfo, dump, vmlinux, overrides, diagnostics));
+      TranslationSetup result;
+      result.translator = MakeArmTranslator(setup.params, dump);
+      result.page_size = 4096;  // no KASLR on 32-bit ARM: kaslr_offset stays 0
+      result.derived = std::move(setup.derived);
+      return result;
+    }
     case Arch::kUnknown: break;
   }
   return Error(ErrorCode::kUnsupported, "the dump's machine type is not ARM or arm64");
@@ -95,16 +125,14 @@ Expected<KernelTarget> KernelTarget::Open(const DumpFile& dump, const DebugInfo&
                                           const TargetOptions& options,
                                           DiagnosticSink& diagnostics) {
   if (vmlinux.arch() != dump.arch()) {
-    Error error(ErrorCode::kMismatch,
-                fmt::format("the vmlinux is {} but the dump is {}", ArchName(vmlinux.arch()),
-                            ArchName(dump.arch())));
+    Error error(ErrorCode::kMismatch, fmt::format("the vmlinux is {} but the dump is {}",
+                                                  ArchName(vmlinux.arch()), ArchName(dump.arch())));
     if (!options.allow_mismatch) return error;
     diagnostics.Warn(error.Describe());
   }
   CSD_ASSIGN_OR_RETURN(Vmcoreinfo vmcoreinfo, ReadVmcoreinfo(dump, diagnostics));
-  CSD_ASSIGN_OR_RETURN(
-      TranslationSetup setup,
-      SetUpTranslation(dump, vmcoreinfo, &vmlinux, options.overrides, diagnostics));
+  CSD_ASSIGN_OR_RETURN(TranslationSetup setup, SetUpTranslation(dump, vmcoreinfo, &vmlinux,
+                                                                options.overrides, diagnostics));
 
   KernelTarget target;
   target.dump_ = &dump;
@@ -131,8 +159,7 @@ Status KernelTarget::CheckIdentity(const Vmcoreinfo& vmcoreinfo, const TargetOpt
                                    DiagnosticSink& diagnostics) {
   auto fail = [&](std::string message) -> Status {
     if (!options.allow_mismatch) {
-      return Error(ErrorCode::kMismatch,
-                   message + " (use --allow-mismatch to extract anyway)");
+      return Error(ErrorCode::kMismatch, message + " (use --allow-mismatch to extract anyway)");
     }
     diagnostics.Warn(message + " (--allow-mismatch given; continuing)");
     summary_.checks.push_back("MISMATCH: " + message);
@@ -143,12 +170,12 @@ Status KernelTarget::CheckIdentity(const Vmcoreinfo& vmcoreinfo, const TargetOpt
   const auto dump_release = vmcoreinfo.OsRelease();
   if (vmlinux_release.ok() && dump_release) {
     if (*vmlinux_release != *dump_release) {
-      CSD_RETURN_IF_ERROR(fail(fmt::format(
-          "the vmlinux is release \"{}\" but the dump's VMCOREINFO OSRELEASE is \"{}\"",
-          *vmlinux_release, *dump_release)));
+      CSD_RETURN_IF_ERROR(fail(
+          fmt::format("the vmlinux is release \"{}\" but the dump's VMCOREINFO OSRELEASE is \"{}\"",
+                      *vmlinux_release, *dump_release)));
     } else {
-      summary_.checks.push_back(
-          fmt::format("VMCOREINFO OSRELEASE matches the vmlinux init_uts_ns (\"{}\")", *dump_release));
+      summary_.checks.push_back(fmt::format(
+          "VMCOREINFO OSRELEASE matches the vmlinux init_uts_ns (\"{}\")", *dump_release));
     }
   } else if (!vmlinux_release.ok()) {
     diagnostics.Warn("cannot read the release string from the vmlinux: " +
@@ -163,8 +190,9 @@ Status KernelTarget::CheckIdentity(const Vmcoreinfo& vmcoreinfo, const TargetOpt
           fmt::format("the vmlinux build-id {} differs from the dump's VMCOREINFO BUILD-ID {}",
                       *vmlinux_build_id, *dump_build_id);
       if (dump_release && BuildIdUnreliable(*dump_release)) {
-        diagnostics.Warn(message + fmt::format(" (ignored: kernel {} writes an unreliable BUILD-ID)",
-                                               *dump_release));
+        diagnostics.Warn(
+            message +
+            fmt::format(" (ignored: kernel {} writes an unreliable BUILD-ID)", *dump_release));
         summary_.checks.push_back("BUILD-ID differs (unreliable for this release; ignored)");
       } else {
         CSD_RETURN_IF_ERROR(fail(message));
@@ -182,20 +210,20 @@ Status KernelTarget::CheckIdentity(const Vmcoreinfo& vmcoreinfo, const TargetOpt
   if (uts.ok() && release_member.ok()) {
     const uint64_t va = uts->address + release_member->offset;
     auto in_memory = memory_->ReadCString(va, kUtsFieldLength);
-    const std::string expected = dump_release.value_or(vmlinux_release.ok() ? *vmlinux_release : "");
+    const std::string expected =
+        dump_release.value_or(vmlinux_release.ok() ? *vmlinux_release : "");
     if (!in_memory.ok()) {
-      CSD_RETURN_IF_ERROR(fail(fmt::format(
-          "cannot read init_uts_ns release from the dump at {:#x}: {}", va,
-          in_memory.error().Describe())));
+      CSD_RETURN_IF_ERROR(
+          fail(fmt::format("cannot read init_uts_ns release from the dump at {:#x}: {}", va,
+                           in_memory.error().Describe())));
     } else if (!expected.empty() && *in_memory != expected) {
       CSD_RETURN_IF_ERROR(fail(fmt::format(
           "the release string in the dump's memory at {:#x} is \"{}\", expected \"{}\": the "
           "vmlinux or the translation parameters do not fit this dump",
           va, *in_memory, expected)));
     } else {
-      summary_.checks.push_back(
-          fmt::format("init_uts_ns release read through translation at {:#x} is \"{}\"", va,
-                      *in_memory));
+      summary_.checks.push_back(fmt::format(
+          "init_uts_ns release read through translation at {:#x} is \"{}\"", va, *in_memory));
     }
   }
   return OkStatus();

@@ -15,9 +15,9 @@ ListWalkResult WalkList(const KernelMemory& memory, uint64_t head, const ListHea
   uint64_t current = head;
   for (;;) {
     auto next = memory.ReadUnsigned(current + layout.next_offset, layout.pointer_size);
-    const std::string where = current == head
-                                  ? fmt::format("list head at {:#x}", head)
-                                  : fmt::format("entry {} at {:#x}", result.entries.size() - 1, current);
+    const std::string where =
+        current == head ? fmt::format("list head at {:#x}", head)
+                        : fmt::format("entry {} at {:#x}", result.entries.size() - 1, current);
     if (!next.ok()) {
       result.head_unreadable = current == head;
       result.stop_error = std::move(next).error().AddContext("reading next pointer of " + where);
@@ -35,7 +35,8 @@ ListWalkResult WalkList(const KernelMemory& memory, uint64_t head, const ListHea
     const uint64_t target = *next;
     if (target == head) return result;
     if (target == 0) {
-      result.stop_error = Error(ErrorCode::kCorrupt, fmt::format("{}: next pointer is NULL", where));
+      result.stop_error =
+          Error(ErrorCode::kCorrupt, fmt::format("{}: next pointer is NULL", where));
       return result;
     }
     if (target % layout.pointer_size != 0) {
@@ -44,16 +45,17 @@ ListWalkResult WalkList(const KernelMemory& memory, uint64_t head, const ListHea
       return result;
     }
     if (!seen.insert(target).second) {
-      result.stop_error = Error(
-          ErrorCode::kCorrupt,
-          fmt::format("{}: next pointer {:#x} loops back to an earlier entry (cycle)", where, target));
+      result.stop_error =
+          Error(ErrorCode::kCorrupt,
+                fmt::format("{}: next pointer {:#x} loops back to an earlier entry (cycle)", where,
+                            target));
       return result;
     }
     if (result.entries.size() >= max_entries) {
-      result.stop_error = Error(
-          ErrorCode::kLimit,
-          fmt::format("the list has more than {} entries; stopped (raise with --max-nodes)",
-                      max_entries));
+      result.stop_error =
+          Error(ErrorCode::kLimit,
+                fmt::format("the list has more than {} entries; stopped (raise with --max-nodes)",
+                            max_entries));
       return result;
     }
     result.entries.push_back(target);

@@ -21,9 +21,9 @@ struct ListHeadLayout {
 };
 
 struct ListWalkResult {
-  std::vector<uint64_t> entries;    // addresses of each entry's list_head, in order
-  std::optional<Error> stop_error;  // why the walk ended before returning to the head
-  bool head_unreadable = false;     // the list head itself could not be read
+  std::vector<uint64_t> entries;      // addresses of each entry's list_head, in order
+  std::optional<Error> stop_error;    // why the walk ended before returning to the head
+  bool head_unreadable = false;       // the list head itself could not be read
   std::vector<std::string> warnings;  // e.g. prev pointers that do not point back
 };
 

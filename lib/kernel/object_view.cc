@@ -31,9 +31,9 @@ Expected<uint64_t> ObjectView::Raw(const MemberLayout& member) const {
     return Error(ErrorCode::kUnsupported, fmt::format("member {} is a bit-field", member.name));
   }
   if (member.size == 0 || member.size > 8) {
-    return Error(ErrorCode::kUnsupported,
-                 fmt::format("member {} has size {}, not an integer or pointer", member.name,
-                             member.size));
+    return Error(
+        ErrorCode::kUnsupported,
+        fmt::format("member {} has size {}, not an integer or pointer", member.name, member.size));
   }
   ByteReader reader(bytes_, endian_, "kernel object");
   auto value = reader.Unsigned(member.offset, member.size);
@@ -44,7 +44,9 @@ Expected<uint64_t> ObjectView::Raw(const MemberLayout& member) const {
   return *value;
 }
 
-Expected<uint64_t> ObjectView::Unsigned(const MemberLayout& member) const { return Raw(member); }
+Expected<uint64_t> ObjectView::Unsigned(const MemberLayout& member) const {
+  return Raw(member);
+}
 
 Expected<int64_t> ObjectView::Signed(const MemberLayout& member) const {
   CSD_ASSIGN_OR_RETURN(uint64_t raw, Raw(member));

@@ -42,9 +42,8 @@ std::optional<uint64_t> ParseUnsigned(std::string_view text, int base) {
 
 Expected<Vmcoreinfo> Vmcoreinfo::Parse(std::string_view text, DiagnosticSink& diagnostics) {
   if (text.size() > kMaxVmcoreinfoBytes) {
-    return Error(ErrorCode::kLimit,
-                 fmt::format("VMCOREINFO is {} bytes, more than the {} accepted", text.size(),
-                             kMaxVmcoreinfoBytes));
+    return Error(ErrorCode::kLimit, fmt::format("VMCOREINFO is {} bytes, more than the {} accepted",
+                                                text.size(), kMaxVmcoreinfoBytes));
   }
   Vmcoreinfo info;
   size_t line_number = 0;
@@ -57,7 +56,8 @@ Expected<Vmcoreinfo> Vmcoreinfo::Parse(std::string_view text, DiagnosticSink& di
     if (line.empty()) continue;
     const size_t eq = line.find('=');
     if (eq == std::string_view::npos || eq == 0) {
-      diagnostics.Warn(fmt::format("VMCOREINFO line {} has no KEY=VALUE form; ignored", line_number));
+      diagnostics.Warn(
+          fmt::format("VMCOREINFO line {} has no KEY=VALUE form; ignored", line_number));
       continue;
     }
     info.lines_.emplace_back(std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
@@ -79,7 +79,9 @@ std::optional<uint64_t> Vmcoreinfo::Parsed(std::string_view key, int base) const
   return ParseUnsigned(*raw, base);
 }
 
-std::optional<uint64_t> Vmcoreinfo::PageSize() const { return Parsed("PAGESIZE", 10); }
+std::optional<uint64_t> Vmcoreinfo::PageSize() const {
+  return Parsed("PAGESIZE", 10);
+}
 std::optional<uint64_t> Vmcoreinfo::Symbol(std::string_view name) const {
   return Parsed(fmt::format("SYMBOL({})", name), 16);
 }
@@ -98,7 +100,9 @@ std::optional<uint64_t> Vmcoreinfo::Number(std::string_view name) const {
   }
   return std::nullopt;
 }
-std::optional<uint64_t> Vmcoreinfo::KernelOffset() const { return Parsed("KERNELOFFSET", 16); }
+std::optional<uint64_t> Vmcoreinfo::KernelOffset() const {
+  return Parsed("KERNELOFFSET", 16);
+}
 bool Vmcoreinfo::HasConfig(std::string_view option) const {
   auto raw = Raw(fmt::format("CONFIG_{}", option));
   return raw && *raw == "y";

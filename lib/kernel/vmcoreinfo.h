@@ -28,11 +28,11 @@ class Vmcoreinfo {
   std::optional<std::string> OsRelease() const { return Raw("OSRELEASE"); }
   std::optional<std::string> BuildId() const { return Raw("BUILD-ID"); }
   std::optional<uint64_t> PageSize() const;
-  std::optional<uint64_t> Symbol(std::string_view name) const;   // SYMBOL(name), hex
-  std::optional<uint64_t> Offset(std::string_view name) const;   // OFFSET(name), decimal
-  std::optional<uint64_t> Number(std::string_view name) const;   // NUMBER(name), base 0
-  std::optional<uint64_t> KernelOffset() const;                  // KERNELOFFSET, hex
-  bool HasConfig(std::string_view option) const;                 // CONFIG_X=y
+  std::optional<uint64_t> Symbol(std::string_view name) const;  // SYMBOL(name), hex
+  std::optional<uint64_t> Offset(std::string_view name) const;  // OFFSET(name), decimal
+  std::optional<uint64_t> Number(std::string_view name) const;  // NUMBER(name), base 0
+  std::optional<uint64_t> KernelOffset() const;                 // KERNELOFFSET, hex
+  bool HasConfig(std::string_view option) const;                // CONFIG_X=y
 
   const std::vector<std::pair<std::string, std::string>>& lines() const { return lines_; }
 

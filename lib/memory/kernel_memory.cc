@@ -24,8 +24,8 @@ Status KernelMemory::Read(uint64_t va, std::span<std::byte> out) const {
         std::min<uint64_t>(out.size() - done, std::max<uint64_t>(translation->contiguous, 1));
     auto status = physical_.ReadPhysical(translation->pa, out.subspan(done, chunk));
     if (!status.ok()) {
-      return std::move(status).error().AddContext(
-          fmt::format("reading VA {:#x} (PA {:#x} via {})", cur, translation->pa, translation->method));
+      return std::move(status).error().AddContext(fmt::format(
+          "reading VA {:#x} (PA {:#x} via {})", cur, translation->pa, translation->method));
     }
     done += chunk;
   }
@@ -48,7 +48,8 @@ Expected<std::string> KernelMemory::ReadCString(uint64_t va, size_t max_length) 
     const uint64_t cur = va + result.size();
     // Never read across a page we do not need: stop each chunk at a 64-byte
     // boundary so a short string at the end of a mapped page still reads.
-    const size_t n = std::min<size_t>(chunk.size() - (cur % chunk.size()), max_length - result.size());
+    const size_t n =
+        std::min<size_t>(chunk.size() - (cur % chunk.size()), max_length - result.size());
     CSD_RETURN_IF_ERROR(Read(cur, std::span(chunk).first(n)));
     for (size_t i = 0; i < n; ++i) {
       if (chunk[i] == std::byte{0}) return result;

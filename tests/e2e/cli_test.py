@@ -44,6 +44,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check([empty, text_file, "-o", out], 3)
     check(["info", text_file], 3, stderr_has=["not a vmcore"])
     check(["extract", text_file, text_file, "-o", out], 3)
+    check([text_file, text_file, "-o", out, "--split-part", text_file], 3, stderr_has=["split dump"])
+    check(["info", text_file, "--split-part", text_file], 3, stderr_has=["split dump"])
     if os.path.exists(out):
         failures.append("a failed extraction created OUT")
 

@@ -106,6 +106,8 @@ def check_tree(work, out_dir, manifest):
             fail(f"file written outside OUT: {rel}")
     listed = {n["file"] for n in manifest["nodes"] if n.get("file")}
     listed.add("manifest.json")
+    # Decoder formats (opencsd/, perf.data) are listed apart from the nodes.
+    listed |= {f["path"] for f in (manifest.get("decoder_outputs") or {}).get("files", [])}
     present = set(tree(out_dir))
     if present != listed:
         fail(f"files in OUT {sorted(present)} != files in the manifest {sorted(listed)}")
@@ -153,6 +155,8 @@ def main():
     ap.add_argument("--vmlinux-file", help="extract with this file as the vmlinux (relative to --kernels)")
     ap.add_argument("--info-golden", help="compare `info VMCORE VMLINUX` with this file")
     ap.add_argument("--info-golden-no-vmlinux", help="compare `info VMCORE` with this file")
+    ap.add_argument("--raw-vmcoreinfo", action="store_true",
+                    help="with raw RAM images, pass --vmcoreinfo core/vmcoreinfo.txt")
     ap.add_argument("--update-golden", action="store_true", help="rewrite the golden files")
     ap.add_argument("--no-node-check", action="store_true",
                     help="skip comparing nodes with expected.json (the arguments change them)")
@@ -179,9 +183,28 @@ def main():
     with open(os.path.join(core, "expected.json")) as f:
         expected = json.load(f)
     vmcore = os.path.join(core, "vmcore")
+    split_args = []
+    if not os.path.exists(vmcore) and os.path.exists(vmcore + ".1"):
+        # A split kdump-compressed dump: vmcore.1 is VMCORE, the rest --split-part.
+        vmcore = vmcore + ".1"
+        n = 2
+        while os.path.exists(os.path.join(core, f"vmcore.{n}")):
+            split_args += ["--split-part", os.path.join(core, f"vmcore.{n}")]
+            n += 1
+        args.arg = split_args + args.arg
+    raw_images = sorted(n for n in os.listdir(core) if n.startswith("ram-") and n.endswith(".bin"))
+    if raw_images and not os.path.exists(vmcore):
+        # "format": "raw": one --ram FILE@ADDR per image in place of VMCORE
+        # (as --ram=..., so it still fills the VMCORE slot of every command).
+        ram = [f"--ram={os.path.join(core, n)}@{n[4:-4]}" for n in raw_images]
+        vmcore = ram[0]
+        split_args = ram[1:]
+        if args.raw_vmcoreinfo:
+            split_args += ["--vmcoreinfo", os.path.join(core, "vmcoreinfo.txt")]
+        args.arg = split_args + args.arg
 
-    for golden, info_args in ((args.info_golden, [vmcore, vmlinux]),
-                              (args.info_golden_no_vmlinux, [vmcore])):
+    for golden, info_args in ((args.info_golden, [vmcore, vmlinux] + split_args),
+                              (args.info_golden_no_vmlinux, [vmcore] + split_args)):
         if golden:
             check_golden(args, golden, info_args, work, expected)
 

@@ -48,7 +48,8 @@ class FakePhysicalMemory final : public PhysicalMemory {
       const uint64_t cur = pa + i;
       auto it = pages_.find(cur / kPage);
       if (it == pages_.end()) {
-        return Error(ErrorCode::kNotMapped, fmt::format("physical address {:#x} is not in memory", cur));
+        return Error(ErrorCode::kNotMapped,
+                     fmt::format("physical address {:#x} is not in memory", cur));
       }
       const size_t n = std::min<size_t>(out.size() - i, kPage - cur % kPage);
       std::memcpy(out.data() + i, it->second.data() + cur % kPage, n);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <string_view>
+#include <utility>
 
 #include "exit_codes.h"
 #include "kernel/vmcoreinfo.h"
@@ -48,17 +49,86 @@ void AddTranslationOptions(CLI::App& app, Options& options) {
            Override{"--kimage-voffset", &o.kimage_voffset, "kernel image VA minus PA"},
            Override{"--kaslr-offset", &o.kaslr_offset, "KASLR offset (KERNELOFFSET)"},
            Override{"--pgd", &o.pgd_pa, "physical address of the kernel page-table root"},
+           Override{"--page-offset", &o.page_offset,
+                    "32-bit ARM PAGE_OFFSET (0xC0000000, 0xB0000000, 0x80000000, 0x40000000)"},
        }) {
     auto* option = app.add_option(item.flag, item.help)->group(group)->type_name("ADDR");
     option->check(CLI::Validator(AddressParser(*item.target), "ADDR"));
   }
+  // 32-bit ARM table format; default: VMCOREINFO CONFIG_ARM_LPAE.
+  app.add_flag_callback("--lpae", [&o] { o.lpae = true; },
+                        "32-bit ARM: walk LPAE (long-descriptor) page tables")
+      ->group(group);
+  app.add_flag_callback("--no-lpae", [&o] { o.lpae = false; },
+                        "32-bit ARM: walk short-descriptor page tables")
+      ->group(group);
+}
+
+// Raw RAM images instead of a vmcore (formats.md, kernel-abi.md §2.1: a hung
+// kernel reset by the watchdog, RAM saved by the bootloader).
+void AddRawOptions(CLI::App& app, Options& options, bool info) {
+  auto group = "Raw RAM images (instead of VMCORE)";
+  app.add_option("--ram", "a raw RAM image and the physical address of its first byte; "
+                          "repeatable; replaces VMCORE")
+      ->group(group)
+      ->type_name("FILE@ADDR")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(CLI::Validator(
+          [&options](std::string& text) -> std::string {
+            auto spec = ParseRawImageArgument(text);
+            if (!spec.ok()) return spec.error().message();
+            options.ram.push_back(std::move(*spec));
+            return {};
+          },
+          "FILE@ADDR"));
+  app.add_option("--vmcoreinfo", options.vmcoreinfo_file,
+                 "VMCOREINFO text saved from the crashed kernel (or the \"PA SIZE\" line of "
+                 "/sys/kernel/vmcoreinfo); without it the images are scanned for it")
+      ->group(group);
+  if (info) {
+    app.add_option_function<std::string>(
+           "--arch", [&options](const std::string& v) { options.arch = v == "arm" ? Arch::kArm : Arch::kArm64; },
+           "architecture of the RAM images when no VMLINUX is given (default arm64)")
+        ->group(group)
+        ->check(CLI::IsMember({"arm64", "arm"}));
+  }
+}
+
+// With --ram the one positional is the VMLINUX, which CLI11 has put in VMCORE.
+bool ResolvePositionals(Options& options, bool vmlinux_required) {
+  if (!options.ram.empty()) {
+    if (!options.vmcore.empty() && options.vmlinux) {
+      fmt::print(stderr, "VMCORE and --ram are mutually exclusive: give one or the other\n"
+                         "Run with --help for more information.\n");
+      return false;
+    }
+    if (!options.vmcore.empty()) options.vmlinux = std::exchange(options.vmcore, std::string());
+  } else {
+    if (options.vmcoreinfo_file || options.arch) {
+      fmt::print(stderr, "--vmcoreinfo and --arch go with --ram\nRun with --help for more information.\n");
+      return false;
+    }
+    if (options.vmcore.empty()) {
+      fmt::print(stderr, "VMCORE is required (or --ram FILE@ADDR)\nRun with --help for more information.\n");
+      return false;
+    }
+  }
+  if (vmlinux_required && !options.vmlinux) {
+    fmt::print(stderr, "VMLINUX is required\nRun with --help for more information.\n");
+    return false;
+  }
+  if (vmlinux_required && options.output_dir.empty()) {
+    fmt::print(stderr, "--output is required\nRun with --help for more information.\n");
+    return false;
+  }
+  return true;
 }
 
 void AddExtractOptions(CLI::App& app, Options& options) {
-  app.add_option("VMCORE", options.vmcore, "the crash dump (ELF vmcore)")->required();
-  app.add_option("VMLINUX", options.vmlinux, "the crashed kernel's vmlinux with DWARF")->required();
-  app.add_option("-o,--output", options.output_dir, "output directory (created if absent)")
-      ->required();
+  app.add_option("VMCORE", options.vmcore, "the crash dump (ELF vmcore); omitted with --ram");
+  app.add_option("VMLINUX", options.vmlinux, "the crashed kernel's vmlinux with DWARF (required)");
+  // Required, but checked after the positionals so a bare call names VMCORE first.
+  app.add_option("-o,--output", options.output_dir, "output directory (created if absent; required)");
   app.add_flag("-f,--force", options.force, "replace files that already exist in OUT");
   app.add_flag("--allow-mismatch", options.allow_mismatch,
                "extract even if the vmlinux does not match the dump (OSRELEASE/BUILD-ID)");
@@ -70,16 +140,47 @@ void AddExtractOptions(CLI::App& app, Options& options) {
                  "refuse buffers larger than BYTES")
       ->capture_default_str();
   app.add_flag("-q,--quiet", options.quiet, "print nothing but warnings and errors");
+  app.add_option("--split-part", options.split_parts,
+                 "a further file of a split kdump-compressed dump (VMCORE is the first); repeatable")
+      ->type_name("FILE");
+  app.add_option_function<std::string>(
+         "--format",
+         [&options](const std::string& list) {
+           options.format_raw = options.format_opencsd = options.format_perf = false;
+           for (const auto& item : CLI::detail::split(list, ',')) {
+             if (item == "raw") options.format_raw = true;
+             if (item == "opencsd") options.format_opencsd = true;
+             if (item == "perf") options.format_perf = true;
+           }
+         },
+         "comma-separated outputs: raw (sinks/, metadata/), opencsd (opencsd/ snapshot), "
+         "perf (perf.data); default: all")
+      ->type_name("LIST")
+      ->check(CLI::Validator(
+          [](std::string& list) -> std::string {
+            for (const auto& item : CLI::detail::split(list, ',')) {
+              if (item != "raw" && item != "opencsd" && item != "perf") {
+                return "unknown format '" + item + "' (expected raw, opencsd, perf)";
+              }
+            }
+            return {};
+          },
+          ""));
   AddTranslationOptions(app, options);
+  AddRawOptions(app, options, false);
 }
 
 void AddInfoOptions(CLI::App& app, Options& options) {
-  app.add_option("VMCORE", options.vmcore, "the crash dump")->required();
+  app.add_option("VMCORE", options.vmcore, "the crash dump; omitted with --ram");
   app.add_option("VMLINUX", options.vmlinux, "optional vmlinux, for KASLR and identity checks");
   app.add_flag("--allow-mismatch", options.allow_mismatch, "continue past identity mismatches");
   app.add_flag("--zero-fill-excluded", options.zero_fill_excluded,
                "read excluded pages as zeros");
+  app.add_option("--split-part", options.split_parts,
+                 "a further file of a split kdump-compressed dump (VMCORE is the first); repeatable")
+      ->type_name("FILE");
   AddTranslationOptions(app, options);
+  AddRawOptions(app, options, true);
 }
 
 }  // namespace
@@ -102,6 +203,7 @@ ParseResult ParseCommandLine(int argc, const char* const* argv) {
     AddExtractOptions(app, options);
     app.footer(
         "Subcommands:\n  info VMCORE [VMLINUX]   describe a dump (see csdump-extract info --help)\n\n"
+        "Raw RAM images: csdump-extract --ram FILE@ADDR [--ram ...] [--vmcoreinfo FILE] VMLINUX -o OUT\n\n"
         "Exit codes: 0 ok, 1 partial, 2 usage, 3 bad dump, 4 bad or mismatched vmlinux,\n"
         "5 no panic-dump list, 6 output error. See man csdump-extract.");
   }
@@ -114,6 +216,7 @@ ParseResult ParseCommandLine(int argc, const char* const* argv) {
     const int code = app.exit(error);
     return {std::nullopt, code == 0 ? kExitOk : kExitUsage};
   }
+  if (!ResolvePositionals(options, !info)) return {std::nullopt, kExitUsage};
   return {std::move(options), kExitOk};
 }
 

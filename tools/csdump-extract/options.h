@@ -4,8 +4,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "coresight/panic_list.h"
+#include "dump/raw/raw_image.h"
 #include "kernel/translation_overrides.h"
 
 namespace csd::cli {
@@ -15,6 +17,7 @@ enum class Command { kExtract, kInfo };
 struct Options {
   Command command = Command::kExtract;
   std::string vmcore;
+  std::vector<std::string> split_parts;  // --split-part: further files of a split dump
   std::optional<std::string> vmlinux;  // required for extract
   std::string output_dir;
   bool force = false;
@@ -23,6 +26,14 @@ struct Options {
   bool quiet = false;
   TranslationOverrides overrides;
   ReadLimits limits;
+  // --format: which outputs to write; all three by default.
+  bool format_raw = true;
+  bool format_opencsd = true;
+  bool format_perf = true;
+  // Raw RAM images (--ram FILE@ADDR, repeatable) replace VMCORE.
+  std::vector<RawImageSpec> ram;
+  std::optional<std::string> vmcoreinfo_file;  // --vmcoreinfo FILE, with --ram
+  std::optional<Arch> arch;                    // --arch, for `info --ram` without a vmlinux
 };
 
 // Parses argv. Returns the options, or an exit code after printing help,

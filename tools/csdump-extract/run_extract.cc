@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 // The main job: dump -> kernel target -> panic-dump list -> files.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "coresight/panic_list.h"
 #include "debuginfo/debug_info.h"
 #include "dump/dump_file.h"
+#include "coresight/kernel_text.h"
 #include "kernel/kernel_target.h"
+#include "open_input.h"
 #include "output/output_dir.h"
+#include "output/decoder_writer.h"
 #include "output/raw_writer.h"
 #include "report.h"
 
@@ -57,7 +61,7 @@ int RunExtract(const Options& options) {
 
   DumpOpenOptions dump_options;
   dump_options.zero_fill_excluded = options.zero_fill_excluded;
-  auto dump = OpenDump(options.vmcore, dump_options, diagnostics);
+  auto dump = OpenInputDump(options, dump_options, diagnostics);
   if (!dump.ok()) {
     PrintError(dump.error().Describe());
     return finish(ExitCodeFor(Stage::kDump, dump.error()));
@@ -86,12 +90,48 @@ int RunExtract(const Options& options) {
     PrintError(out.error().Describe());
     return finish(ExitCodeFor(Stage::kOutput, out.error()));
   }
-  auto report = WriteRawOutputs(*set, *out, WriteOptions{});
+  if (options.format_opencsd || options.format_perf) {
+    // Read before anything is written: the decoder formats need the text,
+    // and the output layer never reads memory.
+    std::string text_warning;
+    auto text = ReadKernelText(*target, KernelTextLimits{}, &text_warning);
+    if (text.ok()) {
+      set->memory_images.push_back(std::move(*text));
+      if (!text_warning.empty()) set->warnings.push_back(text_warning);
+    } else {
+      set->warnings.push_back("no kernel text for the decoders: " + text.error().Describe());
+    }
+  }
+  // The manifest is written last, after every format, so check it up front.
+  if (auto writable = out->CheckWritable(kManifestFileName); !writable.ok()) {
+    PrintError(writable.error().Describe());
+    return finish(ExitCodeFor(Stage::kOutput, writable.error()));
+  }
+  Expected<WriteReport> report = WriteReport{};
+  if (options.format_raw) report = WriteRawOutputs(*set, *out, WriteOptions{.write_manifest = false});
   if (!report.ok()) {
     PrintError(report.error().Describe());
     return finish(ExitCodeFor(Stage::kOutput, report.error()));
   }
+  auto decoder = WriteDecoderOutputs(
+      *set, DecoderFormats{.opencsd = options.format_opencsd, .perf = options.format_perf}, *out);
+  if (!decoder.ok()) {
+    PrintError(decoder.error().Describe());
+    return finish(ExitCodeFor(Stage::kOutput, decoder.error()));
+  }
+  if (auto written = WriteManifest(*set, report->files, *decoder, *out); !written.ok()) {
+    PrintError(written.error().Describe());
+    return finish(ExitCodeFor(Stage::kOutput, written.error()));
+  }
+  std::vector<std::string> decoder_notes;
+  for (const auto& guess : decoder->guesses) decoder_notes.push_back("guessed: " + guess);
+  for (const auto& warning : decoder->warnings) decoder_notes.push_back(warning);
+  PrintWarnings(decoder_notes);
   if (!options.quiet) PrintSummary(*set, *report, options.output_dir);
+  if (!options.quiet && !decoder->files.empty()) {
+    fmt::print("wrote {} decoder file(s) ({}) to {}\n", decoder->files.size(),
+               fmt::join(decoder->formats, ", "), options.output_dir);
+  }
   std::vector<std::string> node_warnings;
   CollectNodeWarnings(*set, node_warnings);
   PrintWarnings(node_warnings);

@@ -7,6 +7,7 @@
 #include "debuginfo/debug_info.h"
 #include "dump/dump_file.h"
 #include "kernel/kernel_target.h"
+#include "open_input.h"
 #include "report.h"
 
 namespace csd::cli {
@@ -30,6 +31,11 @@ void PrintDump(const DumpFile& dump) {
     if (note.name == "CORE" && note.type == 1) ++prstatus;
   }
   fmt::print("notes: {} ({} NT_PRSTATUS)\n", dump.notes().size(), prstatus);
+  const auto facts = dump.Describe();
+  if (!facts.empty()) {
+    fmt::print("container:\n");
+    for (const auto& [key, value] : facts) fmt::print("  {}: {}\n", key, value);
+  }
 }
 
 void PrintVmcoreinfo(const Vmcoreinfo& vmcoreinfo) {
@@ -54,7 +60,7 @@ int RunInfo(const Options& options) {
   };
   DumpOpenOptions dump_options;
   dump_options.zero_fill_excluded = options.zero_fill_excluded;
-  auto dump = OpenDump(options.vmcore, dump_options, diagnostics);
+  auto dump = OpenInputDump(options, dump_options, diagnostics);
   if (!dump.ok()) {
     PrintError(dump.error().Describe());
     return finish(ExitCodeFor(Stage::kDump, dump.error()));

@@ -7,7 +7,10 @@
 #include <fstream>
 
 #include "csdump-mkcore/arm64_pgtable_builder.h"
+#include "csdump-mkcore/arm_core_builder.h"
 #include "csdump-mkcore/expected.h"
+#include "csdump-mkcore/raw_writer.h"
+#include "csdump-mkcore/kdump_writer.h"
 #include "csdump-mkcore/vmcoreinfo_writer.h"
 #include "debuginfo/debug_info.h"
 
@@ -38,9 +41,31 @@ Status MapKernelAddressSpace(const Arm64Layout& layout, Arm64PgtableBuilder& tab
   return OkStatus();
 }
 
+// "exclude_node_buffer": that node's buffer pages leave the 2nd bitmap, so
+// the plan (and expected.json) must call them absent.
+Status WithholdNodeBuffer(const Spec& spec, const Arm64Layout& layout, const KernelWriteResult& written,
+                          ElfCorePlan& plan) {
+  if (!spec.kdump.exclude_node_buffer) return OkStatus();
+  const size_t index = *spec.kdump.exclude_node_buffer;
+  if (index >= written.nodes.size() || written.nodes[index].content.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("spec.exclude_node_buffer: node {} does not exist or has no buffer", index));
+  }
+  const WrittenNode& node = written.nodes[index];
+  const auto pieces = layout.Resolve(node.buf_va, node.content.size());
+  if (!pieces) return Error(ErrorCode::kInvalidArgument, "spec.exclude_node_buffer: the buffer is not mapped");
+  const uint64_t page = layout.page_size();
+  for (const PaPiece& p : *pieces) {
+    const uint64_t start = p.pa & ~(page - 1);
+    plan.withheld.push_back({start, ((p.pa + p.size + page - 1) & ~(page - 1)) - start});
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
+  if (spec.arm) return BuildArmCore(spec, kernel);
   CSD_ASSIGN_OR_RETURN(Arm64Layout layout, Arm64Layout::Create(spec, kernel));
   auto image = std::make_unique<PhysImage>(layout.ram());
   PhysAllocator alloc(layout.ram(), {{layout.kernel_phys(), layout.image_size()}});
@@ -83,6 +108,9 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
   std::vector<ElfNote> notes;
   for (unsigned cpu = 0; cpu < CpuCount(spec); ++cpu) notes.push_back(MakeArm64Prstatus(cpu + 1));
   const std::string vmcoreinfo = RenderVmcoreinfo(lines);
+  if (spec.format == DumpFormat::kRaw && spec.raw_vmcoreinfo == RawVmcoreinfo::kEmbedded) {
+    CSD_RETURN_IF_ERROR(EmbedVmcoreinfo(*image, alloc, vmcoreinfo, spec.page_size));
+  }
   notes.push_back(MakeVmcoreinfoNote(vmcoreinfo));
 
   std::vector<ElfLoad> loads;
@@ -101,18 +129,38 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
   const uint64_t data_align = std::max<uint64_t>(spec.page_size, PhysImage::kChunk);
   CSD_ASSIGN_OR_RETURN(ElfCorePlan plan, PlanElfCore(std::move(notes), std::move(loads), data_align,
                                                      spec.truncate_file));
+  CSD_RETURN_IF_ERROR(WithholdNodeBuffer(spec, layout, written, plan));
 
   CSD_ASSIGN_OR_RETURN(std::string expected,
-                       BuildExpectedJson({spec, kernel, layout, written, plan, *image, tables}));
-  return BuiltCore{std::move(layout), std::move(image), std::move(written), pgd_pa, vmcoreinfo, std::move(plan),
-                   std::move(expected)};
+                       BuildExpectedJson({spec, kernel, layout, written, plan, *image,
+                                                          [&tables](uint64_t va) { return tables.WalkDescriptorAddresses(va); }}));
+  BuiltCore core{std::move(layout), std::move(image), std::move(written), pgd_pa, vmcoreinfo, std::move(plan),
+                 std::move(expected)};
+  if (spec.format == DumpFormat::kRaw) core.raw = spec.raw_vmcoreinfo;
+  core.release = kernel.release;
+  if (spec.kdump.enabled) {
+    // makedumpfile's phys_base is PHYS_OFFSET on arm64; QEMU's the lowest RAM address.
+    core.kdump = spec.kdump;
+    const uint64_t phys_base = spec.kdump.qemu ? core.layout.ram().front().start : core.layout.phys_offset();
+    CSD_ASSIGN_OR_RETURN(core.kdump_files, RenderKdumpFiles({spec.kdump, core.plan, *core.image,
+                                                             core.layout.page_size(), phys_base, kernel.release}));
+    core.expected_json = KdumpExpectedJson(core.expected_json, core.kdump_files);
+  }
+  return core;
 }
 
 Status WriteCore(const BuiltCore& core, const std::filesystem::path& out_dir) {
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return Error(ErrorCode::kIo, fmt::format("cannot create {}: {}", out_dir.string(), ec.message()));
-  CSD_RETURN_IF_ERROR(WriteElfCore(out_dir / "vmcore", core.plan, *core.image));
+  if (core.raw) {
+    CSD_RETURN_IF_ERROR(WriteRawCore(out_dir, *core.image, core.vmcoreinfo, *core.raw));
+  } else if (core.kdump) {
+    CSD_RETURN_IF_ERROR(WriteKdumpFiles(out_dir, core.kdump_files));
+  } else {
+    CSD_RETURN_IF_ERROR(WriteElfCore(out_dir / "vmcore", core.plan, *core.image));
+    if (core.elf32) CSD_RETURN_IF_ERROR(RewriteAsElf32Arm(out_dir / "vmcore", core.plan));
+  }
   const std::filesystem::path expected = out_dir / "expected.json";
   const std::filesystem::path tmp = out_dir / "expected.json.tmp";
   {

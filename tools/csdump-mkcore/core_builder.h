@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "csdump-mkcore/arm64_layout.h"
@@ -28,6 +29,13 @@ struct BuiltCore {
   std::string vmcoreinfo;
   ElfCorePlan plan;
   std::string expected_json;
+  // Set when the spec asks for "format": "kdump-compressed" (kdump_writer.h).
+  std::optional<KdumpOptions> kdump = std::nullopt;
+  std::vector<std::vector<std::byte>> kdump_files = {};  // vmcore, or vmcore.1..N
+  std::string release = {};  // utsname.release for containers that carry it
+  bool elf32 = false;  // a 32-bit ARM core: ELF32 EM_ARM headers (arm_core_builder.h)
+  // Set for "format": "raw" (raw_writer.h): RAM image files instead of a vmcore.
+  std::optional<RawVmcoreinfo> raw = std::nullopt;
 };
 
 Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel);

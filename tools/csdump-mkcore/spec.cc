@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "csdump-mkcore/spec.h"
+#include "csdump-mkcore/kdump_spec.h"
 
 #include "base/byte_reader.h"
 
@@ -352,10 +353,12 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
   }
   const std::string where = "spec";
   CSD_RETURN_IF_ERROR(CheckKeys(root, where,
-                                {"comment", "kernel", "vmlinux", "format", "page_size", "va_bits", "layout",
+                                {"comment", "kernel", "vmlinux", "format", "raw_vmcoreinfo", "page_size", "va_bits", "layout",
                                  "kaslr_offset", "phys_offset", "ram", "kernel_phys", "vmcoreinfo",
                                  "makedumpfile_excluded_tail", "truncate_file", "seed", "cpus", "nodes",
-                                 "extra_nodes", "expect"}));
+                                 "extra_nodes", "expect", "compression", "header_version", "dump_level",
+                                 "flattened", "split", "incomplete", "exclude_node_buffer", "kdump_producer",
+                                 "kdump_corrupt", "arch", "page_offset", "lpae", "highmem"}));
   Spec spec;
   if (root.contains("comment")) CSD_RETURN_IF_ERROR(ParseString(root["comment"], Child(where, "comment")));
   if (root.contains("kernel")) {
@@ -366,7 +369,18 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
   }
   if (root.contains("format")) {
     CSD_ASSIGN_OR_RETURN(spec.format, ParseEnum<DumpFormat>(root["format"], Child(where, "format"),
-                                                            {{"kdump", DumpFormat::kKdump}, {"qemu", DumpFormat::kQemu}}));
+                                                            {{"kdump", DumpFormat::kKdump}, {"qemu", DumpFormat::kQemu},
+                                                             {"kdump-compressed", DumpFormat::kKdump},
+                                                             {"raw", DumpFormat::kRaw}}));
+  }
+  CSD_RETURN_IF_ERROR(ParseKdumpOptions(root, where, spec.kdump));
+  if (root.contains("raw_vmcoreinfo")) {
+    if (spec.format != DumpFormat::kRaw) return SpecError(Child(where, "raw_vmcoreinfo"), "needs \"format\": \"raw\"");
+    CSD_ASSIGN_OR_RETURN(spec.raw_vmcoreinfo,
+                         ParseEnum<RawVmcoreinfo>(root["raw_vmcoreinfo"], Child(where, "raw_vmcoreinfo"),
+                                                  {{"file", RawVmcoreinfo::kFile},
+                                                   {"embedded", RawVmcoreinfo::kEmbedded},
+                                                   {"none", RawVmcoreinfo::kNone}}));
   }
   if (root.contains("page_size")) {
     CSD_ASSIGN_OR_RETURN(spec.page_size, ParseU64(root["page_size"], Child(where, "page_size")));
@@ -376,12 +390,34 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
   }
   if (root.contains("va_bits")) {
     CSD_ASSIGN_OR_RETURN(int64_t bits, ParseInt(root["va_bits"], Child(where, "va_bits"), 0, 64));
-    if (bits != 39 && bits != 48) return SpecError(Child(where, "va_bits"), "must be 39 or 48");
+    // The table builder handles any VA size up to 48 bits for every granule.
+    if (bits < 36 || bits > 52) return SpecError(Child(where, "va_bits"), "must be in [36, 52] (52 needs 64K pages)");
     spec.va_bits = static_cast<unsigned>(bits);
   }
   if (root.contains("layout")) {
     CSD_ASSIGN_OR_RETURN(spec.layout, ParseEnum<VaLayout>(root["layout"], Child(where, "layout"),
                                                           {{"flipped", VaLayout::kFlipped}, {"legacy", VaLayout::kLegacy}}));
+  }
+  if (root.contains("arch")) {
+    CSD_ASSIGN_OR_RETURN(spec.arm, ParseEnum<bool>(root["arch"], Child(where, "arch"),
+                                                   {{"arm64", false}, {"arm", true}}));
+  }
+  if (root.contains("page_offset")) {
+    CSD_ASSIGN_OR_RETURN(spec.page_offset, ParseU64(root["page_offset"], Child(where, "page_offset")));
+    if (spec.page_offset != 0xC0000000 && spec.page_offset != 0xB0000000 && spec.page_offset != 0x80000000 &&
+        spec.page_offset != 0x40000000) {
+      return SpecError(Child(where, "page_offset"), "must be 0xC0000000, 0xB0000000, 0x80000000 or 0x40000000");
+    }
+  }
+  if (root.contains("lpae")) {
+    if (!root["lpae"].is_boolean()) return SpecError(Child(where, "lpae"), "must be true or false");
+    spec.lpae = root["lpae"].get<bool>();
+  }
+  if (root.contains("highmem")) {
+    CSD_ASSIGN_OR_RETURN(spec.highmem, ParseU64(root["highmem"], Child(where, "highmem")));
+  }
+  if ((root.contains("page_offset") || root.contains("lpae") || root.contains("highmem")) && !spec.arm) {
+    return SpecError(where, "\"page_offset\", \"lpae\" and \"highmem\" need \"arch\": \"arm\"");
   }
   if (root.contains("kaslr_offset")) {
     CSD_ASSIGN_OR_RETURN(spec.kaslr_offset, ParseU64(root["kaslr_offset"], Child(where, "kaslr_offset")));

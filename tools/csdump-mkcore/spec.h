@@ -14,10 +14,13 @@
 #include <vector>
 
 #include "base/error.h"
+#include "csdump-mkcore/kdump_options.h"
 
 namespace csd::mkcore {
 
-enum class DumpFormat { kKdump, kQemu };
+enum class DumpFormat { kKdump, kQemu, kRaw };
+// "format": "raw": where the reader gets VMCOREINFO from (raw_writer.h).
+enum class RawVmcoreinfo { kFile, kEmbedded, kNone };
 enum class VaLayout { kFlipped, kLegacy };
 enum class NameVia { kKobj, kInitName };
 enum class Alloc { kKmalloc, kVmalloc };
@@ -109,6 +112,14 @@ struct Spec {
   std::vector<NodeSpec> nodes;
   uint64_t extra_nodes = 0;
   std::optional<bool> expect_walk_error;
+  KdumpOptions kdump;  // "format": "kdump-compressed" and its fields
+  RawVmcoreinfo raw_vmcoreinfo = RawVmcoreinfo::kFile;  // "format": "raw" only
+  // 32-bit ARM ("arch": "arm"; arm_core_builder.h): PAGE_OFFSET, LPAE
+  // tables, and bytes at the top of RAM left out of lowmem (highmem).
+  bool arm = false;
+  uint64_t page_offset = 0xC0000000;
+  bool lpae = false;
+  uint64_t highmem = 0;
 
   uint64_t phys_offset_or_default() const { return phys_offset.value_or(ram.front().start); }
   uint64_t kernel_phys_or_default() const { return kernel_phys.value_or(ram.front().start); }

@@ -51,9 +51,10 @@ TEST(Vmcoreinfo, NegativeDecimalNumberKeepsTwosComplement) {
 
 TEST(Vmcoreinfo, MalformedLinesWarnAndValuesRejectGarbage) {
   CollectingDiagnostics diag;
-  auto info = Vmcoreinfo::Parse("garbage line\n=novalue\nPAGESIZE=4k\nSYMBOL(x)=zz\nKERNELOFFSET=\n"
-                                "NUMBER(VA_BITS)=99999999999999999999999\n",
-                                diag);
+  auto info = Vmcoreinfo::Parse(
+      "garbage line\n=novalue\nPAGESIZE=4k\nSYMBOL(x)=zz\nKERNELOFFSET=\n"
+      "NUMBER(VA_BITS)=99999999999999999999999\n",
+      diag);
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(diag.warnings().size(), 2u);
   EXPECT_EQ(info->PageSize(), std::nullopt);
