@@ -73,4 +73,25 @@ put("arm64_walker", "4k-va48-chain", hdr + mem)
 ring = struct.pack("<QQ", 0x1010, 0x1020) + struct.pack("<QQ", 0x1020, 0x1000) + struct.pack("<QQ", 0x1000, 0x1010)
 put("list_walk", "ring3", b"\0" + ring)
 put("list_walk", "cycle", b"\0" + struct.pack("<QQQQ", 0x1010, 0, 0x1010, 0x1000))
+# kdump-compressed and flattened dumps: whole files when small, else the
+# headers and bitmaps (libFuzzer's inputs stay small).
+for spec in ("kdump-zlib", "kdump-mixed-v6", "kdump-flattened", "kdump-v3-header", "kdump-zero-excluded"):
+    out = core(spec, "seed-flipped")
+    path = os.path.join(out, "vmcore") if os.path.exists(os.path.join(out, "vmcore")) else os.path.join(out, "vmcore.1")
+    put("kdump", spec, open(path, "rb").read(64 * 1024))
+    shutil.rmtree(out)
+
+# 32-bit ARM: a short-descriptor L1 at PA 0 whose entries are 1 MiB sections.
+arm_hdr = bytes([0, 0, 0, 0]) + struct.pack("<IIIQ", 0x80000000, 0, 0, 0xc0001234f0002345)
+l1 = b"".join(struct.pack("<I", (i << 20) | 0x2 | 0xc00) for i in range(4096))
+put("arm_walker", "short-sections", arm_hdr + l1)
+# LPAE: L1 (4 entries) -> L2 at 0x1000 of 2 MiB blocks.
+lpae_hdr = bytes([0, 1, 0, 0]) + struct.pack("<IIIQ", 0x80000000, 0, 0, 0xc0201234f0402345)
+l1 = struct.pack("<Q", 0x1000 | 3) * 4 + bytes(4096 - 32)
+l2 = b"".join(struct.pack("<Q", (i << 21) | 0x401) for i in range(512))
+put("arm_walker", "lpae-blocks", lpae_hdr + l1 + l2)
+
+text = open(os.path.join(here, "corpus", "vmcoreinfo", "demo"), "rb").read()
+put("vmcoreinfo_scan", "embedded", bytes(3000) + text + b"\0" + bytes(100) + b"OSRELEASE=x\n")
+
 print("seeds written to", os.path.join(here, "corpus"))
