@@ -14,6 +14,7 @@
 
 #include "xlat/arm64_paging.h"
 #include "xlat/arm64_walker.h"
+#include "xlat/tracing_translator.h"
 
 namespace csd {
 
@@ -52,7 +53,7 @@ Status ValidateLayout(const Arm64Params& params) {
   return OkStatus();
 }
 
-class Arm64Translator final : public Translator {
+class Arm64Translator final : public TracingTranslator {
  public:
   Arm64Translator(const Arm64Params& params, const PhysicalMemory& physical)
       : params_(params), page_offset_(Arm64PageOffset(params)), page_end_(Arm64PageEnd(params)) {
@@ -77,14 +78,6 @@ class Arm64Translator final : public Translator {
     walker_.emplace(*geometry, params.pgd_pa, physical);
   }
 
-  Expected<Translation> Translate(uint64_t va) const override { return Run(va, nullptr); }
-
-  std::vector<std::string> Explain(uint64_t va) const override {
-    std::vector<std::string> steps;
-    (void)Run(va, &steps);
-    return steps;
-  }
-
  private:
   bool InKimage(uint64_t va) const { return va >= params_.kimage_start && va < params_.kimage_end; }
   bool InLinear(uint64_t va) const {
@@ -92,7 +85,7 @@ class Arm64Translator final : public Translator {
     return va >= page_offset_ && (page_end_ == 0 || va < page_end_);
   }
 
-  Expected<Translation> Run(uint64_t va, std::vector<std::string>* steps) const {
+  Expected<Translation> Resolve(uint64_t va, std::vector<std::string>* steps) const override {
     if (!status_.ok()) {
       if (steps) steps->push_back("invalid arm64 parameters: " + status_.error().Describe());
       return status_.error();
@@ -130,10 +123,6 @@ class Arm64Translator final : public Translator {
       auto walked = walker_->Walk(va, steps);
       if (!walked.ok()) return walked;
       t = *walked;
-    }
-    if (steps) {
-      steps->push_back(
-          fmt::format("PA {:#x} ({}, {:#x} bytes contiguous)", t.pa, t.method, t.contiguous));
     }
     return t;
   }

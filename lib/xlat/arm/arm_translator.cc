@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "xlat/arm/arm_walker.h"
+#include "xlat/tracing_translator.h"
 
 namespace csd {
 
@@ -42,19 +43,11 @@ Status Validate(const ArmParams& params) {
   return OkStatus();
 }
 
-class ArmTranslator final : public Translator {
+class ArmTranslator final : public TracingTranslator {
  public:
   ArmTranslator(const ArmParams& params, const PhysicalMemory& physical)
       : params_(params), status_(Validate(params)) {
     if (status_.ok()) walker_.emplace(params.lpae, params.pgd_pa, physical);
-  }
-
-  Expected<Translation> Translate(uint64_t va) const override { return Run(va, nullptr); }
-
-  std::vector<std::string> Explain(uint64_t va) const override {
-    std::vector<std::string> steps;
-    (void)Run(va, &steps);
-    return steps;
   }
 
  private:
@@ -62,7 +55,7 @@ class ArmTranslator final : public Translator {
     return params_.high_memory != 0 && va >= params_.page_offset && va < params_.high_memory;
   }
 
-  Expected<Translation> Run(uint64_t va, std::vector<std::string>* steps) const {
+  Expected<Translation> Resolve(uint64_t va, std::vector<std::string>* steps) const override {
     if (!status_.ok()) {
       if (steps) steps->push_back("invalid ARM parameters: " + status_.error().Describe());
       return status_.error();
@@ -82,10 +75,6 @@ class ArmTranslator final : public Translator {
       auto walked = walker_->Walk(va, steps);
       if (!walked.ok()) return walked;
       t = *walked;
-    }
-    if (steps) {
-      steps->push_back(
-          fmt::format("PA {:#x} ({}, {:#x} bytes contiguous)", t.pa, t.method, t.contiguous));
     }
     return t;
   }
