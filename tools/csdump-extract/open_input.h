@@ -13,6 +13,7 @@
 #include "base/mapped_file.h"
 #include "dump/dump_file.h"
 #include "dump/raw/raw_image.h"
+#include "kernel/kernel_target.h"
 #include "options.h"
 
 namespace csd::cli {
@@ -38,6 +39,19 @@ inline std::optional<Arch> VmlinuxArch(const std::string& path) {
   return std::nullopt;
 }
 
+inline DumpOpenOptions DumpOptionsFrom(const Options& options) {
+  DumpOpenOptions dump_options;
+  dump_options.zero_fill_excluded = options.zero_fill_excluded;
+  return dump_options;
+}
+
+inline TargetOptions TargetOptionsFrom(const Options& options) {
+  TargetOptions target_options;
+  target_options.overrides = options.overrides;
+  target_options.allow_mismatch = options.allow_mismatch;
+  return target_options;
+}
+
 inline Expected<std::unique_ptr<DumpFile>> OpenInputDump(const Options& options,
                                                          const DumpOpenOptions& dump_options,
                                                          DiagnosticSink& diagnostics) {
@@ -53,8 +67,9 @@ inline Expected<std::unique_ptr<DumpFile>> OpenInputDump(const Options& options,
   } else if (auto from_vmlinux = options.vmlinux ? VmlinuxArch(*options.vmlinux) : std::nullopt) {
     arch = *from_vmlinux;
   } else if (!options.vmlinux) {
-    diagnostics.Warn("raw RAM images do not say their architecture and no VMLINUX or --arch was "
-                     "given; assuming arm64");
+    diagnostics.Warn(
+        "raw RAM images do not say their architecture and no VMLINUX or --arch was "
+        "given; assuming arm64");
   }
   std::optional<std::filesystem::path> vmcoreinfo;
   if (options.vmcoreinfo_file) vmcoreinfo = *options.vmcoreinfo_file;

@@ -29,4 +29,10 @@ int ExitCodeFor(Stage stage, const Error& error) {
   return kExitInternal;
 }
 
+int Fail(Stage stage, const Error& error, const CollectingDiagnostics& diagnostics) {
+  PrintError(error.Describe());
+  PrintWarnings(diagnostics.warnings());
+  return ExitCodeFor(stage, error);
+}
+
 }  // namespace csd::cli

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/diagnostics.h"
 #include "base/error.h"
 #include "exit_codes.h"
 
@@ -18,5 +19,8 @@ void PrintWarnings(const std::vector<std::string>& warnings);
 // Which stage failed decides the exit code; the error code refines it.
 enum class Stage { kDump, kVmlinux, kTarget, kList, kOutput };
 int ExitCodeFor(Stage stage, const Error& error);
+
+// Prints `error` and the warnings collected so far; returns the stage's exit code.
+int Fail(Stage stage, const Error& error, const CollectingDiagnostics& diagnostics);
 
 }  // namespace csd::cli

@@ -4,14 +4,14 @@
 #include <fmt/ranges.h>
 
 #include "commands.h"
+#include "coresight/kernel_text.h"
 #include "coresight/panic_list.h"
 #include "debuginfo/debug_info.h"
 #include "dump/dump_file.h"
-#include "coresight/kernel_text.h"
 #include "kernel/kernel_target.h"
 #include "open_input.h"
-#include "output/output_dir.h"
 #include "output/decoder_writer.h"
+#include "output/output_dir.h"
 #include "output/raw_writer.h"
 #include "report.h"
 
@@ -59,37 +59,17 @@ int RunExtract(const Options& options) {
     return code;
   };
 
-  DumpOpenOptions dump_options;
-  dump_options.zero_fill_excluded = options.zero_fill_excluded;
-  auto dump = OpenInputDump(options, dump_options, diagnostics);
-  if (!dump.ok()) {
-    PrintError(dump.error().Describe());
-    return finish(ExitCodeFor(Stage::kDump, dump.error()));
-  }
+  auto dump = OpenInputDump(options, DumpOptionsFrom(options), diagnostics);
+  if (!dump.ok()) return Fail(Stage::kDump, dump.error(), diagnostics);
   auto vmlinux = DebugInfo::Open(*options.vmlinux);
-  if (!vmlinux.ok()) {
-    PrintError(vmlinux.error().Describe());
-    return finish(ExitCodeFor(Stage::kVmlinux, vmlinux.error()));
-  }
-  TargetOptions target_options;
-  target_options.overrides = options.overrides;
-  target_options.allow_mismatch = options.allow_mismatch;
-  auto target = KernelTarget::Open(**dump, *vmlinux, target_options, diagnostics);
-  if (!target.ok()) {
-    PrintError(target.error().Describe());
-    return finish(ExitCodeFor(Stage::kTarget, target.error()));
-  }
+  if (!vmlinux.ok()) return Fail(Stage::kVmlinux, vmlinux.error(), diagnostics);
+  auto target = KernelTarget::Open(**dump, *vmlinux, TargetOptionsFrom(options), diagnostics);
+  if (!target.ok()) return Fail(Stage::kTarget, target.error(), diagnostics);
   auto set = ReadPanicDumpList(*target, options.limits, diagnostics);
-  if (!set.ok()) {
-    PrintError(set.error().Describe());
-    return finish(ExitCodeFor(Stage::kList, set.error()));
-  }
+  if (!set.ok()) return Fail(Stage::kList, set.error(), diagnostics);
 
   auto out = OutputDir::Create(options.output_dir, options.force);
-  if (!out.ok()) {
-    PrintError(out.error().Describe());
-    return finish(ExitCodeFor(Stage::kOutput, out.error()));
-  }
+  if (!out.ok()) return Fail(Stage::kOutput, out.error(), diagnostics);
   if (options.format_opencsd || options.format_perf) {
     // Read before anything is written: the decoder formats need the text,
     // and the output layer never reads memory.
@@ -104,24 +84,17 @@ int RunExtract(const Options& options) {
   }
   // The manifest is written last, after every format, so check it up front.
   if (auto writable = out->CheckWritable(kManifestFileName); !writable.ok()) {
-    PrintError(writable.error().Describe());
-    return finish(ExitCodeFor(Stage::kOutput, writable.error()));
+    return Fail(Stage::kOutput, writable.error(), diagnostics);
   }
   Expected<WriteReport> report = WriteReport{};
-  if (options.format_raw) report = WriteRawOutputs(*set, *out, WriteOptions{.write_manifest = false});
-  if (!report.ok()) {
-    PrintError(report.error().Describe());
-    return finish(ExitCodeFor(Stage::kOutput, report.error()));
-  }
+  if (options.format_raw)
+    report = WriteRawOutputs(*set, *out, WriteOptions{.write_manifest = false});
+  if (!report.ok()) return Fail(Stage::kOutput, report.error(), diagnostics);
   auto decoder = WriteDecoderOutputs(
       *set, DecoderFormats{.opencsd = options.format_opencsd, .perf = options.format_perf}, *out);
-  if (!decoder.ok()) {
-    PrintError(decoder.error().Describe());
-    return finish(ExitCodeFor(Stage::kOutput, decoder.error()));
-  }
+  if (!decoder.ok()) return Fail(Stage::kOutput, decoder.error(), diagnostics);
   if (auto written = WriteManifest(*set, report->files, *decoder, *out); !written.ok()) {
-    PrintError(written.error().Describe());
-    return finish(ExitCodeFor(Stage::kOutput, written.error()));
+    return Fail(Stage::kOutput, written.error(), diagnostics);
   }
   std::vector<std::string> decoder_notes;
   for (const auto& guess : decoder->guesses) decoder_notes.push_back("guessed: " + guess);
@@ -137,8 +110,8 @@ int RunExtract(const Options& options) {
   PrintWarnings(node_warnings);
   for (const auto& node : set->nodes) {
     if (node.error) {
-      PrintError(fmt::format("node {} ({}): {}", node.index, node.device_name.value_or("?"),
-                             *node.error));
+      PrintError(
+          fmt::format("node {} ({}): {}", node.index, node.device_name.value_or("?"), *node.error));
     }
   }
   return finish(set->complete() ? kExitOk : kExitPartial);

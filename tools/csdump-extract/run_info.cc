@@ -58,46 +58,26 @@ int RunInfo(const Options& options) {
     PrintWarnings(diagnostics.warnings());
     return code;
   };
-  DumpOpenOptions dump_options;
-  dump_options.zero_fill_excluded = options.zero_fill_excluded;
-  auto dump = OpenInputDump(options, dump_options, diagnostics);
-  if (!dump.ok()) {
-    PrintError(dump.error().Describe());
-    return finish(ExitCodeFor(Stage::kDump, dump.error()));
-  }
+  auto dump = OpenInputDump(options, DumpOptionsFrom(options), diagnostics);
+  if (!dump.ok()) return Fail(Stage::kDump, dump.error(), diagnostics);
   PrintDump(**dump);
   auto vmcoreinfo = ReadVmcoreinfo(**dump, diagnostics);
-  if (!vmcoreinfo.ok()) {
-    PrintError(vmcoreinfo.error().Describe());
-    return finish(ExitCodeFor(Stage::kDump, vmcoreinfo.error()));
-  }
+  if (!vmcoreinfo.ok()) return Fail(Stage::kDump, vmcoreinfo.error(), diagnostics);
   PrintVmcoreinfo(*vmcoreinfo);
 
   if (!options.vmlinux) {
     auto setup = SetUpTranslation(**dump, *vmcoreinfo, nullptr, options.overrides, diagnostics);
-    if (!setup.ok()) {
-      PrintError(setup.error().Describe());
-      return finish(ExitCodeFor(Stage::kTarget, setup.error()));
-    }
+    if (!setup.ok()) return Fail(Stage::kTarget, setup.error(), diagnostics);
     PrintParameters(setup->derived);
     return finish(kExitOk);
   }
 
   auto vmlinux = DebugInfo::Open(*options.vmlinux);
-  if (!vmlinux.ok()) {
-    PrintError(vmlinux.error().Describe());
-    return finish(ExitCodeFor(Stage::kVmlinux, vmlinux.error()));
-  }
+  if (!vmlinux.ok()) return Fail(Stage::kVmlinux, vmlinux.error(), diagnostics);
   fmt::print("vmlinux: {}\n", vmlinux->path().string());
   fmt::print("vmlinux build-id: {}\n", vmlinux->BuildId().value_or("none"));
-  TargetOptions target_options;
-  target_options.overrides = options.overrides;
-  target_options.allow_mismatch = options.allow_mismatch;
-  auto target = KernelTarget::Open(**dump, *vmlinux, target_options, diagnostics);
-  if (!target.ok()) {
-    PrintError(target.error().Describe());
-    return finish(ExitCodeFor(Stage::kTarget, target.error()));
-  }
+  auto target = KernelTarget::Open(**dump, *vmlinux, TargetOptionsFrom(options), diagnostics);
+  if (!target.ok()) return Fail(Stage::kTarget, target.error(), diagnostics);
   PrintParameters(target->summary().parameters);
   fmt::print("checks:\n");
   for (const auto& check : target->summary().checks) fmt::print("  {}\n", check);
