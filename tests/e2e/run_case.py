@@ -84,7 +84,7 @@ def check_manifest(manifest, expected, out_dir, exit_code):
         else:
             if got.get("error"):
                 fail(f"{where}: unexpected error {got['error']}")
-        if want.get("sha256"):
+        if want.get("sha256") and not want.get("expect_error"):
             if got.get("sha256") != want["sha256"]:
                 fail(f"{where}: sha256 {got.get('sha256')} != expected {want['sha256']}")
             path = os.path.join(out_dir, got["file"])
@@ -139,6 +139,25 @@ def check_golden(args, golden, info_args, work, expected):
         fail(f"info output differs from {golden}:\n{diff}")
 
 
+def check_opencsd_loads(work, out, texts):
+    """trc_pkt_lister must create a decoder from every generated device ini:
+    a missing or misnamed register is a config error and no decoder."""
+    cwd = os.path.join(work, "trc_pkt_lister")  # it writes trc_pkt_lister.ppl into the cwd
+    os.makedirs(cwd, exist_ok=True)
+    proc = subprocess.run(["trc_pkt_lister", "-ss_dir", os.path.join(out, "opencsd"), "-decode",
+                           "-logstdout"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, cwd=cwd)
+    log = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        fail(f"trc_pkt_lister exit {proc.returncode}:\n{log}")
+    for bad in ("Failed", "ERROR", "Error", "Warning"):
+        if bad in log:
+            fail(f"trc_pkt_lister reported {bad!r} loading the snapshot:\n{log}")
+    for text in texts:
+        if text not in log:
+            fail(f"trc_pkt_lister output does not mention {text!r}:\n{log}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mkcore", required=True)
@@ -158,6 +177,11 @@ def main():
     ap.add_argument("--raw-vmcoreinfo", action="store_true",
                     help="with raw RAM images, pass --vmcoreinfo core/vmcoreinfo.txt")
     ap.add_argument("--update-golden", action="store_true", help="rewrite the golden files")
+    ap.add_argument("--opencsd-loads", action="append", default=[], metavar="TEXT",
+                    help="run trc_pkt_lister on OUT/opencsd: it must load the snapshot without "
+                         "error and print TEXT (e.g. 'PTM on Trace ID 0x12')")
+    ap.add_argument("--text-source", choices=["dump", "vmlinux"],
+                    help="the manifest's decoder_outputs.memory_images[0].source must be this")
     ap.add_argument("--no-node-check", action="store_true",
                     help="skip comparing nodes with expected.json (the arguments change them)")
     args = ap.parse_args()
@@ -226,6 +250,17 @@ def main():
     if not args.no_node_check:
         check_manifest(manifest, expected, out, first.returncode)
     check_tree(work, out, manifest)
+
+    if args.text_source:
+        images = manifest["decoder_outputs"]["memory_images"]
+        if not images or images[0]["source"] != args.text_source:
+            fail(f"kernel text source {images[0]['source'] if images else None!r}, "
+                 f"expected {args.text_source!r}")
+        if args.text_source == "vmlinux" and not any(
+                "kernel text" in w and "vmlinux bytes" in w for w in manifest["warnings"]):
+            fail(f"no kernel-text fallback warning in the manifest: {manifest['warnings']}")
+    if args.opencsd_loads:
+        check_opencsd_loads(work, out, args.opencsd_loads)
 
     out2 = os.path.join(work, "out2")
     run([args.extract, vmcore, vmlinux, "-o", out2] + args.arg, expect=args.exit_code)

@@ -41,6 +41,29 @@ Status MapKernelAddressSpace(const Arm64Layout& layout, Arm64PgtableBuilder& tab
   return OkStatus();
 }
 
+// "corrupt": {"pte": ...}: damages the leaf descriptor of the second page of
+// a vmalloc buffer, after the tables are complete, so the first page still
+// reads and the reader must fail that node alone, naming the level and entry.
+Status CorruptBufferPtes(const Spec& spec, const KernelWriteResult& written,
+                         const Arm64PgtableBuilder& tables, PhysImage& image, uint64_t page_size) {
+  for (size_t i = 0; i < spec.nodes.size() && i < written.nodes.size(); ++i) {
+    const NodeCorruption::Pte pte = spec.nodes[i].corrupt.pte;
+    if (pte == NodeCorruption::Pte::kNone) continue;
+    const WrittenNode& node = written.nodes[i];
+    if (spec.nodes[i].alloc != Alloc::kVmalloc || node.content.size() <= page_size) {
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("spec.nodes[{}].corrupt.pte needs a vmalloc buffer of more than one page", i));
+    }
+    const std::vector<uint64_t> descriptors = tables.WalkDescriptorAddresses(node.buf_va + page_size);
+    if (descriptors.empty()) return Error(ErrorCode::kInvalidArgument, "corrupt.pte: page not mapped");
+    // A page descriptor whose output address lies far above any RAM we lay out.
+    const uint64_t outside = 0x0000fff000000000ull | arm64_desc::kLeafAttrs | 0x3;
+    const uint64_t value = pte == NodeCorruption::Pte::kInvalid ? 0 : outside;
+    CSD_RETURN_IF_ERROR(image.WriteUnsigned(descriptors.back(), value, 8));
+  }
+  return OkStatus();
+}
+
 // "exclude_node_buffer": that node's buffer pages leave the 2nd bitmap, so
 // the plan (and expected.json) must call them absent.
 Status WithholdNodeBuffer(const Spec& spec, const Arm64Layout& layout, const KernelWriteResult& written,
@@ -60,6 +83,18 @@ Status WithholdNodeBuffer(const Spec& spec, const Arm64Layout& layout, const Ker
     plan.withheld.push_back({start, ((p.pa + p.size + page - 1) & ~(page - 1)) - start});
   }
   return OkStatus();
+}
+
+// "exclude_kernel_text": the page at _text leaves the 2nd bitmap. One page
+// is enough to make _text.._etext unreadable from the dump (the reader then
+// falls back to the vmlinux), and the Image header page holds nothing else
+// csdump reads.
+void WithholdKernelText(const Spec& spec, const KernelModel& kernel, const Arm64Layout& layout,
+                        ElfCorePlan& plan) {
+  if (!spec.kdump.exclude_kernel_text) return;
+  const uint64_t page = layout.page_size();
+  const uint64_t pa = layout.KimagePa(layout.Runtime(kernel.text)) & ~(page - 1);
+  plan.withheld.push_back({pa, page});
 }
 
 }  // namespace
@@ -90,6 +125,7 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
                        Arm64PgtableBuilder::Create(*image, geometry, pgd_pa,
                                                    [&alloc](uint64_t size) { return alloc.AllocLow(size, size); }));
   CSD_RETURN_IF_ERROR(MapKernelAddressSpace(layout, tables));
+  CSD_RETURN_IF_ERROR(CorruptBufferPtes(spec, written, tables, *image, spec.page_size));
 
   VmcoreinfoValues values;
   values.osrelease = kernel.release;
@@ -130,6 +166,7 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
   CSD_ASSIGN_OR_RETURN(ElfCorePlan plan, PlanElfCore(std::move(notes), std::move(loads), data_align,
                                                      spec.truncate_file));
   CSD_RETURN_IF_ERROR(WithholdNodeBuffer(spec, layout, written, plan));
+  WithholdKernelText(spec, kernel, layout, plan);
 
   CSD_ASSIGN_OR_RETURN(std::string expected,
                        BuildExpectedJson({spec, kernel, layout, written, plan, *image,

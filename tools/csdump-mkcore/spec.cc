@@ -177,8 +177,14 @@ Expected<NodeContent> ParseContent(const json& value, const std::string& where) 
 }
 
 Expected<NodeCorruption> ParseCorruption(const json& value, const std::string& where, size_t node_count) {
-  CSD_RETURN_IF_ERROR(CheckKeys(value, where, {"buf", "name", "next", "csdev"}));
+  CSD_RETURN_IF_ERROR(CheckKeys(value, where, {"buf", "name", "next", "csdev", "pte"}));
   NodeCorruption c;
+  if (value.contains("pte")) {
+    CSD_ASSIGN_OR_RETURN(c.pte, ParseEnum<NodeCorruption::Pte>(
+                                    value["pte"], Child(where, "pte"),
+                                    {{"invalid", NodeCorruption::Pte::kInvalid},
+                                     {"outside-ram", NodeCorruption::Pte::kOutsideRam}}));
+  }
   if (value.contains("buf")) {
     CSD_ASSIGN_OR_RETURN(c.buf, ParseEnum<NodeCorruption::Buf>(value["buf"], Child(where, "buf"),
                                                                {{"unmapped", NodeCorruption::Buf::kUnmapped},
@@ -357,7 +363,7 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
                                  "kaslr_offset", "phys_offset", "ram", "kernel_phys", "vmcoreinfo",
                                  "makedumpfile_excluded_tail", "truncate_file", "seed", "cpus", "nodes",
                                  "extra_nodes", "expect", "compression", "header_version", "dump_level",
-                                 "flattened", "split", "incomplete", "exclude_node_buffer", "kdump_producer",
+                                 "flattened", "split", "incomplete", "exclude_node_buffer", "exclude_kernel_text", "kdump_producer",
                                  "kdump_corrupt", "arch", "page_offset", "lpae", "highmem"}));
   Spec spec;
   if (root.contains("comment")) CSD_RETURN_IF_ERROR(ParseString(root["comment"], Child(where, "comment")));

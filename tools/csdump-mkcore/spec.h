@@ -68,8 +68,13 @@ struct NodeCorruption {
   Next next = Next::kNone;
   size_t cycle_to = 0;  // index into nodes, for Next::kCycle
   bool csdev_unmapped = false;
+  // Corrupts the leaf descriptor of the buffer's second page (vmalloc
+  // buffers): kInvalid clears it, kOutsideRam points it past every RAM range.
+  enum class Pte { kNone, kInvalid, kOutsideRam };
+  Pte pte = Pte::kNone;
   bool any() const {
-    return buf != Buf::kNone || name_unmapped || next != Next::kNone || csdev_unmapped;
+    return buf != Buf::kNone || name_unmapped || next != Next::kNone || csdev_unmapped ||
+           pte != Pte::kNone;
   }
 };
 
