@@ -31,6 +31,21 @@ TEST(Arm64Walk, FourK39ThreeLevels) {
   ExpectTranslation(*xlat, 0xffff'ffc0'1234'5678, 0x5abc'0678, 0x988, "page-table");
 }
 
+TEST(Arm64Walk, TableLoopIsBoundedByTheLevelCount) {
+  // Every root entry points back at the root: a hostile dump's page-table
+  // loop. The walk reads exactly one descriptor per level and stops; at the
+  // last level the root's table descriptors read as pages, so it ends at the
+  // root page, as the MMU would, instead of looping.
+  FakePhysicalMemory m;
+  for (uint64_t i = 0; i < 512; ++i) Put(m, kPgd, i, kPgd | kTable);
+  auto xlat = MakeArm64Translator(WalkParams(12, 48), m);
+  auto t = xlat->Translate(kVa4K48);
+  ASSERT_TRUE(t.ok()) << t.error().Describe();
+  EXPECT_EQ(t->pa, kPgd | (kVa4K48 & 0xfff));
+  // One line for the method, one per level, one for the result.
+  EXPECT_EQ(xlat->Explain(kVa4K48).size(), 1u + 4u + 1u);
+}
+
 TEST(Arm64Walk, FourK48FourLevels) {
   FakePhysicalMemory m;
   Build4K48(m);
