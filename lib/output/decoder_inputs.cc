@@ -44,21 +44,23 @@ std::string GuessLine(const TraceSource& s, const std::string& why) {
 
 DecoderInputs PlanDecoderInputs(const DumpSet& dump_set) {
   DecoderInputs out;
-  // cpu -> the first validated register block; presence of the key alone
+  // cpu -> the first validated metadata node; presence of the key alone
   // means a metadata node exists for that cpu.
-  std::map<int64_t, const EtmV4Registers*> cpus;
+  std::map<int64_t, const DumpNode*> cpus;
   std::map<int64_t, std::string> why_missing;
   std::map<int64_t, std::string> other_protocol;  // cpu -> "ETE", "ETMv3/PTM"
   bool any_sink = false;
   for (const auto& node : dump_set.nodes) {
     if (node.kind == NodeKind::kEtmMetadata && node.cpu >= 0) {
       auto& slot = cpus[node.cpu];
-      if (node.etm && slot == nullptr) slot = &*node.etm;
-      if (!node.etm) {
-        why_missing.emplace(node.cpu, node.error ? "ETM metadata unreadable"
-                                                 : "ETM metadata did not validate as ETMv4");
-        // An ETE or ETMv3/PTM block is real metadata of another protocol:
-        // guessing ETMv4 registers for it would mis-decode, so leave it out.
+      const bool valid = node.etm || node.etm3 || node.ete;
+      if (valid && slot == nullptr) slot = &node;
+      if (!valid) {
+        why_missing.emplace(
+            node.cpu, node.error ? "ETM metadata unreadable" : "ETM metadata did not validate");
+        // An ETE or ETMv3/PTM block that did not validate is still real
+        // metadata of another protocol: guessing ETMv4 registers for it
+        // would mis-decode, so that cpu is left out.
         const std::string protocol =
             node.data && node.data->size() >= 8
                 ? EtmMagicName(LoadUnsigned(std::span(node.data->data(), 8), Endian::kLittle))
@@ -77,18 +79,27 @@ DecoderInputs PlanDecoderInputs(const DumpSet& dump_set) {
     cpus.emplace(0, nullptr);
     why_missing.emplace(0, "no ETM metadata in the dump");
   }
-  for (const auto& [cpu, regs] : cpus) {
-    if (regs != nullptr) {
+  for (const auto& [cpu, node] : cpus) {
+    if (node != nullptr) {
       TraceSource source;
       source.cpu = cpu;
-      source.regs = *regs;
+      if (node->etm) {
+        source.regs = *node->etm;
+      } else if (node->ete) {
+        source.protocol = TraceProtocol::kEte;
+        source.regs = node->ete->v4;
+        source.trcdevarch = node->ete->trcdevarch;
+      } else {
+        source.protocol = node->etm3->is_ptm() ? TraceProtocol::kPtm : TraceProtocol::kEtmV3;
+        source.regs3 = *node->etm3;
+      }
       out.sources.push_back(std::move(source));
       continue;
     }
-    if (auto it = other_protocol.find(cpu); it != other_protocol.end() && regs == nullptr) {
+    if (auto it = other_protocol.find(cpu); it != other_protocol.end()) {
       out.warnings.push_back(
-          fmt::format("cpu {}: {} metadata is not decoded by this version; "
-                      "its trace is left out of the decoder files",
+          fmt::format("cpu {}: {} metadata did not validate; its trace is left out of the "
+                      "decoder files",
                       cpu, it->second));
       continue;
     }
@@ -98,7 +109,7 @@ DecoderInputs PlanDecoderInputs(const DumpSet& dump_set) {
   }
   std::set<uint8_t> ids;
   for (const auto& source : out.sources) {
-    const uint8_t id = source.regs.trace_id();
+    const uint8_t id = source.trace_id();
     if (id == 0 || id >= 0x70) {
       out.warnings.push_back(
           fmt::format("cpu {}: trace ID {:#x} is outside 0x01..0x6f; decoders "

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // What both decoder formats (OpenCSD snapshot, perf.data) need from a
-// DumpSet, derived once so the two agree: one ETMv4 register set per CPU
-// (real, or guessed when the metadata is missing or did not validate, with
-// every guess named) and the sink buffers as a decoder will read them.
-// Pure data work, no I/O.
+// DumpSet, derived once so the two agree: one register set per CPU (ETMv4,
+// ETE, ETMv3 or PTM as the metadata says, or ETMv4 values guessed when it is
+// missing or did not validate, with every guess named) and the sink buffers
+// as a decoder will read them. Pure data work, no I/O.
 #pragma once
 
 #include <cstddef>
@@ -33,10 +33,21 @@ constexpr uint64_t LegacyTraceId(int64_t cpu) {
   return 0x10 + 2 * static_cast<uint64_t>(cpu);
 }
 
+// The trace protocol of one CPU's source; PTM and ETMv3 share a metadata
+// block and differ in the decoder they need.
+enum class TraceProtocol { kEtmV4, kEte, kEtmV3, kPtm };
+
 struct TraceSource {
   int64_t cpu = 0;
-  EtmV4Registers regs;
+  TraceProtocol protocol = TraceProtocol::kEtmV4;
+  EtmV4Registers regs;               // kEtmV4 and kEte
+  uint64_t trcdevarch = 0;           // kEte
+  EtmV3Registers regs3;              // kEtmV3 and kPtm
   std::vector<std::string> guessed;  // register names ("TRCTRACEIDR") that are not from the dump
+  bool is_v3() const {
+    return protocol == TraceProtocol::kEtmV3 || protocol == TraceProtocol::kPtm;
+  }
+  uint8_t trace_id() const { return is_v3() ? regs3.trace_id() : regs.trace_id(); }
 };
 
 struct DecoderSink {
@@ -57,8 +68,10 @@ struct DecoderInputs {
 
 // CPUs are those of every ETM metadata node plus those of the sinks; a CPU
 // whose metadata did not validate gets the defaults above and the legacy
-// trace ID. A DumpSet with sinks but no CPU at all gets CPU 0. Trace IDs that
-// collide are reported in `warnings` (perf refuses duplicates).
+// trace ID, unless the block is ETE or ETMv3/PTM (then the CPU is left out
+// with a warning: ETMv4 guesses would mis-decode it). A DumpSet with sinks
+// but no CPU at all gets CPU 0. Trace IDs that collide are reported in
+// `warnings` (perf refuses duplicates).
 DecoderInputs PlanDecoderInputs(const DumpSet& dump_set);
 
 }  // namespace csd

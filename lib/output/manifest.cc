@@ -71,6 +71,26 @@ Json EtmObject(const std::optional<EtmV4Registers>& etm) {
   return out;
 }
 
+Json Etm3Object(const std::optional<EtmV3Registers>& etm3) {
+  if (!etm3) return nullptr;
+  Json out = Json::object();
+  out["protocol"] = etm3->is_ptm() ? "PTM" : "ETMv3";
+  out["trace_id"] = HexString(etm3->trace_id());
+  out["etmcr"] = HexString(etm3->etmcr);
+  out["etmtraceidr"] = HexString(etm3->etmtraceidr);
+  out["etmccer"] = HexString(etm3->etmccer);
+  out["etmidr"] = HexString(etm3->etmidr);
+  return out;
+}
+
+Json EteObject(const std::optional<EteRegisters>& ete) {
+  if (!ete) return nullptr;
+  Json out = EtmObject(ete->v4);
+  out["trcdevarch"] = HexString(ete->trcdevarch);
+  out["ts_source"] = ete->ts_source ? Json(HexString(*ete->ts_source)) : Json(nullptr);
+  return out;
+}
+
 Json NodeObject(const DumpNode& node, const FileRecord* file) {
   Json out = Json::object();
   out["index"] = node.index;
@@ -89,6 +109,8 @@ Json NodeObject(const DumpNode& node, const FileRecord* file) {
   // that do not apply to the node's kind are null.
   out["barrier"] = node.kind == NodeKind::kSink ? Json(node.starts_with_barrier) : Json(nullptr);
   out["etm"] = EtmObject(node.etm);
+  out["etm3"] = Etm3Object(node.etm3);
+  out["ete"] = EteObject(node.ete);
   out["warnings"] = node.warnings;
   out["error"] = OptionalString(node.error);
   return out;

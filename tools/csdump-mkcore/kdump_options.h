@@ -23,6 +23,7 @@ struct KdumpOptions {
   bool incomplete = false;
   bool qemu = false;  // "kdump_producer": "qemu"
   std::optional<size_t> exclude_node_buffer;
+  bool exclude_kernel_text = false;  // the page at _text leaves the 2nd bitmap
   KdumpCorruption corrupt = KdumpCorruption::kNone;
 };
 

@@ -56,7 +56,8 @@ Status ParseKdumpOptions(const json& root, const std::string& where, KdumpOption
   out.enabled = root.contains("format") && root["format"].is_string() &&
                 root["format"].get<std::string>() == "kdump-compressed";
   for (std::string_view key : {"compression", "header_version", "dump_level", "flattened", "split", "incomplete",
-                               "exclude_node_buffer", "kdump_producer", "kdump_corrupt"}) {
+                               "exclude_node_buffer", "exclude_kernel_text", "kdump_producer",
+                               "kdump_corrupt"}) {
     if (!out.enabled && root.contains(key)) {
       return Bad(where, key, "applies only to \"format\": \"kdump-compressed\"");
     }
@@ -91,6 +92,7 @@ Status ParseKdumpOptions(const json& root, const std::string& where, KdumpOption
   if (node >= 0) out.exclude_node_buffer = static_cast<size_t>(node);
   CSD_RETURN_IF_ERROR(ParseBool(root, where, "flattened", out.flattened));
   CSD_RETURN_IF_ERROR(ParseBool(root, where, "incomplete", out.incomplete));
+  CSD_RETURN_IF_ERROR(ParseBool(root, where, "exclude_kernel_text", out.exclude_kernel_text));
   if (out.split == 1) return Bad(where, "split", "must be 0 (not split) or at least 2");
   if (out.split > 1 && out.header_version < 6) {
     return Bad(where, "split", "needs header_version 6 (the 64-bit start_pfn_64/end_pfn_64 fields)");

@@ -47,6 +47,10 @@ inline constexpr uint32_t kAuxtraceCsEtm = 3;
 inline constexpr uint64_t kCsHeaderVersion = 1;  // perf 6.1 reads <= 1
 inline constexpr uint64_t kEtmV4Magic = 0x4040404040404040;
 inline constexpr uint64_t kEtmV4NrTrcParams = 7;
+inline constexpr uint64_t kEtmV3Magic = 0x3030303030303030;
+inline constexpr uint64_t kEtmV3NrTrcParams = 4;  // ETMCR, ETMTRACEIDR, ETMCCER, ETMIDR
+inline constexpr uint64_t kEteMagic = 0x5050505050505050;
+inline constexpr uint64_t kEteNrTrcParams = 8;  // the ETMv4 list, then TRCDEVARCH
 
 // Feature bits (header.h).
 inline constexpr unsigned kFeatBuildId = 2;

@@ -102,13 +102,26 @@ Expected<GeneratedFile> BuildPerfData(const DumpSet& dump_set, const DecoderInpu
     data.U64(kCsHeaderVersion);
     data.U64((uint64_t{options.pmu_type} << 32) | inputs.sources.size());
     data.U64(0);  // not snapshot mode
+    // Version-1 blocks (§2.3): magic, cpu, nr_trc_params, params. TS_SOURCE
+    // is not written: perf 6.1 would ignore it and the dump rarely has it.
     for (const auto& source : inputs.sources) {
+      const uint64_t cpu = static_cast<uint64_t>(source.cpu);
+      if (source.is_v3()) {
+        const EtmV3Registers& r = source.regs3;
+        for (uint64_t word :
+             {kEtmV3Magic, cpu, kEtmV3NrTrcParams, r.etmcr, r.etmtraceidr, r.etmccer, r.etmidr}) {
+          data.U64(word);
+        }
+        continue;
+      }
       const EtmV4Registers& r = source.regs;
-      for (uint64_t word :
-           {kEtmV4Magic, static_cast<uint64_t>(source.cpu), kEtmV4NrTrcParams, r.trcconfigr,
-            r.trctraceidr, r.trcidr0, r.trcidr1, r.trcidr2, r.trcidr8, r.trcauthstatus}) {
+      const bool ete = source.protocol == TraceProtocol::kEte;
+      for (uint64_t word : {ete ? kEteMagic : kEtmV4Magic, cpu,
+                            ete ? kEteNrTrcParams : kEtmV4NrTrcParams, r.trcconfigr, r.trctraceidr,
+                            r.trcidr0, r.trcidr1, r.trcidr2, r.trcidr8, r.trcauthstatus}) {
         data.U64(word);
       }
+      if (ete) data.U64(source.trcdevarch);
     }
     if (data.size() - start > kMaxRecordSize) {
       return Error(ErrorCode::kLimit, fmt::format("AUXTRACE_INFO for {} CPUs exceeds perf's "

@@ -29,9 +29,13 @@ inline constexpr const char* kRegsSection = "regs";
 inline constexpr const char* kClassCore = "core";
 inline constexpr const char* kClassTraceSource = "trace_source";
 inline constexpr const char* kTypeEtm4 = "ETM4";
+inline constexpr const char* kTypeEte = "ETE";
+inline constexpr const char* kTypeEtm3 = "ETM3";
+inline constexpr const char* kTypePtm1 = "PTM1";
 // Core types OpenCSD 1.3.3 accepts as patterns (formats.md §1.8).
 inline constexpr const char* kCoreArmV8A = "ARMv8-A";    // ETMv4.0-4.3
 inline constexpr const char* kCoreArmAA64 = "ARM-AA64";  // ETMv4.4+ / ETE
+inline constexpr const char* kCoreArmV7A = "ARMv7-A";    // ETMv3/PTM on 32-bit Arm
 
 // [dumpN] memory images: the only keys the parser allows in them.
 inline constexpr const char* kDumpSectionPrefix = "dump";
@@ -60,5 +64,13 @@ inline constexpr const char* kTrcIdr0 = "TRCIDR0(0x078)";
 inline constexpr const char* kTrcIdr1 = "TRCIDR1(0x079)";
 inline constexpr const char* kTrcIdr2 = "TRCIDR2(0x07A)";
 inline constexpr const char* kTrcAuthStatus = "TRCAUTHSTATUS(0x3EE)";
+inline constexpr const char* kTrcDevArch = "TRCDEVARCH(0x3EF)";  // ETE only
+
+// ETMv3/PTM register keys (§1.6: ETMIDR, ETMCR, ETMCCER, ETMTRACEIDR are
+// required), suffixed with their ETMv3 architecture word offsets.
+inline constexpr const char* kEtmCr = "ETMCR(0x000)";
+inline constexpr const char* kEtmIdr = "ETMIDR(0x079)";
+inline constexpr const char* kEtmCcer = "ETMCCER(0x07A)";
+inline constexpr const char* kEtmTraceIdr = "ETMTRACEIDR(0x080)";
 
 }  // namespace csd::snapshot

@@ -48,8 +48,27 @@ std::string SourceName(int64_t cpu) {
 
 // ETMv4 minor version TRCIDR1[7:4] >= 4 is what perf maps to ARCH_AA64; the
 // same split keeps the snapshot decoding like perf does.
-const char* CoreType(const EtmV4Registers& regs) {
-  return ((regs.trcidr1 >> 4) & 0xf) >= 4 ? kCoreArmAA64 : kCoreArmV8A;
+// ETE is ETMv4.4+-class (ARCH_AA64). ETMv3/PTM cores are 32-bit Arm
+// ("ARMv7-A", §1.8) unless the dump is arm64, where an AArch32-era trace
+// unit still sits on an ARMv8-A core.
+const char* CoreType(const DumpSet& dump_set, const TraceSource& source) {
+  switch (source.protocol) {
+    case TraceProtocol::kEte: return kCoreArmAA64;
+    case TraceProtocol::kEtmV3:
+    case TraceProtocol::kPtm: return dump_set.target.arch == "arm64" ? kCoreArmV8A : kCoreArmV7A;
+    case TraceProtocol::kEtmV4: break;
+  }
+  return ((source.regs.trcidr1 >> 4) & 0xf) >= 4 ? kCoreArmAA64 : kCoreArmV8A;
+}
+
+const char* SourceType(TraceProtocol protocol) {
+  switch (protocol) {
+    case TraceProtocol::kEte: return kTypeEte;
+    case TraceProtocol::kEtmV3: return kTypeEtm3;
+    case TraceProtocol::kPtm: return kTypePtm1;
+    case TraceProtocol::kEtmV4: break;
+  }
+  return kTypeEtm4;
 }
 
 GeneratedFile BytesFile(std::string_view dir, std::string_view name,
@@ -88,7 +107,7 @@ void BuildOne(const DumpSet& dump_set, const DecoderInputs& inputs, std::string_
     core.Section(kDeviceSection);
     core.Key(kNameKey, CoreName(source.cpu));
     core.Key(kClassKey, kClassCore);
-    core.Key(kTypeKey, CoreType(source.regs));
+    core.Key(kTypeKey, CoreType(dump_set, source));
     for (size_t i = 0; i < dump_set.memory_images.size(); ++i) {
       // Only the documented keys: any other key in a dump section throws.
       core.Section(fmt::format("{}{}", kDumpSectionPrefix, i + 1));
@@ -103,16 +122,25 @@ void BuildOne(const DumpSet& dump_set, const DecoderInputs& inputs, std::string_
     etm.Section(kDeviceSection);
     etm.Key(kNameKey, SourceName(source.cpu));
     etm.Key(kClassKey, kClassTraceSource);
-    etm.Key(kTypeKey, kTypeEtm4);
+    etm.Key(kTypeKey, SourceType(source.protocol));
     etm.Section(kRegsSection);
-    const EtmV4Registers& r = source.regs;
-    etm.Hex(kTrcConfigr, r.trcconfigr);
-    etm.Hex(kTrcTraceIdr, r.trctraceidr);
-    etm.Hex(kTrcIdr0, r.trcidr0);
-    etm.Hex(kTrcIdr1, r.trcidr1);
-    etm.Hex(kTrcIdr2, r.trcidr2);
-    etm.Hex(kTrcIdr8, r.trcidr8);
-    etm.Hex(kTrcAuthStatus, r.trcauthstatus);
+    if (source.is_v3()) {
+      const EtmV3Registers& r = source.regs3;
+      etm.Hex(kEtmCr, r.etmcr);
+      etm.Hex(kEtmIdr, r.etmidr);
+      etm.Hex(kEtmCcer, r.etmccer);
+      etm.Hex(kEtmTraceIdr, r.etmtraceidr);
+    } else {
+      const EtmV4Registers& r = source.regs;
+      etm.Hex(kTrcConfigr, r.trcconfigr);
+      etm.Hex(kTrcTraceIdr, r.trctraceidr);
+      etm.Hex(kTrcIdr0, r.trcidr0);
+      etm.Hex(kTrcIdr1, r.trcidr1);
+      etm.Hex(kTrcIdr2, r.trcidr2);
+      etm.Hex(kTrcIdr8, r.trcidr8);
+      etm.Hex(kTrcAuthStatus, r.trcauthstatus);
+      if (source.protocol == TraceProtocol::kEte) etm.Hex(kTrcDevArch, source.trcdevarch);
+    }
     files.push_back(etm.File(dir, SourceName(source.cpu) + ".ini"));
   }
 

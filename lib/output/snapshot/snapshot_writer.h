@@ -4,7 +4,8 @@
 //
 //   opencsd/snapshot.ini        [snapshot] version, [device_list], [trace]
 //   opencsd/trace.ini           one [bufferN] per sink, [source_buffers], [core_trace_sources]
-//   opencsd/ETM_<cpu>.ini       one ETMv4 trace source per CPU, registers from the metadata
+//   opencsd/ETM_<cpu>.ini       one trace source per CPU (ETM4, ETE, ETM3 or PTM1), registers
+//                               from the metadata
 //   opencsd/cpu_<cpu>.ini       one core per CPU, with a [dumpN] per memory image
 //   opencsd/<sink>.bin          each sink's bytes (whole 16-byte frames)
 //   opencsd/kernel_text.bin     each memory image (kernel_text-1.bin, ... for more)

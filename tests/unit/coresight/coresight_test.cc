@@ -58,6 +58,87 @@ TEST(EtmMetadata, RejectsWrongMagicCpuAndSize) {
   EXPECT_FALSE(ParseEtmV4Metadata(tiny, 0).ok());
 }
 
+TEST(EtmV3Metadata, DecodesAValidBlock) {
+  // kernel-abi.md §3.1 version-0 ETMv3/PTM block: magic, cpu, ETMCR,
+  // ETMTRACEIDR, ETMCCER, ETMIDR. ETMIDR 0x4114f250 is ETMv3.5 (major 2).
+  auto regs =
+      ParseEtmV3Metadata(Block({kEtmV3Magic, 2, 0x00000c00, 0x14, 0x344008f2, 0x4114f250}), 2);
+  ASSERT_TRUE(regs.ok()) << regs.error().Describe();
+  EXPECT_EQ(regs->cpu, 2u);
+  EXPECT_EQ(regs->etmcr, 0xc00u);
+  EXPECT_EQ(regs->etmtraceidr, 0x14u);
+  EXPECT_EQ(regs->etmccer, 0x344008f2u);
+  EXPECT_EQ(regs->etmidr, 0x4114f250u);
+  EXPECT_EQ(regs->trace_id(), 0x14);
+  EXPECT_FALSE(regs->is_ptm());
+}
+
+TEST(EtmV3Metadata, TellsPtmFromEtmV3ByEtmidr) {
+  // perf's rule (formats.md §2.3): (ETMIDR & 0x300) == 0x300 is PTM.
+  // 0x411cf301 is a Cortex-A9 PTM (PFTv1.1, major version 3).
+  auto ptm = ParseEtmV3Metadata(Block({kEtmV3Magic, 0, 0, 0x10, 0, 0x411cf301}), 0);
+  ASSERT_TRUE(ptm.ok());
+  EXPECT_TRUE(ptm->is_ptm());
+  auto etm3 = ParseEtmV3Metadata(Block({kEtmV3Magic, 0, 0, 0x10, 0, 0x410cf235}), 0);
+  ASSERT_TRUE(etm3.ok());
+  EXPECT_FALSE(etm3->is_ptm());
+  // Only bits [9:8] matter: major version 1 (0x100) is not PTM.
+  EtmV3Registers regs;
+  regs.etmidr = 0x100;
+  EXPECT_FALSE(regs.is_ptm());
+}
+
+TEST(EtmV3Metadata, RejectsWrongSizeCpuAndMagic) {
+  auto size = ParseEtmV3Metadata(Block({kEtmV3Magic, 0, 0, 0x10, 0, 0, 0}), 0);
+  ASSERT_FALSE(size.ok());
+  EXPECT_NE(size.error().message().find("56 bytes, but an ETMv3/PTM block is 48"),
+            std::string::npos);
+  auto cpu = ParseEtmV3Metadata(Block({kEtmV3Magic, 1, 0, 0x10, 0, 0}), 3);
+  ASSERT_FALSE(cpu.ok());
+  EXPECT_NE(cpu.error().message().find("cpu word is 1 but the node is for cpu 3"),
+            std::string::npos);
+  auto v4 = ParseEtmV3Metadata(Block({kEtmV4Magic, 0, 0, 0x10, 0, 0}), 0);
+  ASSERT_FALSE(v4.ok());
+  EXPECT_NE(v4.error().message().find("ETMv4 metadata"), std::string::npos);
+  EXPECT_FALSE(ParseEtmV3Metadata({}, 0).ok());
+}
+
+TEST(EteMetadata, DecodesEightAndNineParameterBlocks) {
+  auto eight = ParseEteMetadata(Block({kEteMagic, 1, 8, 0x1, 0x12, 0x28000ea1, 0x4100fff0,
+                                       0x88c00004, 0x0, 0xcc, 0x47705a13}),
+                                1);
+  ASSERT_TRUE(eight.ok()) << eight.error().Describe();
+  EXPECT_EQ(eight->v4.cpu, 1u);
+  EXPECT_EQ(eight->v4.trcconfigr, 0x1u);
+  EXPECT_EQ(eight->v4.trcidr1, 0x4100fff0u);
+  EXPECT_EQ(eight->v4.trcauthstatus, 0xccu);
+  EXPECT_EQ(eight->trcdevarch, 0x47705a13u);
+  EXPECT_EQ(eight->trace_id(), 0x12);
+  EXPECT_FALSE(eight->ts_source);
+
+  auto nine = ParseEteMetadata(Block({kEteMagic, 0, 9, 0, 0x10, 0, 0, 0, 0, 0, 0x47705a13, 1}), 0);
+  ASSERT_TRUE(nine.ok()) << nine.error().Describe();
+  ASSERT_TRUE(nine->ts_source);
+  EXPECT_EQ(*nine->ts_source, 1u);
+}
+
+TEST(EteMetadata, RejectsBadCountSizeCpuAndMagic) {
+  // nr_params says 9 but only 8 follow.
+  auto size = ParseEteMetadata(Block({kEteMagic, 0, 9, 0, 0x10, 0, 0, 0, 0, 0, 0}), 0);
+  ASSERT_FALSE(size.ok());
+  EXPECT_NE(size.error().message().find("with 9 parameters is 96 bytes"), std::string::npos);
+  auto count = ParseEteMetadata(Block({kEteMagic, 0, 7, 0, 0x10, 0, 0, 0, 0, 0}), 0);
+  ASSERT_FALSE(count.ok());
+  EXPECT_NE(count.error().message().find("7 parameters"), std::string::npos);
+  auto cpu = ParseEteMetadata(Block({kEteMagic, 4, 8, 0, 0x10, 0, 0, 0, 0, 0, 0}), 0);
+  ASSERT_FALSE(cpu.ok());
+  EXPECT_NE(cpu.error().message().find("cpu word is 4"), std::string::npos);
+  auto magic = ParseEteMetadata(Block({kEtmV3Magic, 0, 8, 0, 0x10, 0, 0, 0, 0, 0, 0}), 0);
+  ASSERT_FALSE(magic.ok());
+  EXPECT_NE(magic.error().message().find("ETMv3/PTM metadata"), std::string::npos);
+  EXPECT_FALSE(ParseEteMetadata(Block({kEteMagic, 0}), 0).ok());
+}
+
 TEST(SinkBuffer, BarrierDetection) {
   std::vector<std::byte> buffer(64);
   EXPECT_FALSE(StartsWithBarrier(buffer));

@@ -63,15 +63,81 @@ TEST(DecoderInputsTest, GuessesMissingMetadataAndDropsPartialFrames) {
   EXPECT_TRUE(inputs.warnings.empty());
 }
 
-TEST(DecoderInputsTest, LeavesOutCpusWhoseMetadataIsAnotherProtocol) {
+TEST(DecoderInputsTest, LeavesOutCpusWhoseOtherProtocolMetadataDidNotValidate) {
   DumpSet set = DecoderDumpSet();
-  // cpu 1 has an ETE block (magic 0x5050...), which this version does not decode.
+  // cpu 1 has an ETE block (magic 0x5050...) that did not validate (node.ete
+  // unset): guessing ETMv4 registers for it would mis-decode.
   set.nodes.push_back(MetadataNode(2, 1, std::string(8, '\x50') + std::string(64, '\0')));
   const DecoderInputs inputs = PlanDecoderInputs(set);
   ASSERT_EQ(inputs.sources.size(), 1u);
   EXPECT_EQ(inputs.sources[0].cpu, 0);
   ASSERT_EQ(inputs.warnings.size(), 1u);
-  EXPECT_NE(inputs.warnings[0].find("cpu 1: ETE metadata"), std::string::npos);
+  EXPECT_NE(inputs.warnings[0].find("cpu 1: ETE metadata did not validate"), std::string::npos);
+}
+
+// cpu 0 ETMv4 (as DecoderDumpSet), cpu 1 PTM, cpu 2 ETMv3, cpu 3 ETE.
+DumpSet MixedProtocolDumpSet(std::string arch) {
+  DumpSet set = DecoderDumpSet();
+  set.target.arch = std::move(arch);
+  set.nodes[1].cpu = 0;  // the sink
+  DumpNode ptm = MetadataNode(2, 1, "PTM");
+  ptm.etm3 = EtmV3Registers{1, 0x1000, 0x12, 0x344008f2, 0x411cf301};
+  set.nodes.push_back(ptm);
+  DumpNode etm3 = MetadataNode(3, 2, "ETM3");
+  etm3.etm3 = EtmV3Registers{2, 0xc00, 0x14, 0x8c802000, 0x4114f250};
+  set.nodes.push_back(etm3);
+  DumpNode ete = MetadataNode(4, 3, "ETE");
+  EteRegisters regs;
+  regs.v4 = {3, 0x1, 0x16, 0x28000ea1, 0x4100fff0, 0x88c00004, 0x0, 0xcc};
+  regs.trcdevarch = 0x47705a13;
+  ete.ete = regs;
+  set.nodes.push_back(ete);
+  return set;
+}
+
+TEST(DecoderInputsTest, KeepsEtmV3PtmAndEteSources) {
+  const DumpSet set = MixedProtocolDumpSet("arm64");
+  const DecoderInputs inputs = PlanDecoderInputs(set);
+  ASSERT_EQ(inputs.sources.size(), 4u);
+  EXPECT_EQ(inputs.sources[0].protocol, TraceProtocol::kEtmV4);
+  EXPECT_EQ(inputs.sources[1].protocol, TraceProtocol::kPtm);
+  EXPECT_EQ(inputs.sources[2].protocol, TraceProtocol::kEtmV3);
+  EXPECT_EQ(inputs.sources[3].protocol, TraceProtocol::kEte);
+  EXPECT_EQ(inputs.sources[1].trace_id(), 0x12);
+  EXPECT_EQ(inputs.sources[3].trace_id(), 0x16);
+  EXPECT_TRUE(inputs.guesses.size() == 1u);  // only the dropped sink tail
+  EXPECT_TRUE(inputs.warnings.empty());
+}
+
+TEST(SnapshotWriterTest, GoldenEtm3Ptm1AndEteInis) {
+  const DumpSet set = MixedProtocolDumpSet("arm64");
+  std::map<std::string, std::string> files;
+  for (const auto& file : BuildSnapshot(set, PlanDecoderInputs(set))) files[file.path] = Text(file);
+  EXPECT_EQ(files["opencsd/ETM_1.ini"],
+            "[device]\nname=ETM_1\nclass=trace_source\ntype=PTM1\n\n[regs]\n"
+            "ETMCR(0x000)=0x00001000\nETMIDR(0x079)=0x411cf301\nETMCCER(0x07A)=0x344008f2\n"
+            "ETMTRACEIDR(0x080)=0x00000012\n");
+  EXPECT_EQ(files["opencsd/ETM_2.ini"],
+            "[device]\nname=ETM_2\nclass=trace_source\ntype=ETM3\n\n[regs]\n"
+            "ETMCR(0x000)=0x00000c00\nETMIDR(0x079)=0x4114f250\nETMCCER(0x07A)=0x8c802000\n"
+            "ETMTRACEIDR(0x080)=0x00000014\n");
+  EXPECT_EQ(files["opencsd/ETM_3.ini"],
+            "[device]\nname=ETM_3\nclass=trace_source\ntype=ETE\n\n[regs]\n"
+            "TRCCONFIGR(0x004)=0x00000001\nTRCTRACEIDR(0x010)=0x00000016\n"
+            "TRCIDR0(0x078)=0x28000ea1\nTRCIDR1(0x079)=0x4100fff0\nTRCIDR2(0x07A)=0x88c00004\n"
+            "TRCIDR8(0x060)=0x00000000\nTRCAUTHSTATUS(0x3EE)=0x000000cc\n"
+            "TRCDEVARCH(0x3EF)=0x47705a13\n");
+  // arm64 dump: the ETMv3/PTM cores are ARMv8-A; ETE is ARM-AA64.
+  EXPECT_NE(files["opencsd/cpu_1.ini"].find("type=ARMv8-A\n"), std::string::npos);
+  EXPECT_NE(files["opencsd/cpu_2.ini"].find("type=ARMv8-A\n"), std::string::npos);
+  EXPECT_NE(files["opencsd/cpu_3.ini"].find("type=ARM-AA64\n"), std::string::npos);
+
+  const DumpSet arm32 = MixedProtocolDumpSet("arm");
+  files.clear();
+  for (const auto& file : BuildSnapshot(arm32, PlanDecoderInputs(arm32)))
+    files[file.path] = Text(file);
+  EXPECT_NE(files["opencsd/cpu_1.ini"].find("type=ARMv7-A\n"), std::string::npos);
+  EXPECT_NE(files["opencsd/cpu_2.ini"].find("type=ARMv7-A\n"), std::string::npos);
 }
 
 TEST(SnapshotWriterTest, GoldenIniText) {
@@ -206,6 +272,35 @@ TEST(PerfWriterTest, HeaderAttrAndRecords) {
   EXPECT_EQ(U32(b, U64(b, aux_at + 8)), 71u);  // points at the AUXTRACE record
   EXPECT_EQ(U64(b, aux_at + 16), 48u);
   EXPECT_EQ(aux_at + U64(b, index + 40), b.size());
+}
+
+TEST(PerfWriterTest, AuxtraceInfoBlocksPerProtocol) {
+  const DumpSet set = MixedProtocolDumpSet("arm64");
+  auto file = BuildPerfData(set, PlanDecoderInputs(set));
+  ASSERT_TRUE(file.ok()) << file.error().Describe();
+  const auto& b = file->bytes;
+  size_t at = U64(b, 40);  // data offset; MMAP first, AUXTRACE_INFO second
+  at += U16(b, at + 6);
+  ASSERT_EQ(U32(b, at), perf::kRecordAuxtraceInfo);
+  // ETMv4 10 words, PTM 7, ETMv3 7, ETE 11: all version-1 blocks (§2.3).
+  EXPECT_EQ(U16(b, at + 6), 16u + 24u + 8u * (10 + 7 + 7 + 11));
+  EXPECT_EQ(U64(b, at + 16), 1u);                       // header version 1
+  EXPECT_EQ(U64(b, at + 24), (uint64_t{8} << 32) | 4);  // 4 CPUs
+  size_t block = at + 40 + 80;                          // after the ETMv4 block of cpu 0
+  const std::vector<uint64_t> ptm = {0x3030303030303030, 1,         4, 0x1000, 0x12,
+                                     0x344008f2,         0x411cf301};
+  for (size_t i = 0; i < ptm.size(); ++i) EXPECT_EQ(U64(b, block + 8 * i), ptm[i]) << i;
+  block += 8 * ptm.size();
+  const std::vector<uint64_t> etm3 = {0x3030303030303030, 2,         4, 0xc00, 0x14,
+                                      0x8c802000,         0x4114f250};
+  for (size_t i = 0; i < etm3.size(); ++i) EXPECT_EQ(U64(b, block + 8 * i), etm3[i]) << i;
+  block += 8 * etm3.size();
+  const std::vector<uint64_t> ete = {0x5050505050505050, 3,          8,          0x1, 0x16,
+                                     0x28000ea1,         0x4100fff0, 0x88c00004, 0x0, 0xcc,
+                                     0x47705a13};
+  for (size_t i = 0; i < ete.size(); ++i) EXPECT_EQ(U64(b, block + 8 * i), ete[i]) << i;
+  block += 8 * ete.size();
+  EXPECT_EQ(block, at + U16(b, at + 6));
 }
 
 TEST(PerfWriterTest, RefusesWithoutKernelText) {

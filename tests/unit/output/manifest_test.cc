@@ -83,6 +83,8 @@ constexpr std::string_view kGolden = R"json({
         "trcidr8": "0x0",
         "trcauthstatus": "0xcc"
       },
+      "etm3": null,
+      "ete": null,
       "warnings": [],
       "error": null
     },
@@ -101,6 +103,8 @@ constexpr std::string_view kGolden = R"json({
       "sha256": "digest-1",
       "barrier": true,
       "etm": null,
+      "etm3": null,
+      "ete": null,
       "warnings": [
         "buffer wrapped"
       ],
@@ -121,6 +125,8 @@ constexpr std::string_view kGolden = R"json({
       "sha256": null,
       "barrier": null,
       "etm": null,
+      "etm3": null,
+      "ete": null,
       "warnings": [],
       "error": "cannot read buffer at 0xffff000004000000: not mapped"
     }
@@ -190,6 +196,34 @@ TEST(ManifestTest, NodeWithErrorHasNullFileAndErrorText) {
   EXPECT_TRUE(node["file"].is_null());
   EXPECT_TRUE(node["sha256"].is_null());
   EXPECT_EQ(node["error"], "cannot read buffer at 0xffff000004000000: not mapped");
+}
+
+TEST(ManifestTest, Etm3AndEteObjects) {
+  DumpSet set = SampleDumpSet();
+  set.nodes[0].etm.reset();
+  set.nodes[0].etm3 = EtmV3Registers{0, 0x1000, 0x12, 0x344008f2, 0x411cf301};
+  set.nodes[2].kind = NodeKind::kEtmMetadata;
+  EteRegisters ete;
+  ete.v4 = {3, 0x1, 0x16, 0x28000ea1, 0x4100fff0, 0x88c00004, 0x0, 0xcc};
+  ete.trcdevarch = 0x47705a13;
+  ete.ts_source = 1;
+  set.nodes[2].ete = ete;
+  auto manifest = BuildManifest(set, SampleFiles());
+  const auto& etm3 = manifest["nodes"][0]["etm3"];
+  EXPECT_TRUE(manifest["nodes"][0]["etm"].is_null());
+  EXPECT_EQ(etm3["protocol"], "PTM");
+  EXPECT_EQ(etm3["trace_id"], "0x12");
+  EXPECT_EQ(etm3["etmcr"], "0x1000");
+  EXPECT_EQ(etm3["etmtraceidr"], "0x12");
+  EXPECT_EQ(etm3["etmccer"], "0x344008f2");
+  EXPECT_EQ(etm3["etmidr"], "0x411cf301");
+  const auto& e = manifest["nodes"][2]["ete"];
+  EXPECT_EQ(e["trace_id"], "0x16");
+  EXPECT_EQ(e["trcidr1"], "0x4100fff0");
+  EXPECT_EQ(e["trcdevarch"], "0x47705a13");
+  EXPECT_EQ(e["ts_source"], "0x1");
+  EXPECT_TRUE(manifest["nodes"][2]["etm3"].is_null());
+  EXPECT_TRUE(manifest["nodes"][1]["ete"].is_null());
 }
 
 // Kernel strings are bytes; invalid UTF-8 must not make serialisation throw.
