@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "base/byte_reader.h"
 #include "coresight/etm_metadata.h"
 #include "coresight/sink_buffer.h"
 #include "kernel/object_view.h"
@@ -25,13 +26,13 @@ Expected<MemberLayout> RequireMember(const StructLayout& layout, const char* nam
                              "layout this version reads",
                              layout.name, name));
   }
-  const bool kind_ok = member->kind == kind ||
-                       (kind == MemberLayout::Kind::kInteger &&
-                        member->kind == MemberLayout::Kind::kEnum);
-  if (!kind_ok || (kind != MemberLayout::Kind::kStruct && (member->size == 0 || member->size > 8))) {
+  const bool kind_ok = member->kind == kind || (kind == MemberLayout::Kind::kInteger &&
+                                                member->kind == MemberLayout::Kind::kEnum);
+  if (!kind_ok ||
+      (kind != MemberLayout::Kind::kStruct && (member->size == 0 || member->size > 8))) {
     return Error(ErrorCode::kUnsupported,
-                 fmt::format("member {}.{} has an unexpected type ({}, {} bytes)", layout.name, name,
-                             member->type_name, member->size));
+                 fmt::format("member {}.{} has an unexpected type ({}, {} bytes)", layout.name,
+                             name, member->type_name, member->size));
   }
   return *member;
 }
@@ -57,10 +58,10 @@ class NodeReader {
     auto buf_size = view->Unsigned(layout_.buf_size);
     // Layouts were validated by ResolveDumpNodeLayout, so these only fail if
     // DWARF placed a member outside its struct.
-    for (const Error* error : {cpu.ok() ? nullptr : &cpu.error(), type.ok() ? nullptr : &type.error(),
-                               csdev.ok() ? nullptr : &csdev.error(),
-                               buf.ok() ? nullptr : &buf.error(),
-                               buf_size.ok() ? nullptr : &buf_size.error()}) {
+    for (const Error* error :
+         {cpu.ok() ? nullptr : &cpu.error(), type.ok() ? nullptr : &type.error(),
+          csdev.ok() ? nullptr : &csdev.error(), buf.ok() ? nullptr : &buf.error(),
+          buf_size.ok() ? nullptr : &buf_size.error()}) {
       if (error != nullptr) {
         node.error = error->Describe();
         return node;
@@ -134,16 +135,43 @@ class NodeReader {
       return;
     }
     if (node.kind == NodeKind::kEtmMetadata) {
-      auto regs = ParseEtmV4Metadata(data, node.cpu);
-      if (regs.ok()) {
-        node.etm = *regs;
-      } else {
-        node.warnings.push_back("ETM metadata not decoded, written raw: " + regs.error().Describe());
-      }
+      DecodeMetadata(node, data);
     } else if (node.kind == NodeKind::kSink) {
       node.starts_with_barrier = StartsWithBarrier(data);
     }
     node.data = std::move(data);
+  }
+
+  // ETMv4 first (the v2 series' format), then ETMv3/PTM, then ETE. Each
+  // parser rejects the others' magic, so the error reported is the one of
+  // the parser the magic selects, or ETMv4's for an unknown magic.
+  static void DecodeMetadata(DumpNode& node, std::span<const std::byte> data) {
+    auto v4 = ParseEtmV4Metadata(data, node.cpu);
+    if (v4.ok()) {
+      node.etm = *v4;
+      return;
+    }
+    const uint64_t magic =
+        data.size() >= 8 ? LoadUnsigned(data.first(8), Endian::kLittle) : uint64_t{0};
+    std::optional<Error> error;
+    if (magic == kEtmV3Magic) {
+      auto v3 = ParseEtmV3Metadata(data, node.cpu);
+      if (v3.ok()) {
+        node.etm3 = *v3;
+        return;
+      }
+      error = std::move(v3).error();
+    } else if (magic == kEteMagic) {
+      auto ete = ParseEteMetadata(data, node.cpu);
+      if (ete.ok()) {
+        node.ete = *ete;
+        return;
+      }
+      error = std::move(ete).error();
+    } else {
+      error = std::move(v4).error();
+    }
+    node.warnings.push_back("ETM metadata not decoded, written raw: " + error->Describe());
   }
 
   static void SetError(DumpNode& node, std::string message) {
@@ -193,14 +221,28 @@ Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, const ReadLimits
                              "panic-dump patches, or the list lives in a module ({})",
                              kListSymbol, target.debuginfo().path().string()));
   }
-  CSD_ASSIGN_OR_RETURN(DumpNodeLayout layout, ResolveDumpNodeLayout(target.debuginfo()));
+  // The list head exists, so a layout failure is the vmlinux's fault (corrupt
+  // or different DWARF), not a missing list: say so, and exit as such.
+  auto resolved = ResolveDumpNodeLayout(target.debuginfo());
+  if (!resolved.ok()) {
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("{} exists, but its node layout cannot be read from {}: {}",
+                             kListSymbol, target.debuginfo().path().string(),
+                             resolved.error().Describe()));
+  }
+  DumpNodeLayout layout = std::move(resolved).value();
 
   DumpSet set;
   set.target = target.summary();
-  set.list = {kListSymbol, head->address, "DWARF (" + target.debuginfo().path().filename().string() + ")",
-              kNodeStruct, layout.node.size, layout.list.offset};
+  set.list = {kListSymbol,
+              head->address,
+              "DWARF (" + target.debuginfo().path().filename().string() + ")",
+              kNodeStruct,
+              layout.node.size,
+              layout.list.offset};
 
-  ListWalkResult walk = WalkList(target.memory(), head->address, layout.list_head, limits.max_nodes);
+  ListWalkResult walk =
+      WalkList(target.memory(), head->address, layout.list_head, limits.max_nodes);
   if (walk.stop_error) {
     if (walk.head_unreadable) {
       return std::move(*walk.stop_error).AddContext(fmt::format("walking {}", kListSymbol));

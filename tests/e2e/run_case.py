@@ -113,6 +113,27 @@ def check_tree(work, out_dir, manifest):
         fail(f"files in OUT {sorted(present)} != files in the manifest {sorted(listed)}")
 
 
+def corrupt_section(vmlinux, section, work):
+    """A copy of an ELF64 little-endian vmlinux with `section` filled with 0xff."""
+    import struct
+    data = bytearray(open(vmlinux, "rb").read())
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3a)
+    def header(i):
+        return struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
+    names_offset = header(shstrndx)[4]
+    for i in range(shnum):
+        name_index, _, _, _, offset, size = header(i)[:6]
+        name = data[names_offset + name_index:data.index(0, names_offset + name_index)].decode()
+        if name == section:
+            data[offset:offset + size] = b"\xff" * size
+            path = os.path.join(work, "vmlinux.corrupt")
+            with open(path, "wb") as f:
+                f.write(data)
+            return path
+    fail(f"{vmlinux} has no section {section}")
+
+
 def normalise(text, work, kernels, expected):
     """Replaces what differs between machines and builds with placeholders."""
     text = text.replace(work, "<WORK>")
@@ -172,6 +193,9 @@ def main():
     ap.add_argument("--arg", action="append", default=[], help="extra csdump-extract argument")
     ap.add_argument("--vmlinux-variant", help="extract with another kernel than the spec's")
     ap.add_argument("--vmlinux-file", help="extract with this file as the vmlinux (relative to --kernels)")
+    ap.add_argument("--corrupt-vmlinux-section",
+                    help="extract with a copy of the vmlinux whose named section is overwritten "
+                         "with 0xff bytes (corrupt debug info)")
     ap.add_argument("--info-golden", help="compare `info VMCORE VMLINUX` with this file")
     ap.add_argument("--info-golden-no-vmlinux", help="compare `info VMCORE` with this file")
     ap.add_argument("--raw-vmcoreinfo", action="store_true",
@@ -180,6 +204,8 @@ def main():
     ap.add_argument("--opencsd-loads", action="append", default=[], metavar="TEXT",
                     help="run trc_pkt_lister on OUT/opencsd: it must load the snapshot without "
                          "error and print TEXT (e.g. 'PTM on Trace ID 0x12')")
+    ap.add_argument("--perf-loads", action="append", default=[], metavar="TEXT",
+                    help="`perf report -D` on OUT/perf.data must succeed and print TEXT")
     ap.add_argument("--text-source", choices=["dump", "vmlinux"],
                     help="the manifest's decoder_outputs.memory_images[0].source must be this")
     ap.add_argument("--no-node-check", action="store_true",
@@ -206,6 +232,8 @@ def main():
         run([args.mkcore, args.spec, "-o", core, "--vmlinux", core_vmlinux], expect=0)
     with open(os.path.join(core, "expected.json")) as f:
         expected = json.load(f)
+    if args.corrupt_vmlinux_section:
+        vmlinux = corrupt_section(vmlinux, args.corrupt_vmlinux_section, work)
     vmcore = os.path.join(core, "vmcore")
     split_args = []
     if not os.path.exists(vmcore) and os.path.exists(vmcore + ".1"):
@@ -261,6 +289,11 @@ def main():
             fail(f"no kernel-text fallback warning in the manifest: {manifest['warnings']}")
     if args.opencsd_loads:
         check_opencsd_loads(work, out, args.opencsd_loads)
+    if args.perf_loads:
+        proc = run(["perf", "report", "-D", "-i", os.path.join(out, "perf.data")], expect=0)
+        for text in args.perf_loads:
+            if text not in proc.stdout:
+                fail(f"perf report -D does not print {text!r}:\n{proc.stdout[:4000]}")
 
     out2 = os.path.join(work, "out2")
     run([args.extract, vmcore, vmlinux, "-o", out2] + args.arg, expect=args.exit_code)
