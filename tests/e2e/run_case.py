@@ -193,6 +193,8 @@ def main():
     ap.add_argument("--arg", action="append", default=[], help="extra csdump-extract argument")
     ap.add_argument("--vmlinux-variant", help="extract with another kernel than the spec's")
     ap.add_argument("--vmlinux-file", help="extract with this file as the vmlinux (relative to --kernels)")
+    ap.add_argument("--patch-vmcore", action="append", default=[],
+                    help="OFFSET=HEX: overwrite bytes of the built vmcore (corrupt headers)")
     ap.add_argument("--corrupt-vmlinux-section",
                     help="extract with a copy of the vmlinux whose named section is overwritten "
                          "with 0xff bytes (corrupt debug info)")
@@ -235,6 +237,11 @@ def main():
     if args.corrupt_vmlinux_section:
         vmlinux = corrupt_section(vmlinux, args.corrupt_vmlinux_section, work)
     vmcore = os.path.join(core, "vmcore")
+    for patch in args.patch_vmcore:
+        offset, hexbytes = patch.split("=")
+        with open(vmcore, "r+b") as f:
+            f.seek(int(offset, 0))
+            f.write(bytes.fromhex(hexbytes))
     split_args = []
     if not os.path.exists(vmcore) and os.path.exists(vmcore + ".1"):
         # A split kdump-compressed dump: vmcore.1 is VMCORE, the rest --split-part.
