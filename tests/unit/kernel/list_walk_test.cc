@@ -119,6 +119,40 @@ TEST_F(ListWalkTest, BrokenPrevPointerWarns) {
   EXPECT_NE(result.warnings[0].find("prev"), std::string::npos);
 }
 
+// Memory that fabricates an endless, consistent list: the entry at X has
+// next = X + 16 and prev = X - 16, for every X. Nothing is stored, so it
+// stands for a list of 10^7 (or 2^60) nodes.
+class EndlessListMemory final : public PhysicalMemory {
+ public:
+  Status ReadPhysical(uint64_t pa, std::span<std::byte> out) const override {
+    if (out.size() != 8 || pa % 8 != 0) {
+      return Error(ErrorCode::kNotMapped, fmt::format("unexpected read at {:#x}", pa));
+    }
+    const uint64_t entry = pa & ~uint64_t{15};
+    StoreUnsigned(out, pa % 16 == 0 ? entry + 16 : entry - 16, Endian::kLittle);
+    ++reads_;
+    return OkStatus();
+  }
+  std::vector<PhysicalRange> Ranges() const override { return {{0, ~uint64_t{0}}}; }
+  size_t reads() const { return reads_; }
+
+ private:
+  mutable size_t reads_ = 0;
+};
+
+TEST(ListWalk, EndlessListStopsAtTheCapWithBoundedWork) {
+  EndlessListMemory mem;
+  IdentityTranslator xlat;
+  KernelMemory memory(xlat, mem, Endian::kLittle);
+  auto result = WalkList(memory, 0x1000, kLayout, 65536);
+  EXPECT_EQ(result.entries.size(), 65536u);
+  ASSERT_TRUE(result.stop_error);
+  EXPECT_EQ(result.stop_error->code(), ErrorCode::kLimit);
+  EXPECT_TRUE(result.warnings.empty());
+  // Two pointer reads per entry (next, and prev for the consistency check).
+  EXPECT_LE(mem.reads(), 2u * 65537u);
+}
+
 TEST(ObjectView, ReadsMembersWithDwarfWidthsAndSignedness) {
   FakePhysicalMemory mem;
   IdentityTranslator xlat;
