@@ -53,10 +53,10 @@ struct EteRegisters {
 enum class NodeKind { kEtmMetadata, kSink, kUnknown };
 
 struct DumpNode {
-  size_t index = 0;             // position in list order
-  uint64_t node_address = 0;    // KVA of struct coresight_dump_node
+  size_t index = 0;           // position in list order
+  uint64_t node_address = 0;  // KVA of struct coresight_dump_node
   int64_t cpu = -1;
-  int64_t type = -1;            // 0 PRE_PANIC, 1 PANIC (raw value kept)
+  int64_t type = -1;  // 0 PRE_PANIC, 1 PANIC (raw value kept)
   NodeKind kind = NodeKind::kUnknown;
   uint64_t csdev_address = 0;
   std::optional<std::string> device_name;  // exactly as in the kernel
@@ -65,21 +65,21 @@ struct DumpNode {
   uint64_t buf_size = 0;
   // The buffer bytes; present only when the whole buffer was read.
   std::optional<std::vector<std::byte>> data;
-  std::optional<EtmV4Registers> etm;       // when the metadata block validated as ETMv4
-  std::optional<EtmV3Registers> etm3;      // ... as ETMv3/PTM
-  std::optional<EteRegisters> ete;         // ... as ETE
-  bool starts_with_barrier = false;        // sinks: the hardware buffer wrapped
+  std::optional<EtmV4Registers> etm;   // when the metadata block validated as ETMv4
+  std::optional<EtmV3Registers> etm3;  // ... as ETMv3/PTM
+  std::optional<EteRegisters> ete;     // ... as ETE
+  bool starts_with_barrier = false;    // sinks: the hardware buffer wrapped
   std::vector<std::string> warnings;
-  std::optional<std::string> error;        // why data (or the name) could not be read
+  std::optional<std::string> error;  // why data (or the name) could not be read
 };
 
 struct ListSummary {
-  std::string symbol;          // "coresight_dump_list"
-  uint64_t address = 0;        // runtime KVA of the list head
-  std::string layout_source;   // "DWARF (vmlinux)"
-  std::string node_struct;     // "coresight_dump_node"
+  std::string symbol;         // "coresight_dump_list"
+  uint64_t address = 0;       // runtime KVA of the list head
+  std::string layout_source;  // "DWARF (vmlinux)"
+  std::string node_struct;    // "coresight_dump_node"
   uint64_t node_size = 0;
-  uint64_t list_offset = 0;    // offsetof(node, list)
+  uint64_t list_offset = 0;  // offsetof(node, list)
 };
 
 // Bytes of the crashed kernel at a runtime VA, for decoders that follow the
@@ -93,11 +93,11 @@ struct MemoryImage {
 struct DumpSet {
   TargetSummary target;
   ListSummary list;
-  std::vector<DumpNode> nodes;     // list order
+  std::vector<DumpNode> nodes;  // list order
   std::vector<std::string> warnings;
-  std::optional<std::string> walk_error;  // the walk stopped early (cycle, cap, bad pointer)
+  std::optional<std::string> walk_error;   // the walk stopped early (cycle, cap, bad pointer)
   std::vector<MemoryImage> memory_images;  // kernel text for full decode; may be empty
-  bool complete() const;               // no walk error, no node error
+  bool complete() const;                   // no walk error, no node error
 };
 
 inline bool DumpSet::complete() const {

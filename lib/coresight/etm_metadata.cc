@@ -25,11 +25,11 @@ Status CheckMagic(ByteReader& reader, size_t size, uint64_t want, std::string_vi
   const uint64_t magic = *reader.U64(0);
   if (magic == want) return Status();
   const std::string known = EtmMagicName(magic);
-  return Error(ErrorCode::kCorrupt,
-               known.empty() ? fmt::format("magic {:#018x} is not the {} magic {:#018x}", magic,
-                                           name, want)
-                             : fmt::format("{} metadata (magic {:#018x}) is not an {} block",
-                                           known, magic, name));
+  return Error(
+      ErrorCode::kCorrupt,
+      known.empty()
+          ? fmt::format("magic {:#018x} is not the {} magic {:#018x}", magic, name, want)
+          : fmt::format("{} metadata (magic {:#018x}) is not an {} block", known, magic, name));
 }
 
 Status CheckCpu(uint64_t cpu, int64_t node_cpu) {
@@ -66,9 +66,8 @@ Expected<EteRegisters> ParseEteMetadata(std::span<const std::byte> block, int64_
   }
   const uint64_t nr = *reader.U64(16);
   if (nr < kEteMinParams || nr > kEteMaxParams) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("ETE block has {} parameters; expected {} or {}", nr, kEteMinParams,
-                             kEteMaxParams));
+    return Error(ErrorCode::kCorrupt, fmt::format("ETE block has {} parameters; expected {} or {}",
+                                                  nr, kEteMinParams, kEteMaxParams));
   }
   if (block.size() != (3 + nr) * 8) {
     return Error(ErrorCode::kCorrupt,

@@ -225,10 +225,10 @@ Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, const ReadLimits
   // or different DWARF), not a missing list: say so, and exit as such.
   auto resolved = ResolveDumpNodeLayout(target.debuginfo());
   if (!resolved.ok()) {
-    return Error(ErrorCode::kUnsupported,
-                 fmt::format("{} exists, but its node layout cannot be read from {}: {}",
-                             kListSymbol, target.debuginfo().path().string(),
-                             resolved.error().Describe()));
+    return Error(
+        ErrorCode::kUnsupported,
+        fmt::format("{} exists, but its node layout cannot be read from {}: {}", kListSymbol,
+                    target.debuginfo().path().string(), resolved.error().Describe()));
   }
   DumpNodeLayout layout = std::move(resolved).value();
 

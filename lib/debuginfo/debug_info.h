@@ -35,14 +35,14 @@ struct SymbolInfo {
 struct MemberLayout {
   enum class Kind { kInteger, kPointer, kStruct, kUnion, kArray, kEnum, kOther };
   std::string name;
-  uint64_t offset = 0;       // bytes from the start of the enclosing struct (summed along a path)
-  uint64_t size = 0;         // bytes
+  uint64_t offset = 0;  // bytes from the start of the enclosing struct (summed along a path)
+  uint64_t size = 0;    // bytes
   Kind kind = Kind::kOther;
-  bool is_signed = false;    // integers and enums
-  std::string type_name;     // "int", "char *", "struct list_head", "struct device *"
-  std::string target_struct; // for kStruct, kUnion, and pointers to them: the struct/union name
-  uint32_t bit_size = 0;     // non-zero for bit-fields
-  uint32_t bit_offset = 0;   // from the start of the storage unit at `offset`
+  bool is_signed = false;     // integers and enums
+  std::string type_name;      // "int", "char *", "struct list_head", "struct device *"
+  std::string target_struct;  // for kStruct, kUnion, and pointers to them: the struct/union name
+  uint32_t bit_size = 0;      // non-zero for bit-fields
+  uint32_t bit_offset = 0;    // from the start of the storage unit at `offset`
 };
 
 struct StructLayout {

@@ -79,6 +79,7 @@ Expected<std::unique_ptr<DumpFile>> OpenDump(const std::filesystem::path& path,
 // dump (makedumpfile --split), in any order. One path is OpenDump. kCorrupt
 // when the parts do not form one set (mismatched headers, PFN gaps or overlaps).
 Expected<std::unique_ptr<DumpFile>> OpenDumpSet(const std::vector<std::filesystem::path>& paths,
-                                                const DumpOpenOptions& options, DiagnosticSink& diagnostics);
+                                                const DumpOpenOptions& options,
+                                                DiagnosticSink& diagnostics);
 
 }  // namespace csd

@@ -90,7 +90,8 @@ Expected<std::unique_ptr<DumpFile>> OpenDump(const std::filesystem::path& path,
 }
 
 Expected<std::unique_ptr<DumpFile>> OpenDumpSet(const std::vector<std::filesystem::path>& paths,
-                                                const DumpOpenOptions& options, DiagnosticSink& diagnostics) {
+                                                const DumpOpenOptions& options,
+                                                DiagnosticSink& diagnostics) {
   if (paths.empty()) return Error(ErrorCode::kInvalidArgument, "no dump file given");
   if (paths.size() == 1) return OpenDump(paths.front(), options, diagnostics);
   // Only kdump-compressed dumps (plain or flattened) come in parts.
@@ -108,13 +109,16 @@ Expected<std::unique_ptr<DumpFile>> OpenDumpSet(const std::vector<std::filesyste
       sources.push_back(std::move(*flat));
       flattened = true;
     } else {
-      return Error(ErrorCode::kCorrupt,
-                   fmt::format("{} cannot be part of a split dump: it is not kdump-compressed (first bytes {})",
-                               path.string(), HexPrefix(bytes)));
+      return Error(
+          ErrorCode::kCorrupt,
+          fmt::format(
+              "{} cannot be part of a split dump: it is not kdump-compressed (first bytes {})",
+              path.string(), HexPrefix(bytes)));
     }
   }
   auto dump = OpenKdumpSources(std::move(sources), paths.front(), flattened, options, diagnostics);
-  if (!dump.ok()) return std::move(dump).error().AddContext(fmt::format("split dump {}", paths.front().string()));
+  if (!dump.ok())
+    return std::move(dump).error().AddContext(fmt::format("split dump {}", paths.front().string()));
   return dump;
 }
 

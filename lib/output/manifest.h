@@ -47,7 +47,7 @@ struct DecoderFileRecord {
 // Recorded as "decoder_outputs" (added within schema_version 1; absent keys
 // are never used: a run that writes no decoder format has empty arrays).
 struct DecoderOutputsRecord {
-  std::vector<std::string> formats;   // the formats asked for, in --format order
+  std::vector<std::string> formats;  // the formats asked for, in --format order
   std::vector<DecoderFileRecord> files;
   std::vector<std::string> guesses;   // values derived by rule, not read from the dump
   std::vector<std::string> warnings;  // a format that could not be written, and why

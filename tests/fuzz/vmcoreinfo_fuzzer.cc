@@ -6,8 +6,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   csd::CollectingDiagnostics diagnostics;
-  auto info =
-      csd::Vmcoreinfo::Parse(std::string_view(reinterpret_cast<const char*>(data), size), diagnostics);
+  auto info = csd::Vmcoreinfo::Parse(std::string_view(reinterpret_cast<const char*>(data), size),
+                                     diagnostics);
   if (!info.ok()) return 0;
   (void)info->OsRelease();
   (void)info->BuildId();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <string_view>
 #include <utility>
 
@@ -35,8 +35,8 @@ void AddTranslationOptions(CLI::App& app, Options& options) {
          "kernel page size in bytes (4096, 16384, 65536)")
       ->group(group)
       ->check(CLI::IsMember({"4096", "16384", "65536"}));
-  app.add_option_function<unsigned>("--va-bits", [&o](unsigned v) { o.va_bits = v; },
-                                    "kernel VA_BITS (36..52)")
+  app.add_option_function<unsigned>(
+         "--va-bits", [&o](unsigned v) { o.va_bits = v; }, "kernel VA_BITS (36..52)")
       ->group(group)
       ->check(CLI::Range(36u, 52u));
   struct Override {
@@ -45,7 +45,8 @@ void AddTranslationOptions(CLI::App& app, Options& options) {
     const char* help;
   };
   for (const Override& item : {
-           Override{"--phys-offset", &o.phys_offset, "PHYS_OFFSET (memstart_addr) of the linear map"},
+           Override{"--phys-offset", &o.phys_offset,
+                    "PHYS_OFFSET (memstart_addr) of the linear map"},
            Override{"--kimage-voffset", &o.kimage_voffset, "kernel image VA minus PA"},
            Override{"--kaslr-offset", &o.kaslr_offset, "KASLR offset (KERNELOFFSET)"},
            Override{"--pgd", &o.pgd_pa, "physical address of the kernel page-table root"},
@@ -56,11 +57,11 @@ void AddTranslationOptions(CLI::App& app, Options& options) {
     option->check(CLI::Validator(AddressParser(*item.target), "ADDR"));
   }
   // 32-bit ARM table format; default: VMCOREINFO CONFIG_ARM_LPAE.
-  app.add_flag_callback("--lpae", [&o] { o.lpae = true; },
-                        "32-bit ARM: walk LPAE (long-descriptor) page tables")
+  app.add_flag_callback(
+         "--lpae", [&o] { o.lpae = true; }, "32-bit ARM: walk LPAE (long-descriptor) page tables")
       ->group(group);
-  app.add_flag_callback("--no-lpae", [&o] { o.lpae = false; },
-                        "32-bit ARM: walk short-descriptor page tables")
+  app.add_flag_callback(
+         "--no-lpae", [&o] { o.lpae = false; }, "32-bit ARM: walk short-descriptor page tables")
       ->group(group);
 }
 
@@ -68,8 +69,9 @@ void AddTranslationOptions(CLI::App& app, Options& options) {
 // kernel reset by the watchdog, RAM saved by the bootloader).
 void AddRawOptions(CLI::App& app, Options& options, bool info) {
   auto group = "Raw RAM images (instead of VMCORE)";
-  app.add_option("--ram", "a raw RAM image and the physical address of its first byte; "
-                          "repeatable; replaces VMCORE")
+  app.add_option("--ram",
+                 "a raw RAM image and the physical address of its first byte; "
+                 "repeatable; replaces VMCORE")
       ->group(group)
       ->type_name("FILE@ADDR")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
@@ -87,7 +89,10 @@ void AddRawOptions(CLI::App& app, Options& options, bool info) {
       ->group(group);
   if (info) {
     app.add_option_function<std::string>(
-           "--arch", [&options](const std::string& v) { options.arch = v == "arm" ? Arch::kArm : Arch::kArm64; },
+           "--arch",
+           [&options](const std::string& v) {
+             options.arch = v == "arm" ? Arch::kArm : Arch::kArm64;
+           },
            "architecture of the RAM images when no VMLINUX is given (default arm64)")
         ->group(group)
         ->check(CLI::IsMember({"arm64", "arm"}));
@@ -98,18 +103,22 @@ void AddRawOptions(CLI::App& app, Options& options, bool info) {
 bool ResolvePositionals(Options& options, bool vmlinux_required) {
   if (!options.ram.empty()) {
     if (!options.vmcore.empty() && options.vmlinux) {
-      fmt::print(stderr, "VMCORE and --ram are mutually exclusive: give one or the other\n"
-                         "Run with --help for more information.\n");
+      fmt::print(stderr,
+                 "VMCORE and --ram are mutually exclusive: give one or the other\n"
+                 "Run with --help for more information.\n");
       return false;
     }
     if (!options.vmcore.empty()) options.vmlinux = std::exchange(options.vmcore, std::string());
   } else {
     if (options.vmcoreinfo_file || options.arch) {
-      fmt::print(stderr, "--vmcoreinfo and --arch go with --ram\nRun with --help for more information.\n");
+      fmt::print(stderr,
+                 "--vmcoreinfo and --arch go with --ram\nRun with --help for more information.\n");
       return false;
     }
     if (options.vmcore.empty()) {
-      fmt::print(stderr, "VMCORE is required (or --ram FILE@ADDR)\nRun with --help for more information.\n");
+      fmt::print(
+          stderr,
+          "VMCORE is required (or --ram FILE@ADDR)\nRun with --help for more information.\n");
       return false;
     }
   }
@@ -128,7 +137,8 @@ void AddExtractOptions(CLI::App& app, Options& options) {
   app.add_option("VMCORE", options.vmcore, "the crash dump (ELF vmcore); omitted with --ram");
   app.add_option("VMLINUX", options.vmlinux, "the crashed kernel's vmlinux with DWARF (required)");
   // Required, but checked after the positionals so a bare call names VMCORE first.
-  app.add_option("-o,--output", options.output_dir, "output directory (created if absent; required)");
+  app.add_option("-o,--output", options.output_dir,
+                 "output directory (created if absent; required)");
   app.add_flag("-f,--force", options.force, "replace files that already exist in OUT");
   app.add_flag("--allow-mismatch", options.allow_mismatch,
                "extract even if the vmlinux does not match the dump (OSRELEASE/BUILD-ID)");
@@ -140,8 +150,9 @@ void AddExtractOptions(CLI::App& app, Options& options) {
                  "refuse buffers larger than BYTES")
       ->capture_default_str();
   app.add_flag("-q,--quiet", options.quiet, "print nothing but warnings and errors");
-  app.add_option("--split-part", options.split_parts,
-                 "a further file of a split kdump-compressed dump (VMCORE is the first); repeatable")
+  app.add_option(
+         "--split-part", options.split_parts,
+         "a further file of a split kdump-compressed dump (VMCORE is the first); repeatable")
       ->type_name("FILE");
   app.add_option_function<std::string>(
          "--format",
@@ -174,10 +185,10 @@ void AddInfoOptions(CLI::App& app, Options& options) {
   app.add_option("VMCORE", options.vmcore, "the crash dump; omitted with --ram");
   app.add_option("VMLINUX", options.vmlinux, "optional vmlinux, for KASLR and identity checks");
   app.add_flag("--allow-mismatch", options.allow_mismatch, "continue past identity mismatches");
-  app.add_flag("--zero-fill-excluded", options.zero_fill_excluded,
-               "read excluded pages as zeros");
-  app.add_option("--split-part", options.split_parts,
-                 "a further file of a split kdump-compressed dump (VMCORE is the first); repeatable")
+  app.add_flag("--zero-fill-excluded", options.zero_fill_excluded, "read excluded pages as zeros");
+  app.add_option(
+         "--split-part", options.split_parts,
+         "a further file of a split kdump-compressed dump (VMCORE is the first); repeatable")
       ->type_name("FILE");
   AddTranslationOptions(app, options);
   AddRawOptions(app, options, true);
@@ -196,14 +207,17 @@ ParseResult ParseCommandLine(int argc, const char* const* argv) {
   app.set_version_flag("-V,--version", fmt::format("csdump-extract {}", CSD_VERSION));
   if (info) {
     options.command = Command::kInfo;
-    app.description("Print the dump's format, architecture, VMCOREINFO and every derived "
-                    "translation parameter with where it came from.");
+    app.description(
+        "Print the dump's format, architecture, VMCOREINFO and every derived "
+        "translation parameter with where it came from.");
     AddInfoOptions(app, options);
   } else {
     AddExtractOptions(app, options);
     app.footer(
-        "Subcommands:\n  info VMCORE [VMLINUX]   describe a dump (see csdump-extract info --help)\n\n"
-        "Raw RAM images: csdump-extract --ram FILE@ADDR [--ram ...] [--vmcoreinfo FILE] VMLINUX -o OUT\n\n"
+        "Subcommands:\n  info VMCORE [VMLINUX]   describe a dump (see csdump-extract info "
+        "--help)\n\n"
+        "Raw RAM images: csdump-extract --ram FILE@ADDR [--ram ...] [--vmcoreinfo FILE] VMLINUX -o "
+        "OUT\n\n"
         "Exit codes: 0 ok, 1 partial, 2 usage, 3 bad dump, 4 bad or mismatched vmlinux,\n"
         "5 no panic-dump list, 6 output error. See man csdump-extract.");
   }

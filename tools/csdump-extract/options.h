@@ -18,7 +18,7 @@ struct Options {
   Command command = Command::kExtract;
   std::string vmcore;
   std::vector<std::string> split_parts;  // --split-part: further files of a split dump
-  std::optional<std::string> vmlinux;  // required for extract
+  std::optional<std::string> vmlinux;    // required for extract
   std::string output_dir;
   bool force = false;
   bool allow_mismatch = false;

@@ -12,9 +12,13 @@ namespace {
 
 constexpr uint64_t kGiB = 1ull << 30;
 
-uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+uint64_t AlignUp(uint64_t v, uint64_t a) {
+  return (v + a - 1) / a * a;
+}
 
-Error LayoutError(std::string message) { return Error(ErrorCode::kInvalidArgument, std::move(message)); }
+Error LayoutError(std::string message) {
+  return Error(ErrorCode::kInvalidArgument, std::move(message));
+}
 
 }  // namespace
 
@@ -43,18 +47,20 @@ Expected<Arm64Layout> Arm64Layout::Create(const Spec& spec, const KernelModel& k
   }
   l.kaslr_ = spec.kaslr_offset;
   if (kernel.text % spec.page_size) {
-    return LayoutError(fmt::format("vmlinux _text {:#x} is not aligned to page_size {:#x}", kernel.text,
-                                   spec.page_size));
+    return LayoutError(fmt::format("vmlinux _text {:#x} is not aligned to page_size {:#x}",
+                                   kernel.text, spec.page_size));
   }
   const auto text = CheckedAdd(kernel.text, spec.kaslr_offset);
   l.image_size_ = AlignUp(kernel.end - kernel.text, spec.page_size);
   if (!text || *text < kimage_lo || *text >= l.vmalloc_limit_ ||
       *text + l.image_size_ + 3 * kGiB > l.vmalloc_limit_) {
-    return LayoutError(fmt::format(
-        "the kernel image (vmlinux _text {:#x} + kaslr_offset {:#x}) is not in the kernel-image region "
-        "[{:#x}, {:#x}) of a {}-bit \"{}\" layout; check spec.va_bits, spec.layout and spec.kaslr_offset "
-        "against this vmlinux",
-        kernel.text, spec.kaslr_offset, kimage_lo, l.vmalloc_limit_, vb, layout_name));
+    return LayoutError(
+        fmt::format("the kernel image (vmlinux _text {:#x} + kaslr_offset {:#x}) is not in the "
+                    "kernel-image region "
+                    "[{:#x}, {:#x}) of a {}-bit \"{}\" layout; check spec.va_bits, spec.layout and "
+                    "spec.kaslr_offset "
+                    "against this vmlinux",
+                    kernel.text, spec.kaslr_offset, kimage_lo, l.vmalloc_limit_, vb, layout_name));
   }
   l.text_ = *text;
 
@@ -63,11 +69,13 @@ Expected<Arm64Layout> Arm64Layout::Create(const Spec& spec, const KernelModel& k
   l.kernel_phys_ = spec.kernel_phys_or_default();
   bool image_in_ram = false;
   for (const auto& r : l.ram_) {
-    if (l.kernel_phys_ >= r.start && l.kernel_phys_ + l.image_size_ <= r.start + r.size) image_in_ram = true;
+    if (l.kernel_phys_ >= r.start && l.kernel_phys_ + l.image_size_ <= r.start + r.size)
+      image_in_ram = true;
   }
   if (!image_in_ram) {
-    return LayoutError(fmt::format("spec.kernel_phys: the kernel image [{:#x}, {:#x}) is not inside one RAM range",
-                                   l.kernel_phys_, l.kernel_phys_ + l.image_size_));
+    return LayoutError(
+        fmt::format("spec.kernel_phys: the kernel image [{:#x}, {:#x}) is not inside one RAM range",
+                    l.kernel_phys_, l.kernel_phys_ + l.image_size_));
   }
   l.kimage_voffset_ = l.text_ - l.kernel_phys_;
 
@@ -102,7 +110,9 @@ uint64_t Arm64Layout::NextUnmapped() {
   return va;
 }
 
-bool Arm64Layout::IsVmalloc(uint64_t va) const { return va >= vmalloc_base_ && va < vmalloc_next_; }
+bool Arm64Layout::IsVmalloc(uint64_t va) const {
+  return va >= vmalloc_base_ && va < vmalloc_next_;
+}
 
 std::optional<uint64_t> Arm64Layout::ResolveOne(uint64_t va, uint64_t* contiguous) const {
   if (va >= page_offset_ && va <= linear_last_) {

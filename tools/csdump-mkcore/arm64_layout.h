@@ -47,8 +47,8 @@ class Arm64Layout {
   uint64_t kaslr_offset() const { return kaslr_; }
   uint64_t kimage_voffset() const { return kimage_voffset_; }
   uint64_t kernel_phys() const { return kernel_phys_; }
-  uint64_t text() const { return text_; }                // runtime _text
-  uint64_t image_size() const { return image_size_; }    // _end - _text, page-aligned
+  uint64_t text() const { return text_; }              // runtime _text
+  uint64_t image_size() const { return image_size_; }  // _end - _text, page-aligned
   uint64_t Runtime(uint64_t link_address) const { return link_address + kaslr_; }
   uint64_t KimagePa(uint64_t runtime_va) const { return runtime_va - kimage_voffset_; }
   uint64_t LinearVa(uint64_t pa) const { return pa - phys_offset_ + page_offset_; }

@@ -15,17 +15,21 @@ uint64_t Arm64PgtableGeometry::entries(unsigned level) const {
   return 1ull << (va_bits - page_shift - (levels() - 1) * bits_per_level());
 }
 
-Expected<Arm64PgtableBuilder> Arm64PgtableBuilder::Create(PhysImage& image, Arm64PgtableGeometry geometry,
+Expected<Arm64PgtableBuilder> Arm64PgtableBuilder::Create(PhysImage& image,
+                                                          Arm64PgtableGeometry geometry,
                                                           uint64_t root_pa, TableAllocator alloc) {
   if (geometry.page_shift != 12 && geometry.page_shift != 14 && geometry.page_shift != 16) {
-    return Error(ErrorCode::kInvalidArgument, fmt::format("page shift {} is not 12, 14 or 16", geometry.page_shift));
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("page shift {} is not 12, 14 or 16", geometry.page_shift));
   }
   // 52-bit VAs only with 64K pages (FEAT_LPA; LPA2 for 4K/16K is not built).
   if (geometry.va_bits < 36 || geometry.va_bits > (geometry.page_shift == 16 ? 52u : 48u)) {
-    return Error(ErrorCode::kUnsupported, fmt::format("{}-bit VAs are not supported by the table builder",
-                                                      geometry.va_bits));
+    return Error(
+        ErrorCode::kUnsupported,
+        fmt::format("{}-bit VAs are not supported by the table builder", geometry.va_bits));
   }
-  if (root_pa % 8 != 0) return Error(ErrorCode::kInvalidArgument, fmt::format("root {:#x} is not 8-aligned", root_pa));
+  if (root_pa % 8 != 0)
+    return Error(ErrorCode::kInvalidArgument, fmt::format("root {:#x} is not 8-aligned", root_pa));
   CSD_RETURN_IF_ERROR(image.Zero(root_pa, geometry.root_bytes()));
   return Arm64PgtableBuilder(image, geometry, root_pa, std::move(alloc));
 }
@@ -60,7 +64,8 @@ Expected<uint64_t> Arm64PgtableBuilder::TableFor(uint64_t va, unsigned level) {
 Status Arm64PgtableBuilder::SetLeaf(uint64_t va, uint64_t pa, unsigned level) {
   const uint64_t leaf = level == 0 ? geometry_.page_size() : (1ull << geometry_.shift(level));
   if (va % leaf || pa % leaf) {
-    return Error(ErrorCode::kInvalidArgument, fmt::format("VA {:#x} / PA {:#x} not aligned to {:#x}", va, pa, leaf));
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("VA {:#x} / PA {:#x} not aligned to {:#x}", va, pa, leaf));
   }
   if (pa & ~kAddrMask) {
     return Error(ErrorCode::kUnsupported, fmt::format("PA {:#x} needs more than 48 bits", pa));
@@ -68,7 +73,8 @@ Status Arm64PgtableBuilder::SetLeaf(uint64_t va, uint64_t pa, unsigned level) {
   const uint64_t top = ~0ull << geometry_.va_bits;
   if ((va & top) != top) {
     return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("VA {:#x} is not a kernel (TTBR1) address for {}-bit VAs", va, geometry_.va_bits));
+                 fmt::format("VA {:#x} is not a kernel (TTBR1) address for {}-bit VAs", va,
+                             geometry_.va_bits));
   }
   CSD_ASSIGN_OR_RETURN(uint64_t table, TableFor(va, level));
   const uint64_t desc_pa = table + geometry_.index(va, level) * 8;
@@ -76,21 +82,25 @@ Status Arm64PgtableBuilder::SetLeaf(uint64_t va, uint64_t pa, unsigned level) {
   CSD_ASSIGN_OR_RETURN(uint64_t old, ReadDesc(desc_pa));
   if (old & kValid) {
     if (old == desc) return OkStatus();
-    return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("VA {:#x} is already mapped (descriptor {:#x}, wanted {:#x})", va, old, desc));
+    return Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("VA {:#x} is already mapped (descriptor {:#x}, wanted {:#x})", va, old, desc));
   }
   return image_->WriteUnsigned(desc_pa, desc, 8);
 }
 
-Status Arm64PgtableBuilder::MapPage(uint64_t va, uint64_t pa) { return SetLeaf(va, pa, 0); }
+Status Arm64PgtableBuilder::MapPage(uint64_t va, uint64_t pa) {
+  return SetLeaf(va, pa, 0);
+}
 
 Status Arm64PgtableBuilder::MapRange(uint64_t va, uint64_t pa, uint64_t size, bool use_blocks) {
   const uint64_t page = geometry_.page_size(), block = geometry_.block_size();
   // Blocks at level 1 need a level above it to hold the table.
   use_blocks = use_blocks && geometry_.levels() >= 2;
   if (va % page || pa % page || size % page) {
-    return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("range VA {:#x} PA {:#x} size {:#x} is not page-aligned", va, pa, size));
+    return Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("range VA {:#x} PA {:#x} size {:#x} is not page-aligned", va, pa, size));
   }
   for (uint64_t done = 0; done < size;) {
     const uint64_t v = va + done, p = pa + done;

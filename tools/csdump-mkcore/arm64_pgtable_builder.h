@@ -23,13 +23,17 @@ struct Arm64PgtableGeometry {
   unsigned va_bits = 48;
 
   unsigned bits_per_level() const { return page_shift - 3; }
-  unsigned levels() const { return (va_bits - page_shift + bits_per_level() - 1) / bits_per_level(); }
+  unsigned levels() const {
+    return (va_bits - page_shift + bits_per_level() - 1) / bits_per_level();
+  }
   unsigned shift(unsigned level) const { return page_shift + level * bits_per_level(); }
   uint64_t entries(unsigned level) const;  // top level may have fewer
   uint64_t page_size() const { return 1ull << page_shift; }
   // Block mapped by one entry at level 1 (2 MiB with 4K pages, 32 MiB 16K, 512 MiB 64K).
   uint64_t block_size() const { return 1ull << shift(1); }
-  uint64_t index(uint64_t va, unsigned level) const { return (va >> shift(level)) & (entries(level) - 1); }
+  uint64_t index(uint64_t va, unsigned level) const {
+    return (va >> shift(level)) & (entries(level) - 1);
+  }
   // Bytes of the top-level table (swapper_pg_dir must be at least this big).
   uint64_t root_bytes() const { return entries(levels() - 1) * 8; }
 };
@@ -39,7 +43,8 @@ struct Arm64PgtableGeometry {
 // AttrIndx 0, unprivileged-execute-never.
 namespace arm64_desc {
 inline constexpr uint64_t kValid = 1ull << 0;
-inline constexpr uint64_t kTableOrPage = 1ull << 1;  // with kValid: table (levels > 0) or page (level 0)
+inline constexpr uint64_t kTableOrPage = 1ull
+                                         << 1;  // with kValid: table (levels > 0) or page (level 0)
 inline constexpr uint64_t kAf = 1ull << 10;
 inline constexpr uint64_t kShInner = 3ull << 8;
 inline constexpr uint64_t kUxn = 1ull << 54;
@@ -54,8 +59,8 @@ class Arm64PgtableBuilder {
 
   // Zeroes the root table at `root_pa` (the vmlinux's bytes there must not
   // leave stray entries behind).
-  static Expected<Arm64PgtableBuilder> Create(PhysImage& image, Arm64PgtableGeometry geometry, uint64_t root_pa,
-                                              TableAllocator alloc);
+  static Expected<Arm64PgtableBuilder> Create(PhysImage& image, Arm64PgtableGeometry geometry,
+                                              uint64_t root_pa, TableAllocator alloc);
 
   // Maps one page. kInvalidArgument if `va` is not a TTBR1 address, if it is
   // already mapped elsewhere, or if it lies inside an existing block.
@@ -74,7 +79,8 @@ class Arm64PgtableBuilder {
   size_t tables_allocated() const { return tables_allocated_; }
 
  private:
-  Arm64PgtableBuilder(PhysImage& image, Arm64PgtableGeometry geometry, uint64_t root_pa, TableAllocator alloc)
+  Arm64PgtableBuilder(PhysImage& image, Arm64PgtableGeometry geometry, uint64_t root_pa,
+                      TableAllocator alloc)
       : image_(&image), geometry_(geometry), root_pa_(root_pa), alloc_(std::move(alloc)) {}
   Expected<uint64_t> ReadDesc(uint64_t desc_pa) const;
   // The table at `level` for `va`, creating intermediate tables on the way.

@@ -51,7 +51,8 @@ Expected<BuiltCore> BuildArmCore(const Spec& spec, const KernelModel& kernel) {
   const uint64_t pgd_pa = kernel.swapper_pg_dir - spec.page_offset + layout.phys_offset();
   const uint64_t lowmem_end = layout.high_memory() - spec.page_offset + layout.phys_offset();
   const uint64_t ram_end = layout.ram().back().start + layout.ram().back().size;
-  std::vector<PhysicalRange> reserved{{pgd_pa, layout.kernel_phys() + layout.image_size() - pgd_pa}};
+  std::vector<PhysicalRange> reserved{
+      {pgd_pa, layout.kernel_phys() + layout.image_size() - pgd_pa}};
   if (ram_end > lowmem_end) reserved.push_back({lowmem_end, ram_end - lowmem_end});
   PhysAllocator alloc(layout.ram(), reserved);
 
@@ -65,11 +66,13 @@ Expected<BuiltCore> BuildArmCore(const Spec& spec, const KernelModel& kernel) {
                  fmt::format("vmlinux swapper_pg_dir {:#x} is not a {:#x}-aligned lowmem address",
                              kernel.swapper_pg_dir, root_align));
   }
-  CSD_ASSIGN_OR_RETURN(ArmPgtableBuilder tables,
-                       ArmPgtableBuilder::Create(*image, spec.lpae, pgd_pa,
-                                                 [&alloc](uint64_t size) { return alloc.AllocLow(size, size); }));
+  CSD_ASSIGN_OR_RETURN(
+      ArmPgtableBuilder tables,
+      ArmPgtableBuilder::Create(*image, spec.lpae, pgd_pa,
+                                [&alloc](uint64_t size) { return alloc.AllocLow(size, size); }));
   // map_lowmem(): the whole of lowmem by sections/blocks; then vmalloc pages.
-  CSD_RETURN_IF_ERROR(tables.MapRange(spec.page_offset, layout.phys_offset(), lowmem_end - layout.phys_offset()));
+  CSD_RETURN_IF_ERROR(
+      tables.MapRange(spec.page_offset, layout.phys_offset(), lowmem_end - layout.phys_offset()));
   for (const auto& [va, pa] : layout.vmalloc_pages()) CSD_RETURN_IF_ERROR(tables.MapPage(va, pa));
 
   VmcoreinfoValues values;
@@ -80,8 +83,9 @@ Expected<BuiltCore> BuildArmCore(const Spec& spec, const KernelModel& kernel) {
   values.uts_name_offset = kernel.uts_name_offset;
   values.swapper_pg_dir = kernel.swapper_pg_dir;
   values.stext = kernel.stext;
-  CSD_ASSIGN_OR_RETURN(VmcoreinfoLines lines,
-                       ApplyVmcoreinfoEdits(ArmVmcoreinfo(DefaultVmcoreinfo(values), spec.lpae), spec.vmcoreinfo));
+  CSD_ASSIGN_OR_RETURN(
+      VmcoreinfoLines lines,
+      ApplyVmcoreinfoEdits(ArmVmcoreinfo(DefaultVmcoreinfo(values), spec.lpae), spec.vmcoreinfo));
 
   std::vector<ElfNote> notes;
   for (unsigned cpu = 0; cpu < CpuCount(spec); ++cpu) notes.push_back(MakeArmPrstatus(cpu + 1));
@@ -94,8 +98,9 @@ Expected<BuiltCore> BuildArmCore(const Spec& spec, const KernelModel& kernel) {
   // our vmalloc base, so trusting it would read the wrong bytes.
   std::vector<ElfLoad> loads;
   const bool kdump = spec.format == DumpFormat::kKdump;
-  const uint64_t bogus_vaddr =
-      layout.vmalloc_pages().empty() ? 0xf0000000 : layout.vmalloc_pages().begin()->first & ~0xfffffull;
+  const uint64_t bogus_vaddr = layout.vmalloc_pages().empty()
+                                   ? 0xf0000000
+                                   : layout.vmalloc_pages().begin()->first & ~0xfffffull;
   for (const PhysicalRange& r : layout.ram()) {
     std::vector<PhysicalRange> parts;
     if (r.start < lowmem_end && r.start + r.size > lowmem_end) {
@@ -109,11 +114,12 @@ Expected<BuiltCore> BuildArmCore(const Spec& spec, const KernelModel& kernel) {
       loads.push_back({vaddr, part.start, part.size, part.size});
     }
   }
-  CSD_ASSIGN_OR_RETURN(ElfCorePlan plan,
-                       PlanElfCore(std::move(notes), std::move(loads), PhysImage::kChunk, spec.truncate_file));
-  CSD_ASSIGN_OR_RETURN(std::string expected,
-                       BuildExpectedJson({spec, kernel, layout, written, plan, *image,
-                                          [&tables](uint64_t va) { return tables.WalkDescriptorAddresses(va); }}));
+  CSD_ASSIGN_OR_RETURN(ElfCorePlan plan, PlanElfCore(std::move(notes), std::move(loads),
+                                                     PhysImage::kChunk, spec.truncate_file));
+  CSD_ASSIGN_OR_RETURN(
+      std::string expected,
+      BuildExpectedJson({spec, kernel, layout, written, plan, *image,
+                         [&tables](uint64_t va) { return tables.WalkDescriptorAddresses(va); }}));
   BuiltCore core{std::move(layout), std::move(image), std::move(written), pgd_pa,
                  vmcoreinfo,        std::move(plan),  std::move(expected)};
   core.release = kernel.release;
@@ -125,9 +131,11 @@ Status RewriteAsElf32Arm(const std::filesystem::path& path, const ElfCorePlan& p
   constexpr uint64_t kEhdr = 52, kPhdr = 32;
   std::vector<std::byte> bytes;
   auto put = [&bytes](uint64_t value, size_t width) {
-    for (size_t i = 0; i < width; ++i) bytes.push_back(static_cast<std::byte>((value >> (8 * i)) & 0xff));
+    for (size_t i = 0; i < width; ++i)
+      bytes.push_back(static_cast<std::byte>((value >> (8 * i)) & 0xff));
   };
-  const uint8_t ident[16] = {0x7f, 'E', 'L', 'F', 1 /*ELFCLASS32*/, 1 /*ELFDATA2LSB*/, 1 /*EV_CURRENT*/, 0};
+  const uint8_t ident[16] = {
+      0x7f, 'E', 'L', 'F', 1 /*ELFCLASS32*/, 1 /*ELFDATA2LSB*/, 1 /*EV_CURRENT*/, 0};
   for (uint8_t b : ident) put(b, 1);
   put(4, 2);   // ET_CORE
   put(40, 2);  // EM_ARM
@@ -153,7 +161,8 @@ Status RewriteAsElf32Arm(const std::filesystem::path& path, const ElfCorePlan& p
   for (size_t i = 0; i < plan.loads.size(); ++i) {
     const ElfLoad& l = plan.loads[i];
     if (plan.load_offsets[i] > 0xffffffffu || l.paddr > 0xffffffffu || l.memsz > 0xffffffffu) {
-      return Error(ErrorCode::kInvalidArgument, fmt::format("PT_LOAD at PA {:#x} does not fit an ELF32 core", l.paddr));
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("PT_LOAD at PA {:#x} does not fit an ELF32 core", l.paddr));
     }
     put(1, 4);  // PT_LOAD
     put(plan.load_offsets[i], 4);
@@ -170,8 +179,10 @@ Status RewriteAsElf32Arm(const std::filesystem::path& path, const ElfCorePlan& p
   bytes.resize(plan.note_offset);
   std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
   file.seekp(0);
-  file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!file.flush()) return Error(ErrorCode::kIo, fmt::format("cannot rewrite the headers of {}", path.string()));
+  file.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  if (!file.flush())
+    return Error(ErrorCode::kIo, fmt::format("cannot rewrite the headers of {}", path.string()));
   return OkStatus();
 }
 

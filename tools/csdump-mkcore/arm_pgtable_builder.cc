@@ -33,7 +33,8 @@ Expected<ArmPgtableBuilder> ArmPgtableBuilder::Create(PhysImage& image, bool lpa
   CSD_RETURN_IF_ERROR(image.Zero(root_pa, b.root_bytes()));
   if (lpae) {
     for (uint64_t i = 0; i < 4; ++i) {
-      CSD_RETURN_IF_ERROR(image.WriteUnsigned(root_pa + i * 8, (root_pa + 0x1000 * (i + 1)) | kLpaeTable, 8));
+      CSD_RETURN_IF_ERROR(
+          image.WriteUnsigned(root_pa + i * 8, (root_pa + 0x1000 * (i + 1)) | kLpaeTable, 8));
     }
   }
   return b;
@@ -46,15 +47,18 @@ Expected<uint64_t> ArmPgtableBuilder::Read(uint64_t pa, size_t width) const {
 }
 
 Status ArmPgtableBuilder::MapLeaf(uint64_t va, uint64_t pa, bool big) {
-  if (va > 0xffffffffu) return Error(ErrorCode::kInvalidArgument, fmt::format("VA {:#x} is not 32-bit", va));
+  if (va > 0xffffffffu)
+    return Error(ErrorCode::kInvalidArgument, fmt::format("VA {:#x} is not 32-bit", va));
   if (!lpae_) {
     const uint64_t l1 = root_pa_ + (va >> 20) * 4;
     CSD_ASSIGN_OR_RETURN(uint64_t d1, Read(l1, 4));
     if (big) {
-      if (d1 != 0) return Error(ErrorCode::kInvalidArgument, fmt::format("VA {:#x} is already mapped", va));
+      if (d1 != 0)
+        return Error(ErrorCode::kInvalidArgument, fmt::format("VA {:#x} is already mapped", va));
       return image_->WriteUnsigned(l1, (pa & 0xfff00000u) | kShortSection, 4);
     }
-    if ((d1 & 3) == 2) return Error(ErrorCode::kInvalidArgument, fmt::format("VA {:#x} is inside a section", va));
+    if ((d1 & 3) == 2)
+      return Error(ErrorCode::kInvalidArgument, fmt::format("VA {:#x} is inside a section", va));
     if (d1 == 0) {
       // One page serves the even/odd MiB pair, as pgd_alloc/pte_alloc do.
       CSD_ASSIGN_OR_RETURN(uint64_t page, alloc_(4096));
@@ -67,13 +71,15 @@ Status ArmPgtableBuilder::MapLeaf(uint64_t va, uint64_t pa, bool big) {
     const uint64_t hw = d1 & 0xfffffc00u;
     const uint64_t index = (va >> 12) & 0xff;
     // Linux PTE table n sits 2048 bytes below hardware table n.
-    CSD_RETURN_IF_ERROR(image_->WriteUnsigned(hw - 2048 + index * 4, (pa & 0xfffff000u) | kLinuxPte, 4));
+    CSD_RETURN_IF_ERROR(
+        image_->WriteUnsigned(hw - 2048 + index * 4, (pa & 0xfffff000u) | kLinuxPte, 4));
     return image_->WriteUnsigned(hw + index * 4, (pa & 0xfffff000u) | kShortSmallPage, 4);
   }
   const uint64_t pmd = root_pa_ + 0x1000 * ((va >> 30) + 1) + ((va >> 21) & 0x1ff) * 8;
   CSD_ASSIGN_OR_RETURN(uint64_t d2, Read(pmd, 8));
   if (big) {
-    if (d2 != 0) return Error(ErrorCode::kInvalidArgument, fmt::format("VA {:#x} is already mapped", va));
+    if (d2 != 0)
+      return Error(ErrorCode::kInvalidArgument, fmt::format("VA {:#x} is already mapped", va));
     return image_->WriteUnsigned(pmd, (pa & kLpaeAddr & ~(kBlock - 1)) | kLpaeBlock, 8);
   }
   if (d2 != 0 && (d2 & 3) != 3)

@@ -25,7 +25,8 @@ class ArmPgtableBuilder {
 
   // Zeroes the root (0x4000 or 0x5000 bytes at `root_pa`) and, with LPAE,
   // points the four PGD entries at the PMD pages that follow it.
-  static Expected<ArmPgtableBuilder> Create(PhysImage& image, bool lpae, uint64_t root_pa, TableAllocator alloc);
+  static Expected<ArmPgtableBuilder> Create(PhysImage& image, bool lpae, uint64_t root_pa,
+                                            TableAllocator alloc);
 
   // Maps one 4 KiB page; kInvalidArgument if `va` lies in a section/block.
   Status MapPage(uint64_t va, uint64_t pa);

@@ -9,8 +9,8 @@
 #include "csdump-mkcore/arm64_pgtable_builder.h"
 #include "csdump-mkcore/arm_core_builder.h"
 #include "csdump-mkcore/expected.h"
-#include "csdump-mkcore/raw_writer.h"
 #include "csdump-mkcore/kdump_writer.h"
+#include "csdump-mkcore/raw_writer.h"
 #include "csdump-mkcore/vmcoreinfo_writer.h"
 #include "debuginfo/debug_info.h"
 
@@ -33,7 +33,8 @@ unsigned CpuCount(const Spec& spec) {
 Status MapKernelAddressSpace(const Arm64Layout& layout, Arm64PgtableBuilder& tables) {
   // The kernel image with pages, the linear map with blocks where aligned
   // (as map_mem() does), then every vmalloc page.
-  CSD_RETURN_IF_ERROR(tables.MapRange(layout.text(), layout.kernel_phys(), layout.image_size(), false));
+  CSD_RETURN_IF_ERROR(
+      tables.MapRange(layout.text(), layout.kernel_phys(), layout.image_size(), false));
   for (const PhysicalRange& r : layout.ram()) {
     CSD_RETURN_IF_ERROR(tables.MapRange(layout.LinearVa(r.start), r.start, r.size, true));
   }
@@ -51,11 +52,15 @@ Status CorruptBufferPtes(const Spec& spec, const KernelWriteResult& written,
     if (pte == NodeCorruption::Pte::kNone) continue;
     const WrittenNode& node = written.nodes[i];
     if (spec.nodes[i].alloc != Alloc::kVmalloc || node.content.size() <= page_size) {
-      return Error(ErrorCode::kInvalidArgument,
-                   fmt::format("spec.nodes[{}].corrupt.pte needs a vmalloc buffer of more than one page", i));
+      return Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("spec.nodes[{}].corrupt.pte needs a vmalloc buffer of more than one page",
+                      i));
     }
-    const std::vector<uint64_t> descriptors = tables.WalkDescriptorAddresses(node.buf_va + page_size);
-    if (descriptors.empty()) return Error(ErrorCode::kInvalidArgument, "corrupt.pte: page not mapped");
+    const std::vector<uint64_t> descriptors =
+        tables.WalkDescriptorAddresses(node.buf_va + page_size);
+    if (descriptors.empty())
+      return Error(ErrorCode::kInvalidArgument, "corrupt.pte: page not mapped");
     // A page descriptor whose output address lies far above any RAM we lay out.
     const uint64_t outside = 0x0000fff000000000ull | arm64_desc::kLeafAttrs | 0x3;
     const uint64_t value = pte == NodeCorruption::Pte::kInvalid ? 0 : outside;
@@ -66,17 +71,19 @@ Status CorruptBufferPtes(const Spec& spec, const KernelWriteResult& written,
 
 // "exclude_node_buffer": that node's buffer pages leave the 2nd bitmap, so
 // the plan (and expected.json) must call them absent.
-Status WithholdNodeBuffer(const Spec& spec, const Arm64Layout& layout, const KernelWriteResult& written,
-                          ElfCorePlan& plan) {
+Status WithholdNodeBuffer(const Spec& spec, const Arm64Layout& layout,
+                          const KernelWriteResult& written, ElfCorePlan& plan) {
   if (!spec.kdump.exclude_node_buffer) return OkStatus();
   const size_t index = *spec.kdump.exclude_node_buffer;
   if (index >= written.nodes.size() || written.nodes[index].content.empty()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("spec.exclude_node_buffer: node {} does not exist or has no buffer", index));
+    return Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("spec.exclude_node_buffer: node {} does not exist or has no buffer", index));
   }
   const WrittenNode& node = written.nodes[index];
   const auto pieces = layout.Resolve(node.buf_va, node.content.size());
-  if (!pieces) return Error(ErrorCode::kInvalidArgument, "spec.exclude_node_buffer: the buffer is not mapped");
+  if (!pieces)
+    return Error(ErrorCode::kInvalidArgument, "spec.exclude_node_buffer: the buffer is not mapped");
   const uint64_t page = layout.page_size();
   for (const PaPiece& p : *pieces) {
     const uint64_t start = p.pa & ~(page - 1);
@@ -113,17 +120,20 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
   const uint64_t pgd_pa = layout.KimagePa(layout.Runtime(kernel.swapper_pg_dir));
   if (pgd_pa % spec.page_size) {
     return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("vmlinux swapper_pg_dir {:#x} is not aligned to page_size {:#x}", kernel.swapper_pg_dir,
-                             spec.page_size));
+                 fmt::format("vmlinux swapper_pg_dir {:#x} is not aligned to page_size {:#x}",
+                             kernel.swapper_pg_dir, spec.page_size));
   }
   if (kernel.swapper_pg_dir_size != 0 && kernel.swapper_pg_dir_size < geometry.root_bytes()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("vmlinux swapper_pg_dir is {} bytes; a {}-bit table with page_size {} needs {}",
-                             kernel.swapper_pg_dir_size, spec.va_bits, spec.page_size, geometry.root_bytes()));
+    return Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("vmlinux swapper_pg_dir is {} bytes; a {}-bit table with page_size {} needs {}",
+                    kernel.swapper_pg_dir_size, spec.va_bits, spec.page_size,
+                    geometry.root_bytes()));
   }
-  CSD_ASSIGN_OR_RETURN(Arm64PgtableBuilder tables,
-                       Arm64PgtableBuilder::Create(*image, geometry, pgd_pa,
-                                                   [&alloc](uint64_t size) { return alloc.AllocLow(size, size); }));
+  CSD_ASSIGN_OR_RETURN(
+      Arm64PgtableBuilder tables,
+      Arm64PgtableBuilder::Create(*image, geometry, pgd_pa,
+                                  [&alloc](uint64_t size) { return alloc.AllocLow(size, size); }));
   CSD_RETURN_IF_ERROR(MapKernelAddressSpace(layout, tables));
   CSD_RETURN_IF_ERROR(CorruptBufferPtes(spec, written, tables, *image, spec.page_size));
 
@@ -139,7 +149,8 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
   values.kimage_voffset = layout.kimage_voffset();
   values.phys_offset = layout.phys_offset();
   values.kaslr_offset = layout.kaslr_offset();
-  CSD_ASSIGN_OR_RETURN(VmcoreinfoLines lines, ApplyVmcoreinfoEdits(DefaultVmcoreinfo(values), spec.vmcoreinfo));
+  CSD_ASSIGN_OR_RETURN(VmcoreinfoLines lines,
+                       ApplyVmcoreinfoEdits(DefaultVmcoreinfo(values), spec.vmcoreinfo));
 
   std::vector<ElfNote> notes;
   for (unsigned cpu = 0; cpu < CpuCount(spec); ++cpu) notes.push_back(MakeArm64Prstatus(cpu + 1));
@@ -168,19 +179,22 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
   CSD_RETURN_IF_ERROR(WithholdNodeBuffer(spec, layout, written, plan));
   WithholdKernelText(spec, kernel, layout, plan);
 
-  CSD_ASSIGN_OR_RETURN(std::string expected,
-                       BuildExpectedJson({spec, kernel, layout, written, plan, *image,
-                                                          [&tables](uint64_t va) { return tables.WalkDescriptorAddresses(va); }}));
-  BuiltCore core{std::move(layout), std::move(image), std::move(written), pgd_pa, vmcoreinfo, std::move(plan),
-                 std::move(expected)};
+  CSD_ASSIGN_OR_RETURN(
+      std::string expected,
+      BuildExpectedJson({spec, kernel, layout, written, plan, *image,
+                         [&tables](uint64_t va) { return tables.WalkDescriptorAddresses(va); }}));
+  BuiltCore core{std::move(layout), std::move(image), std::move(written), pgd_pa,
+                 vmcoreinfo,        std::move(plan),  std::move(expected)};
   if (spec.format == DumpFormat::kRaw) core.raw = spec.raw_vmcoreinfo;
   core.release = kernel.release;
   if (spec.kdump.enabled) {
     // makedumpfile's phys_base is PHYS_OFFSET on arm64; QEMU's the lowest RAM address.
     core.kdump = spec.kdump;
-    const uint64_t phys_base = spec.kdump.qemu ? core.layout.ram().front().start : core.layout.phys_offset();
-    CSD_ASSIGN_OR_RETURN(core.kdump_files, RenderKdumpFiles({spec.kdump, core.plan, *core.image,
-                                                             core.layout.page_size(), phys_base, kernel.release}));
+    const uint64_t phys_base =
+        spec.kdump.qemu ? core.layout.ram().front().start : core.layout.phys_offset();
+    CSD_ASSIGN_OR_RETURN(core.kdump_files,
+                         RenderKdumpFiles({spec.kdump, core.plan, *core.image,
+                                           core.layout.page_size(), phys_base, kernel.release}));
     core.expected_json = KdumpExpectedJson(core.expected_json, core.kdump_files);
   }
   return core;
@@ -189,7 +203,9 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
 Status WriteCore(const BuiltCore& core, const std::filesystem::path& out_dir) {
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
-  if (ec) return Error(ErrorCode::kIo, fmt::format("cannot create {}: {}", out_dir.string(), ec.message()));
+  if (ec)
+    return Error(ErrorCode::kIo,
+                 fmt::format("cannot create {}: {}", out_dir.string(), ec.message()));
   if (core.raw) {
     CSD_RETURN_IF_ERROR(WriteRawCore(out_dir, *core.image, core.vmcoreinfo, *core.raw));
   } else if (core.kdump) {
@@ -206,17 +222,22 @@ Status WriteCore(const BuiltCore& core, const std::filesystem::path& out_dir) {
     if (!out.flush()) return Error(ErrorCode::kIo, fmt::format("cannot write {}", tmp.string()));
   }
   std::filesystem::rename(tmp, expected, ec);
-  if (ec) return Error(ErrorCode::kIo, fmt::format("cannot rename to {}: {}", expected.string(), ec.message()));
+  if (ec)
+    return Error(ErrorCode::kIo,
+                 fmt::format("cannot rename to {}: {}", expected.string(), ec.message()));
   return OkStatus();
 }
 
 Expected<BuiltCore> RunMkcore(const MkcoreOptions& options) {
   CSD_ASSIGN_OR_RETURN(Spec spec, LoadSpecFile(options.spec_path));
-  CSD_ASSIGN_OR_RETURN(std::filesystem::path vmlinux, ResolveVmlinux(spec, options.spec_path, options.vmlinux));
+  CSD_ASSIGN_OR_RETURN(std::filesystem::path vmlinux,
+                       ResolveVmlinux(spec, options.spec_path, options.vmlinux));
   auto info = DebugInfo::Open(vmlinux);
-  if (!info.ok()) return std::move(info).error().AddContext(fmt::format("vmlinux {}", vmlinux.string()));
+  if (!info.ok())
+    return std::move(info).error().AddContext(fmt::format("vmlinux {}", vmlinux.string()));
   auto kernel = LoadKernelModel(*info);
-  if (!kernel.ok()) return std::move(kernel).error().AddContext(fmt::format("vmlinux {}", vmlinux.string()));
+  if (!kernel.ok())
+    return std::move(kernel).error().AddContext(fmt::format("vmlinux {}", vmlinux.string()));
   auto core = BuildCore(spec, *kernel);
   if (!core.ok()) return std::move(core).error().AddContext(options.spec_path.string());
   CSD_RETURN_IF_ERROR(WriteCore(*core, options.out_dir));

@@ -33,7 +33,7 @@ struct BuiltCore {
   std::optional<KdumpOptions> kdump = std::nullopt;
   std::vector<std::vector<std::byte>> kdump_files = {};  // vmcore, or vmcore.1..N
   std::string release = {};  // utsname.release for containers that carry it
-  bool elf32 = false;  // a 32-bit ARM core: ELF32 EM_ARM headers (arm_core_builder.h)
+  bool elf32 = false;        // a 32-bit ARM core: ELF32 EM_ARM headers (arm_core_builder.h)
   // Set for "format": "raw" (raw_writer.h): RAM image files instead of a vmcore.
   std::optional<RawVmcoreinfo> raw = std::nullopt;
 };

@@ -22,7 +22,9 @@ constexpr uint32_t kPtLoad = 1;
 constexpr uint32_t kPtNote = 4;
 constexpr uint32_t kPfRwx = 7;
 
-uint64_t Align(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+uint64_t Align(uint64_t v, uint64_t a) {
+  return (v + a - 1) / a * a;
+}
 
 // Little-endian appends: the target is arm64 LE whatever the host is.
 class Out {
@@ -33,20 +35,25 @@ class Out {
     bytes_.resize(at + width);
     StoreUnsigned(std::span<std::byte>(bytes_.data() + at, width), value, Endian::kLittle);
   }
-  void Raw(std::span<const std::byte> data) { bytes_.insert(bytes_.end(), data.begin(), data.end()); }
+  void Raw(std::span<const std::byte> data) {
+    bytes_.insert(bytes_.end(), data.begin(), data.end());
+  }
   void PadTo(size_t align) { bytes_.resize(Align(bytes_.size(), align)); }
 
  private:
   std::vector<std::byte>& bytes_;
 };
 
-uint64_t NoteBytes(const ElfNote& n) { return 12 + Align(n.name.size() + 1, 4) + Align(n.desc.size(), 4); }
+uint64_t NoteBytes(const ElfNote& n) {
+  return 12 + Align(n.name.size() + 1, 4) + Align(n.desc.size(), 4);
+}
 
 Error IoError(const std::string& what, const std::filesystem::path& path) {
   return Error(ErrorCode::kIo, fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
 }
 
-Status PwriteAll(int fd, const std::byte* data, size_t size, uint64_t offset, const std::filesystem::path& path) {
+Status PwriteAll(int fd, const std::byte* data, size_t size, uint64_t offset,
+                 const std::filesystem::path& path) {
   while (size > 0) {
     const ssize_t n = pwrite(fd, data, size, static_cast<off_t>(offset));
     if (n < 0) {
@@ -64,7 +71,8 @@ Status PwriteAll(int fd, const std::byte* data, size_t size, uint64_t offset, co
 
 ElfNote MakeArm64Prstatus(uint32_t pid) {
   ElfNote note{"CORE", kNtPrstatus, std::vector<std::byte>(kArm64PrstatusSize)};
-  StoreUnsigned(std::span<std::byte>(note.desc.data() + kArm64PrstatusPidOffset, 4), pid, Endian::kLittle);
+  StoreUnsigned(std::span<std::byte>(note.desc.data() + kArm64PrstatusPidOffset, 4), pid,
+                Endian::kLittle);
   return note;
 }
 
@@ -89,7 +97,8 @@ bool ElfCorePlan::IsFileBacked(uint64_t pa, uint64_t size) const {
     progress = false;
     for (size_t i = 0; i < loads.size(); ++i) {
       const ElfLoad& l = loads[i];
-      const uint64_t in_file = load_offsets[i] >= file_size ? 0 : std::min(l.filesz, file_size - load_offsets[i]);
+      const uint64_t in_file =
+          load_offsets[i] >= file_size ? 0 : std::min(l.filesz, file_size - load_offsets[i]);
       if (cur >= l.paddr && cur < l.paddr + in_file) {
         cur = std::min(*end, l.paddr + in_file);
         progress = true;
@@ -99,8 +108,8 @@ bool ElfCorePlan::IsFileBacked(uint64_t pa, uint64_t size) const {
   return cur >= *end;
 }
 
-Expected<ElfCorePlan> PlanElfCore(std::vector<ElfNote> notes, std::vector<ElfLoad> loads, uint64_t data_align,
-                                  std::optional<uint64_t> truncate_to) {
+Expected<ElfCorePlan> PlanElfCore(std::vector<ElfNote> notes, std::vector<ElfLoad> loads,
+                                  uint64_t data_align, std::optional<uint64_t> truncate_to) {
   ElfCorePlan plan;
   plan.notes = std::move(notes);
   plan.loads = std::move(loads);
@@ -110,7 +119,8 @@ Expected<ElfCorePlan> PlanElfCore(std::vector<ElfNote> notes, std::vector<ElfLoa
   for (const ElfNote& n : plan.notes) plan.note_size += NoteBytes(n);
   uint64_t offset = Align(plan.note_offset + plan.note_size, data_align);
   for (const ElfLoad& l : plan.loads) {
-    if (l.filesz > l.memsz) return Error(ErrorCode::kInvalidArgument, "PT_LOAD p_filesz exceeds p_memsz");
+    if (l.filesz > l.memsz)
+      return Error(ErrorCode::kInvalidArgument, "PT_LOAD p_filesz exceeds p_memsz");
     plan.load_offsets.push_back(offset);
     offset = Align(offset + l.filesz, data_align);
   }
@@ -121,8 +131,8 @@ Expected<ElfCorePlan> PlanElfCore(std::vector<ElfNote> notes, std::vector<ElfLoa
   if (truncate_to) {
     if (*truncate_to >= plan.full_size) {
       return Error(ErrorCode::kInvalidArgument,
-                   fmt::format("spec.truncate_file: {} is not smaller than the full core size {}", *truncate_to,
-                               plan.full_size));
+                   fmt::format("spec.truncate_file: {} is not smaller than the full core size {}",
+                               *truncate_to, plan.full_size));
     }
     plan.file_size = *truncate_to;
   }
@@ -132,7 +142,8 @@ Expected<ElfCorePlan> PlanElfCore(std::vector<ElfNote> notes, std::vector<ElfLoa
 std::vector<std::byte> RenderElfHeaders(const ElfCorePlan& plan) {
   std::vector<std::byte> bytes;
   Out out(bytes);
-  const uint8_t ident[16] = {0x7f, 'E', 'L', 'F', 2 /*ELFCLASS64*/, 1 /*ELFDATA2LSB*/, 1 /*EV_CURRENT*/, 0 /*SYSV*/};
+  const uint8_t ident[16] = {
+      0x7f, 'E', 'L', 'F', 2 /*ELFCLASS64*/, 1 /*ELFDATA2LSB*/, 1 /*EV_CURRENT*/, 0 /*SYSV*/};
   out.Raw(std::as_bytes(std::span(ident)));
   out.U(kEtCore, 2);
   out.U(kEmAarch64, 2);
@@ -180,7 +191,8 @@ std::vector<std::byte> RenderElfHeaders(const ElfCorePlan& plan) {
   return bytes;
 }
 
-Status WriteElfCore(const std::filesystem::path& path, const ElfCorePlan& plan, const PhysImage& image) {
+Status WriteElfCore(const std::filesystem::path& path, const ElfCorePlan& plan,
+                    const PhysImage& image) {
   const std::filesystem::path tmp = path.string() + ".tmp";
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("cannot create", tmp);
@@ -190,9 +202,11 @@ Status WriteElfCore(const std::filesystem::path& path, const ElfCorePlan& plan, 
     return e;
   };
   // Size first: everything not written below stays a hole and reads as zero.
-  if (ftruncate(fd, static_cast<off_t>(plan.full_size)) != 0) return fail(IoError("cannot size", tmp));
+  if (ftruncate(fd, static_cast<off_t>(plan.full_size)) != 0)
+    return fail(IoError("cannot size", tmp));
   const std::vector<std::byte> headers = RenderElfHeaders(plan);
-  if (auto s = PwriteAll(fd, headers.data(), headers.size(), 0, tmp); !s.ok()) return fail(std::move(s).error());
+  if (auto s = PwriteAll(fd, headers.data(), headers.size(), 0, tmp); !s.ok())
+    return fail(std::move(s).error());
   for (size_t i = 0; i < plan.loads.size(); ++i) {
     const ElfLoad& l = plan.loads[i];
     for (uint64_t done = 0; done < l.filesz;) {
@@ -201,7 +215,8 @@ Status WriteElfCore(const std::filesystem::path& path, const ElfCorePlan& plan, 
       const PhysImage::Chunk* chunk = image.FindChunk(pa);
       if (chunk) {
         const std::byte* data = chunk->data() + pa % PhysImage::kChunk;
-        const bool zero = std::all_of(data, data + n, [](std::byte b) { return b == std::byte{0}; });
+        const bool zero =
+            std::all_of(data, data + n, [](std::byte b) { return b == std::byte{0}; });
         if (!zero) {
           if (auto s = PwriteAll(fd, data, n, plan.load_offsets[i] + done, tmp); !s.ok()) {
             return fail(std::move(s).error());
@@ -222,7 +237,8 @@ Status WriteElfCore(const std::filesystem::path& path, const ElfCorePlan& plan, 
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     unlink(tmp.c_str());
-    return Error(ErrorCode::kIo, fmt::format("cannot rename {} to {}: {}", tmp.string(), path.string(), ec.message()));
+    return Error(ErrorCode::kIo, fmt::format("cannot rename {} to {}: {}", tmp.string(),
+                                             path.string(), ec.message()));
   }
   return OkStatus();
 }

@@ -32,7 +32,7 @@ struct ElfNote {
 };
 
 struct ElfLoad {
-  uint64_t vaddr = 0;   // 0 for QEMU-style cores
+  uint64_t vaddr = 0;  // 0 for QEMU-style cores
   uint64_t paddr = 0;
   uint64_t memsz = 0;
   uint64_t filesz = 0;  // < memsz: a makedumpfile-style excluded tail
@@ -62,13 +62,14 @@ ElfNote MakeVmcoreinfoNote(const std::string& text);
 // `data_align`: alignment of each segment's file offset (the target page
 // size, so holes line up). `truncate_to`: cut the file to this many bytes
 // (must be smaller than the full size).
-Expected<ElfCorePlan> PlanElfCore(std::vector<ElfNote> notes, std::vector<ElfLoad> loads, uint64_t data_align,
-                                  std::optional<uint64_t> truncate_to);
+Expected<ElfCorePlan> PlanElfCore(std::vector<ElfNote> notes, std::vector<ElfLoad> loads,
+                                  uint64_t data_align, std::optional<uint64_t> truncate_to);
 
 // The ELF header, program headers and note segment: the bytes before the first load.
 std::vector<std::byte> RenderElfHeaders(const ElfCorePlan& plan);
 
 // Writes `path` atomically (temporary name, then rename).
-Status WriteElfCore(const std::filesystem::path& path, const ElfCorePlan& plan, const PhysImage& image);
+Status WriteElfCore(const std::filesystem::path& path, const ElfCorePlan& plan,
+                    const PhysImage& image);
 
 }  // namespace csd::mkcore

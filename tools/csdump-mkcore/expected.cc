@@ -15,7 +15,9 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string Hex(uint64_t v) { return fmt::format("{:#x}", v); }
+std::string Hex(uint64_t v) {
+  return fmt::format("{:#x}", v);
+}
 
 class Oracle {
  public:
@@ -63,7 +65,8 @@ class Oracle {
 bool IsCleanEtmBlock(const std::vector<std::byte>& bytes, int64_t cpu) {
   if (bytes.size() != kEtmV4BlockSize) return false;
   const uint64_t magic = LoadUnsigned(std::span<const std::byte>(bytes.data(), 8), Endian::kLittle);
-  const uint64_t cpu_word = LoadUnsigned(std::span<const std::byte>(bytes.data() + 8, 8), Endian::kLittle);
+  const uint64_t cpu_word =
+      LoadUnsigned(std::span<const std::byte>(bytes.data() + 8, 8), Endian::kLittle);
   return magic == kEtmV4Magic && cpu_word == static_cast<uint64_t>(cpu);
 }
 
@@ -136,7 +139,8 @@ Expected<std::string> BuildExpectedJson(const ExpectedInputs& in) {
     std::string kind = "unknown";
     if (spec.type == 1) {
       kind = "sink";
-    } else if (spec.content.kind == NodeContent::Kind::kEtmV4 || IsCleanEtmBlock(node.content, spec.cpu)) {
+    } else if (spec.content.kind == NodeContent::Kind::kEtmV4 ||
+               IsCleanEtmBlock(node.content, spec.cpu)) {
       kind = "etm-metadata";
     }
     const bool warning = spec.type == 0 && data && !IsCleanEtmBlock(*data, spec.cpu);

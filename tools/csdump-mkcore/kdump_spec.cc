@@ -31,8 +31,8 @@ Status ParseChoice(const json& root, const std::string& where, std::string_view 
   return Bad(where, key, fmt::format("must be one of {}", names));
 }
 
-Status ParseInt(const json& root, const std::string& where, std::string_view key, int64_t lo, int64_t hi,
-                int64_t& out) {
+Status ParseInt(const json& root, const std::string& where, std::string_view key, int64_t lo,
+                int64_t hi, int64_t& out) {
   if (!root.contains(key)) return OkStatus();
   const json& v = root[std::string(key)];
   if (!v.is_number_integer() || v.get<int64_t>() < lo || v.get<int64_t>() > hi) {
@@ -55,27 +55,33 @@ Status ParseBool(const json& root, const std::string& where, std::string_view ke
 Status ParseKdumpOptions(const json& root, const std::string& where, KdumpOptions& out) {
   out.enabled = root.contains("format") && root["format"].is_string() &&
                 root["format"].get<std::string>() == "kdump-compressed";
-  for (std::string_view key : {"compression", "header_version", "dump_level", "flattened", "split", "incomplete",
-                               "exclude_node_buffer", "exclude_kernel_text", "kdump_producer",
-                               "kdump_corrupt"}) {
+  for (std::string_view key :
+       {"compression", "header_version", "dump_level", "flattened", "split", "incomplete",
+        "exclude_node_buffer", "exclude_kernel_text", "kdump_producer", "kdump_corrupt"}) {
     if (!out.enabled && root.contains(key)) {
       return Bad(where, key, "applies only to \"format\": \"kdump-compressed\"");
     }
   }
   using C = KdumpCompression;
-  constexpr std::array<std::pair<std::string_view, C>, 6> kCodecs{
-      {{"zlib", C::kZlib}, {"lzo", C::kLzo}, {"snappy", C::kSnappy}, {"zstd", C::kZstd}, {"none", C::kNone},
-       {"mixed", C::kMixed}}};
+  constexpr std::array<std::pair<std::string_view, C>, 6> kCodecs{{{"zlib", C::kZlib},
+                                                                   {"lzo", C::kLzo},
+                                                                   {"snappy", C::kSnappy},
+                                                                   {"zstd", C::kZstd},
+                                                                   {"none", C::kNone},
+                                                                   {"mixed", C::kMixed}}};
   CSD_RETURN_IF_ERROR(ParseChoice(root, where, "compression", kCodecs, out.compression));
   using K = KdumpCorruption;
   constexpr std::array<std::pair<std::string_view, K>, 4> kCorruptions{
-      {{"block_size", K::kBlockSize}, {"bitmap_blocks", K::kBitmapBlocks}, {"sub_hdr_size", K::kSubHdrSize},
+      {{"block_size", K::kBlockSize},
+       {"bitmap_blocks", K::kBitmapBlocks},
+       {"sub_hdr_size", K::kSubHdrSize},
        {"descriptor", K::kDescriptor}}};
   CSD_RETURN_IF_ERROR(ParseChoice(root, where, "kdump_corrupt", kCorruptions, out.corrupt));
   bool qemu = false;
   if (root.contains("kdump_producer")) {
     const json& v = root["kdump_producer"];
-    if (!v.is_string() || (v.get<std::string>() != "qemu" && v.get<std::string>() != "makedumpfile")) {
+    if (!v.is_string() ||
+        (v.get<std::string>() != "qemu" && v.get<std::string>() != "makedumpfile")) {
       return Bad(where, "kdump_producer", "must be \"makedumpfile\" or \"qemu\"");
     }
     qemu = v.get<std::string>() == "qemu";
@@ -95,7 +101,8 @@ Status ParseKdumpOptions(const json& root, const std::string& where, KdumpOption
   CSD_RETURN_IF_ERROR(ParseBool(root, where, "exclude_kernel_text", out.exclude_kernel_text));
   if (out.split == 1) return Bad(where, "split", "must be 0 (not split) or at least 2");
   if (out.split > 1 && out.header_version < 6) {
-    return Bad(where, "split", "needs header_version 6 (the 64-bit start_pfn_64/end_pfn_64 fields)");
+    return Bad(where, "split",
+               "needs header_version 6 (the 64-bit start_pfn_64/end_pfn_64 fields)");
   }
   return OkStatus();
 }

@@ -22,7 +22,9 @@ constexpr uint64_t kDescSize = 24;
 constexpr uint32_t kStatusIncomplete = 0x8;
 constexpr uint32_t kFlagZlib = 0x1, kFlagLzo = 0x2, kFlagSnappy = 0x4, kFlagZstd = 0x20;
 
-uint64_t RoundUp(uint64_t value, uint64_t align) { return (value + align - 1) / align * align; }
+uint64_t RoundUp(uint64_t value, uint64_t align) {
+  return (value + align - 1) / align * align;
+}
 
 void Put(std::vector<std::byte>& buf, uint64_t offset, uint64_t value, size_t width) {
   if (buf.size() < offset + width) buf.resize(offset + width);
@@ -59,16 +61,17 @@ std::vector<std::byte> RenderNotes(const std::vector<ElfNote>& notes, uint64_t& 
 
 // One page compressed with `codec`, or nullopt when it does not shrink
 // (makedumpfile then stores it raw).
-std::optional<std::vector<std::byte>> Compress(KdumpCompression codec, std::span<const std::byte> page,
-                                               uint32_t& flags) {
+std::optional<std::vector<std::byte>> Compress(KdumpCompression codec,
+                                               std::span<const std::byte> page, uint32_t& flags) {
   std::vector<std::byte> out;
   size_t got = 0;
   switch (codec) {
     case KdumpCompression::kZlib: {
       uLongf len = compressBound(page.size());
       out.resize(len);
-      if (compress2(reinterpret_cast<Bytef*>(out.data()), &len, reinterpret_cast<const Bytef*>(page.data()),
-                    page.size(), Z_BEST_SPEED) != Z_OK) {
+      if (compress2(reinterpret_cast<Bytef*>(out.data()), &len,
+                    reinterpret_cast<const Bytef*>(page.data()), page.size(),
+                    Z_BEST_SPEED) != Z_OK) {
         return std::nullopt;
       }
       got = len;
@@ -82,7 +85,8 @@ std::optional<std::vector<std::byte>> Compress(KdumpCompression codec, std::span
       out.resize(page.size() + page.size() / 16 + 64 + 3);
       lzo_uint len = out.size();
       if (lzo1x_1_compress(reinterpret_cast<const unsigned char*>(page.data()), page.size(),
-                           reinterpret_cast<unsigned char*>(out.data()), &len, work.data()) != LZO_E_OK) {
+                           reinterpret_cast<unsigned char*>(out.data()), &len,
+                           work.data()) != LZO_E_OK) {
         return std::nullopt;
       }
       got = len;
@@ -92,8 +96,8 @@ std::optional<std::vector<std::byte>> Compress(KdumpCompression codec, std::span
     case KdumpCompression::kSnappy: {
       size_t len = snappy_max_compressed_length(page.size());
       out.resize(len);
-      if (snappy_compress(reinterpret_cast<const char*>(page.data()), page.size(), reinterpret_cast<char*>(out.data()),
-                          &len) != SNAPPY_OK) {
+      if (snappy_compress(reinterpret_cast<const char*>(page.data()), page.size(),
+                          reinterpret_cast<char*>(out.data()), &len) != SNAPPY_OK) {
         return std::nullopt;
       }
       got = len;
@@ -154,11 +158,14 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdump(const KdumpWriteInput&
   uint64_t max_mapnr = 0;
   for (const PhysicalRange& r : ram) max_mapnr = std::max(max_mapnr, (r.start + r.size) >> shift);
   if (o.header_version < 6 && max_mapnr > 0xffffffffull) {
-    return Error(ErrorCode::kInvalidArgument, "RAM too large for a pre-v6 kdump header's 32-bit max_mapnr");
+    return Error(ErrorCode::kInvalidArgument,
+                 "RAM too large for a pre-v6 kdump header's 32-bit max_mapnr");
   }
   const uint64_t bitmap_bytes = RoundUp((max_mapnr + 7) / 8, block);
   std::vector<std::byte> bitmap1(bitmap_bytes), bitmap2(bitmap_bytes);
-  auto set = [](std::vector<std::byte>& bm, uint64_t bit) { bm[bit >> 3] |= std::byte(1u << (bit & 7)); };
+  auto set = [](std::vector<std::byte>& bm, uint64_t bit) {
+    bm[bit >> 3] |= std::byte(1u << (bit & 7));
+  };
 
   // Classify every RAM page once.
   std::vector<PageInfo> pages;
@@ -174,9 +181,12 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdump(const KdumpWriteInput&
         bool zero = true;
         for (uint64_t c = 0; c < block && zero; c += PhysImage::kChunk) {
           const PhysImage::Chunk* chunk = in.image.FindChunk(pa + c);
-          if (chunk) zero = std::all_of(chunk->begin(), chunk->end(), [](std::byte b) { return b == std::byte{0}; });
+          if (chunk)
+            zero = std::all_of(chunk->begin(), chunk->end(),
+                               [](std::byte b) { return b == std::byte{0}; });
         }
-        state = zero ? ((o.dump_level & 1) ? PageState::kExcluded : PageState::kZero) : PageState::kData;
+        state = zero ? ((o.dump_level & 1) ? PageState::kExcluded : PageState::kZero)
+                     : PageState::kData;
       }
       if (state != PageState::kExcluded) set(bitmap2, pfn);
       pages.push_back({pfn, state});
@@ -200,14 +210,19 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdump(const KdumpWriteInput&
     // below RAM), so every part holds pages a reader must fetch from it.
     const uint64_t lo = ram.empty() ? 0 : ram.front().start >> shift;
     const uint64_t start = part == 0 ? 0 : lo + (max_mapnr - lo) * part / nparts;
-    const uint64_t end = part + 1 == nparts ? max_mapnr : lo + (max_mapnr - lo) * (part + 1) / nparts;
+    const uint64_t end =
+        part + 1 == nparts ? max_mapnr : lo + (max_mapnr - lo) * (part + 1) / nparts;
     std::vector<std::byte> f;
     // disk_dump_header (64-bit layout).
     PutString(f, 0, "KDUMP   ", 9);
     f.resize(block);
     Put(f, 8, static_cast<uint32_t>(o.header_version), 4);
-    const char* uts[6] = {o.qemu ? "" : "Linux", o.qemu ? "" : "csdump-mkcore", o.qemu ? "" : in.release.c_str(),
-                          o.qemu ? "" : "#1 SMP", "aarch64", o.qemu ? "" : "(none)"};
+    const char* uts[6] = {o.qemu ? "" : "Linux",
+                          o.qemu ? "" : "csdump-mkcore",
+                          o.qemu ? "" : in.release.c_str(),
+                          o.qemu ? "" : "#1 SMP",
+                          "aarch64",
+                          o.qemu ? "" : "(none)"};
     for (size_t i = 0; i < 6; ++i) PutString(f, 12 + i * 65, uts[i], 65);
     Put(f, 424, StatusFor(o.compression) | (o.incomplete ? kStatusIncomplete : 0), 4);
     Put(f, 428, o.corrupt == KdumpCorruption::kBlockSize ? 3000 : block, 4);
@@ -274,8 +289,8 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdump(const KdumpWriteInput&
       const uint64_t tmp = f.size();
       f.resize(tmp + kDescSize);  // scratch descriptor, moved below
       emit(zeros, tmp);
-      std::copy(f.begin() + static_cast<ptrdiff_t>(tmp), f.begin() + static_cast<ptrdiff_t>(tmp + kDescSize),
-                zero_desc.begin());
+      std::copy(f.begin() + static_cast<ptrdiff_t>(tmp),
+                f.begin() + static_cast<ptrdiff_t>(tmp + kDescSize), zero_desc.begin());
       // The scratch bytes stay as padding before the zero page's data: harmless.
     }
     uint64_t index = 0;
@@ -324,8 +339,10 @@ std::vector<std::byte> FlattenKdump(const std::vector<std::byte>& file, uint64_t
   const uint64_t n = (file.size() + record_size - 1) / record_size;
   for (uint64_t i = n; i-- > 0;) {
     const uint64_t off = i * record_size;
-    const auto piece = std::span(file).subspan(off, std::min<uint64_t>(record_size, file.size() - off));
-    const bool zero = std::all_of(piece.begin(), piece.end(), [](std::byte b) { return b == std::byte{0}; });
+    const auto piece =
+        std::span(file).subspan(off, std::min<uint64_t>(record_size, file.size() - off));
+    const bool zero =
+        std::all_of(piece.begin(), piece.end(), [](std::byte b) { return b == std::byte{0}; });
     if (zero && i + 1 != n) continue;
     record(off, piece);
   }
@@ -344,7 +361,8 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdumpFiles(const KdumpWriteI
   return files;
 }
 
-std::string KdumpExpectedJson(const std::string& expected_json, const std::vector<std::vector<std::byte>>& files) {
+std::string KdumpExpectedJson(const std::string& expected_json,
+                              const std::vector<std::vector<std::byte>>& files) {
   nlohmann::ordered_json root = nlohmann::ordered_json::parse(expected_json);
   root["file_size"] = files.empty() ? 0 : files.front().size();
   if (files.size() > 1) {
@@ -355,19 +373,23 @@ std::string KdumpExpectedJson(const std::string& expected_json, const std::vecto
   return root.dump(2) + "\n";
 }
 
-Status WriteKdumpFiles(const std::filesystem::path& out_dir, const std::vector<std::vector<std::byte>>& files) {
+Status WriteKdumpFiles(const std::filesystem::path& out_dir,
+                       const std::vector<std::vector<std::byte>>& files) {
   for (size_t i = 0; i < files.size(); ++i) {
     const std::filesystem::path path =
         files.size() == 1 ? out_dir / "vmcore" : out_dir / fmt::format("vmcore.{}", i + 1);
     const std::filesystem::path tmp = path.string() + ".tmp";
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out.write(reinterpret_cast<const char*>(files[i].data()), static_cast<std::streamsize>(files[i].size()));
+      out.write(reinterpret_cast<const char*>(files[i].data()),
+                static_cast<std::streamsize>(files[i].size()));
       if (!out.flush()) return Error(ErrorCode::kIo, fmt::format("cannot write {}", tmp.string()));
     }
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
-    if (ec) return Error(ErrorCode::kIo, fmt::format("cannot rename to {}: {}", path.string(), ec.message()));
+    if (ec)
+      return Error(ErrorCode::kIo,
+                   fmt::format("cannot rename to {}: {}", path.string(), ec.message()));
   }
   return OkStatus();
 }

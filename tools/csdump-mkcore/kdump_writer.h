@@ -39,9 +39,11 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdumpFiles(const KdumpWriteI
 
 // expected.json with "file_size" set to the first file's size (the ELF
 // plan's size means nothing for this container) and "split_files" for splits.
-std::string KdumpExpectedJson(const std::string& expected_json, const std::vector<std::vector<std::byte>>& files);
+std::string KdumpExpectedJson(const std::string& expected_json,
+                              const std::vector<std::vector<std::byte>>& files);
 
 // Writes out_dir/vmcore, or out_dir/vmcore.1..N for a split dump (atomically each).
-Status WriteKdumpFiles(const std::filesystem::path& out_dir, const std::vector<std::vector<std::byte>>& files);
+Status WriteKdumpFiles(const std::filesystem::path& out_dir,
+                       const std::vector<std::vector<std::byte>>& files);
 
 }  // namespace csd::mkcore

@@ -17,7 +17,9 @@ namespace {
 // with 100000 extra nodes.
 constexpr uint64_t kKmallocAlign = 64;
 
-uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+uint64_t AlignUp(uint64_t v, uint64_t a) {
+  return (v + a - 1) / a * a;
+}
 
 }  // namespace
 
@@ -25,7 +27,8 @@ Status KernelLayoutWriter::PlaceKernelImage() {
   for (const ImageSection& s : kernel_.sections) {
     const uint64_t pa = layout_.kernel_phys() + (s.address - kernel_.text);
     auto status = image_.Write(pa, s.bytes);
-    if (!status.ok()) return std::move(status).error().AddContext(fmt::format("placing section {}", s.name));
+    if (!status.ok())
+      return std::move(status).error().AddContext(fmt::format("placing section {}", s.name));
   }
   return OkStatus();
 }
@@ -41,7 +44,8 @@ Expected<uint64_t> KernelLayoutWriter::KmallocBuffer(uint64_t size) {
   return alloc_.AllocHigh(AlignUp(size, align), align);
 }
 
-Expected<uint64_t> KernelLayoutWriter::Vmalloc(std::span<const std::byte> bytes, size_t node_index) {
+Expected<uint64_t> KernelLayoutWriter::Vmalloc(std::span<const std::byte> bytes,
+                                               size_t node_index) {
   const uint64_t page = layout_.page_size();
   const uint64_t pages = (bytes.size() + page - 1) / page;
   // Each backing page comes with a skipped page after it, so no two are
@@ -69,7 +73,8 @@ Expected<uint64_t> KernelLayoutWriter::Vmalloc(std::span<const std::byte> bytes,
 Expected<uint64_t> KernelLayoutWriter::WriteString(const std::string& text) {
   CSD_ASSIGN_OR_RETURN(uint64_t pa, Kmalloc(text.size() + 1));
   std::vector<std::byte> bytes(text.size() + 1);
-  std::transform(text.begin(), text.end(), bytes.begin(), [](char c) { return static_cast<std::byte>(c); });
+  std::transform(text.begin(), text.end(), bytes.begin(),
+                 [](char c) { return static_cast<std::byte>(c); });
   CSD_RETURN_IF_ERROR(image_.Write(pa, bytes));
   return layout_.LinearVa(pa);
 }
@@ -78,28 +83,30 @@ Status KernelLayoutWriter::WriteField(uint64_t struct_pa, const MemberLayout& m,
                                       std::string_view what) {
   if (m.bit_size != 0 || m.size == 0 || m.size > 8) {
     return Error(ErrorCode::kUnsupported,
-                 fmt::format("{}: member {} is {} bytes{}; cannot store a value there", what, m.name, m.size,
-                             m.bit_size ? " (a bit-field)" : ""));
+                 fmt::format("{}: member {} is {} bytes{}; cannot store a value there", what,
+                             m.name, m.size, m.bit_size ? " (a bit-field)" : ""));
   }
   if (m.size < 8 && (value >> (8 * m.size)) != 0) {
     return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("{}: value {:#x} does not fit member {} ({} bytes, from DWARF)", what, value, m.name,
-                             m.size));
+                 fmt::format("{}: value {:#x} does not fit member {} ({} bytes, from DWARF)", what,
+                             value, m.name, m.size));
   }
   return image_.WriteUnsigned(struct_pa + m.offset, value, m.size);
 }
 
-Status KernelLayoutWriter::WriteSignedField(uint64_t struct_pa, const MemberLayout& m, int64_t value,
-                                            std::string_view what) {
+Status KernelLayoutWriter::WriteSignedField(uint64_t struct_pa, const MemberLayout& m,
+                                            int64_t value, std::string_view what) {
   if (m.size > 0 && m.size < 8) {
     const int64_t lo = m.is_signed ? -(int64_t{1} << (8 * m.size - 1)) : 0;
-    const int64_t hi = m.is_signed ? (int64_t{1} << (8 * m.size - 1)) - 1 : (int64_t{1} << (8 * m.size)) - 1;
+    const int64_t hi =
+        m.is_signed ? (int64_t{1} << (8 * m.size - 1)) - 1 : (int64_t{1} << (8 * m.size)) - 1;
     if (value < lo || value > hi) {
       return Error(ErrorCode::kInvalidArgument,
-                   fmt::format("{}: value {} does not fit member {} ({} bytes, {})", what, value, m.name, m.size,
-                               m.is_signed ? "signed" : "unsigned"));
+                   fmt::format("{}: value {} does not fit member {} ({} bytes, {})", what, value,
+                               m.name, m.size, m.is_signed ? "signed" : "unsigned"));
     }
-    return WriteField(struct_pa, m, static_cast<uint64_t>(value) & ((1ull << (8 * m.size)) - 1), what);
+    return WriteField(struct_pa, m, static_cast<uint64_t>(value) & ((1ull << (8 * m.size)) - 1),
+                      what);
   }
   return WriteField(struct_pa, m, static_cast<uint64_t>(value), what);
 }
@@ -126,7 +133,8 @@ Expected<KernelWriteResult> KernelLayoutWriter::WriteDumpList() {
   const uint64_t head_pa = layout_.KimagePa(result.list_head_va);
   std::vector<uint64_t> node_pas;
 
-  auto write_node = [&](WrittenNode& w, int64_t cpu, int64_t type, const std::string& where) -> Status {
+  auto write_node = [&](WrittenNode& w, int64_t cpu, int64_t type,
+                        const std::string& where) -> Status {
     CSD_ASSIGN_OR_RETURN(uint64_t pa, Kmalloc(L.size));
     w.node_va = layout_.LinearVa(pa);
     w.list_va = w.node_va + L.list.offset;
@@ -200,7 +208,8 @@ Expected<KernelWriteResult> KernelLayoutWriter::WriteDumpList() {
   }
   result.list_head_next = n ? result.nodes.front().list_va : result.list_head_va;
   const uint64_t head_prev = n ? result.nodes.back().list_va : result.list_head_va;
-  CSD_RETURN_IF_ERROR(WriteField(head_pa, kernel_.list_next, result.list_head_next, "coresight_dump_list"));
+  CSD_RETURN_IF_ERROR(
+      WriteField(head_pa, kernel_.list_next, result.list_head_next, "coresight_dump_list"));
   CSD_RETURN_IF_ERROR(WriteField(head_pa, kernel_.list_prev, head_prev, "coresight_dump_list"));
   return result;
 }

@@ -50,8 +50,8 @@ inline constexpr const char* kExtraNodeDevice = "idle";
 
 class KernelLayoutWriter {
  public:
-  KernelLayoutWriter(const Spec& spec, const KernelModel& kernel, Arm64Layout& layout, PhysImage& image,
-                     PhysAllocator& alloc)
+  KernelLayoutWriter(const Spec& spec, const KernelModel& kernel, Arm64Layout& layout,
+                     PhysImage& image, PhysAllocator& alloc)
       : spec_(spec), kernel_(kernel), layout_(layout), image_(image), alloc_(alloc) {}
 
   // Copies the vmlinux's allocated sections to kernel_phys + (addr - _text).
@@ -60,13 +60,15 @@ class KernelLayoutWriter {
   Expected<KernelWriteResult> WriteDumpList();
 
  private:
-  Expected<uint64_t> Kmalloc(uint64_t size);          // structures: low, linear map
-  Expected<uint64_t> KmallocBuffer(uint64_t size);    // buffers: high, linear map
+  Expected<uint64_t> Kmalloc(uint64_t size);        // structures: low, linear map
+  Expected<uint64_t> KmallocBuffer(uint64_t size);  // buffers: high, linear map
   Expected<uint64_t> Vmalloc(std::span<const std::byte> bytes, size_t node_index);
   Expected<uint64_t> WriteString(const std::string& text);  // returns its linear VA
   Expected<uint64_t> WriteDevice(const NodeSpec& node, uint64_t* name_va);
-  Status WriteField(uint64_t struct_pa, const MemberLayout& member, uint64_t value, std::string_view what);
-  Status WriteSignedField(uint64_t struct_pa, const MemberLayout& member, int64_t value, std::string_view what);
+  Status WriteField(uint64_t struct_pa, const MemberLayout& member, uint64_t value,
+                    std::string_view what);
+  Status WriteSignedField(uint64_t struct_pa, const MemberLayout& member, int64_t value,
+                          std::string_view what);
 
   const Spec& spec_;
   const KernelModel& kernel_;

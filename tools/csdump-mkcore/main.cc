@@ -2,9 +2,9 @@
 // csdump-mkcore SPEC.json -o DIR [--vmlinux PATH]: builds a synthetic arm64
 // crash dump (DIR/vmcore) and its oracle (DIR/expected.json). See
 // man csdump-mkcore. Exit status: 0 done, 1 error, 2 usage.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -12,11 +12,13 @@
 #include "csdump-mkcore/core_builder.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Build a synthetic arm64 kernel crash dump from a JSON spec and a vmlinux with DWARF",
-               "csdump-mkcore"};
+  CLI::App app{
+      "Build a synthetic arm64 kernel crash dump from a JSON spec and a vmlinux with DWARF",
+      "csdump-mkcore"};
   std::string spec_path, out_dir, vmlinux;
   app.add_option("spec", spec_path, "dump spec (JSON)")->required();
-  app.add_option("-o,--output", out_dir, "output directory (receives vmcore and expected.json)")->required();
+  app.add_option("-o,--output", out_dir, "output directory (receives vmcore and expected.json)")
+      ->required();
   app.add_option("--vmlinux", vmlinux, "vmlinux with DWARF (overrides the spec's \"vmlinux\")");
   try {
     app.parse(argc, argv);

@@ -21,13 +21,13 @@ void PutU64(std::vector<std::byte>& out, uint64_t value) {
 std::vector<std::byte> NodeContentBytes(const NodeSpec& node, size_t node_index, uint64_t seed) {
   std::vector<std::byte> out;
   switch (node.content.kind) {
-    case NodeContent::Kind::kNone:
-      break;
+    case NodeContent::Kind::kNone: break;
     case NodeContent::Kind::kEtmV4: {
       const EtmV4Content& e = node.content.etmv4;
       PutU64(out, e.magic.value_or(kEtmV4Magic));
       PutU64(out, e.cpu_word.value_or(static_cast<uint64_t>(node.cpu)));
-      for (uint64_t v : {e.trcconfigr, e.trctraceidr, e.trcidr0, e.trcidr1, e.trcidr2, e.trcidr8, e.trcauthstatus}) {
+      for (uint64_t v : {e.trcconfigr, e.trctraceidr, e.trcidr0, e.trcidr1, e.trcidr2, e.trcidr8,
+                         e.trcauthstatus}) {
         PutU64(out, v);
       }
       break;
@@ -55,7 +55,9 @@ std::vector<std::byte> NodeContentBytes(const NodeSpec& node, size_t node_index,
 bool StartsWithBarrier(const std::vector<std::byte>& bytes) {
   if (bytes.size() < kBarrierSize) return false;
   for (size_t i = 0; i < kBarrierSize; i += 4) {
-    if (LoadUnsigned(std::span<const std::byte>(bytes.data() + i, 4), Endian::kLittle) != kBarrierWord) return false;
+    if (LoadUnsigned(std::span<const std::byte>(bytes.data() + i, 4), Endian::kLittle) !=
+        kBarrierWord)
+      return false;
   }
   return true;
 }

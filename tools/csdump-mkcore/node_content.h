@@ -13,7 +13,7 @@
 namespace csd::mkcore {
 
 inline constexpr uint64_t kEtmV4Magic = 0x4040404040404040ull;
-inline constexpr size_t kEtmV4BlockSize = 72;  // 9 x u64 (kernel-abi.md §3.2)
+inline constexpr size_t kEtmV4BlockSize = 72;         // 9 x u64 (kernel-abi.md §3.2)
 inline constexpr uint32_t kBarrierWord = 0x7fffffff;  // kernel-abi.md §6.5
 inline constexpr size_t kBarrierSize = 16;
 

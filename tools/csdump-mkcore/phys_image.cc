@@ -11,7 +11,8 @@
 namespace csd::mkcore {
 
 PhysImage::PhysImage(std::vector<PhysicalRange> ram) : ram_(std::move(ram)) {
-  std::sort(ram_.begin(), ram_.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+  std::sort(ram_.begin(), ram_.end(),
+            [](const auto& a, const auto& b) { return a.start < b.start; });
 }
 
 bool PhysImage::InRam(uint64_t pa, uint64_t size) const {
@@ -28,8 +29,9 @@ bool PhysImage::InRam(uint64_t pa, uint64_t size) const {
 
 Status PhysImage::Write(uint64_t pa, std::span<const std::byte> data) {
   if (!InRam(pa, data.size())) {
-    return Error(ErrorCode::kNotMapped,
-                 fmt::format("write of {:#x} bytes at physical {:#x} is outside RAM", data.size(), pa));
+    return Error(
+        ErrorCode::kNotMapped,
+        fmt::format("write of {:#x} bytes at physical {:#x} is outside RAM", data.size(), pa));
   }
   size_t done = 0;
   while (done < data.size()) {
@@ -51,7 +53,8 @@ Status PhysImage::WriteUnsigned(uint64_t pa, uint64_t value, size_t width) {
 
 Status PhysImage::Zero(uint64_t pa, uint64_t size) {
   if (!InRam(pa, size)) {
-    return Error(ErrorCode::kNotMapped, fmt::format("zeroing {:#x} bytes at physical {:#x}: outside RAM", size, pa));
+    return Error(ErrorCode::kNotMapped,
+                 fmt::format("zeroing {:#x} bytes at physical {:#x}: outside RAM", size, pa));
   }
   // Only chunks that exist need clearing; absent ones already read as zero.
   for (uint64_t cur = pa; cur < pa + size;) {
@@ -86,7 +89,8 @@ const PhysImage::Chunk* PhysImage::FindChunk(uint64_t pa) const {
   return it == chunks_.end() ? nullptr : it->second.get();
 }
 
-PhysAllocator::PhysAllocator(const std::vector<PhysicalRange>& ram, const std::vector<PhysicalRange>& reserved) {
+PhysAllocator::PhysAllocator(const std::vector<PhysicalRange>& ram,
+                             const std::vector<PhysicalRange>& reserved) {
   // Subtract each reserved range from the RAM ranges.
   std::vector<PhysicalRange> ranges = ram;
   for (const auto& res : reserved) {
@@ -102,7 +106,8 @@ PhysAllocator::PhysAllocator(const std::vector<PhysicalRange>& ram, const std::v
     }
     ranges = std::move(next);
   }
-  std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+  std::sort(ranges.begin(), ranges.end(),
+            [](const auto& a, const auto& b) { return a.start < b.start; });
   free_ = std::move(ranges);
 }
 
@@ -124,7 +129,8 @@ Expected<uint64_t> PhysAllocator::AllocLow(uint64_t size, uint64_t align) {
     if (before.size) free_.insert(free_.begin() + static_cast<ptrdiff_t>(i), before);
     return start;
   }
-  return Error(ErrorCode::kLimit, fmt::format("out of RAM allocating {:#x} bytes (low); make \"ram\" larger", size));
+  return Error(ErrorCode::kLimit,
+               fmt::format("out of RAM allocating {:#x} bytes (low); make \"ram\" larger", size));
 }
 
 Expected<uint64_t> PhysAllocator::AllocHigh(uint64_t size, uint64_t align) {
@@ -140,7 +146,8 @@ Expected<uint64_t> PhysAllocator::AllocHigh(uint64_t size, uint64_t align) {
     if (after.size) free_.insert(free_.begin() + static_cast<ptrdiff_t>(i) + 1, after);
     return start;
   }
-  return Error(ErrorCode::kLimit, fmt::format("out of RAM allocating {:#x} bytes (high); make \"ram\" larger", size));
+  return Error(ErrorCode::kLimit,
+               fmt::format("out of RAM allocating {:#x} bytes (high); make \"ram\" larger", size));
 }
 
 }  // namespace csd::mkcore

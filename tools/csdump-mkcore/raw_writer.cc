@@ -21,7 +21,9 @@ Status WriteAtomically(const std::filesystem::path& path,
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) return Error(ErrorCode::kIo, fmt::format("cannot rename to {}: {}", path.string(), ec.message()));
+  if (ec)
+    return Error(ErrorCode::kIo,
+                 fmt::format("cannot rename to {}: {}", path.string(), ec.message()));
   return OkStatus();
 }
 
@@ -31,7 +33,8 @@ Expected<uint64_t> EmbedVmcoreinfo(PhysImage& image, PhysAllocator& alloc, const
                                    uint64_t page_size) {
   if (text.size() + 1 > page_size) {
     return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("VMCOREINFO text ({} bytes) does not fit one page ({})", text.size(), page_size));
+                 fmt::format("VMCOREINFO text ({} bytes) does not fit one page ({})", text.size(),
+                             page_size));
   }
   CSD_ASSIGN_OR_RETURN(uint64_t pa, alloc.AllocHigh(page_size, page_size));
   // get_zeroed_page(): the text is followed by zeros, which end it for a reader.
@@ -40,8 +43,8 @@ Expected<uint64_t> EmbedVmcoreinfo(PhysImage& image, PhysAllocator& alloc, const
   return pa;
 }
 
-Status WriteRawCore(const std::filesystem::path& out_dir, const PhysImage& image, const std::string& vmcoreinfo,
-                    RawVmcoreinfo mode) {
+Status WriteRawCore(const std::filesystem::path& out_dir, const PhysImage& image,
+                    const std::string& vmcoreinfo, RawVmcoreinfo mode) {
   constexpr uint64_t kBlock = 1 << 20;
   std::vector<std::byte> buffer(kBlock);
   for (const PhysicalRange& range : image.Ranges()) {

@@ -23,7 +23,7 @@ Expected<uint64_t> EmbedVmcoreinfo(PhysImage& image, PhysAllocator& alloc, const
                                    uint64_t page_size);
 
 // Writes the image files (each through a temporary name) and vmcoreinfo.txt.
-Status WriteRawCore(const std::filesystem::path& out_dir, const PhysImage& image, const std::string& vmcoreinfo,
-                    RawVmcoreinfo mode);
+Status WriteRawCore(const std::filesystem::path& out_dir, const PhysImage& image,
+                    const std::string& vmcoreinfo, RawVmcoreinfo mode);
 
 }  // namespace csd::mkcore

@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: MIT
 #include "csdump-mkcore/spec.h"
-#include "csdump-mkcore/kdump_spec.h"
-
-#include "base/byte_reader.h"
 
 #include <fmt/format.h>
 
@@ -14,6 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+
+#include "base/byte_reader.h"
+#include "csdump-mkcore/kdump_spec.h"
 
 namespace csd::mkcore {
 namespace {
@@ -27,10 +27,13 @@ Error SpecError(const std::string& where, const std::string& what) {
 std::string Child(const std::string& where, std::string_view key) {
   return fmt::format("{}.{}", where, key);
 }
-std::string Index(const std::string& where, size_t i) { return fmt::format("{}[{}]", where, i); }
+std::string Index(const std::string& where, size_t i) {
+  return fmt::format("{}[{}]", where, i);
+}
 
 // Unknown keys are errors: a misspelt corruption key must not yield a clean dump.
-Status CheckKeys(const json& object, const std::string& where, std::initializer_list<std::string_view> allowed) {
+Status CheckKeys(const json& object, const std::string& where,
+                 std::initializer_list<std::string_view> allowed) {
   if (!object.is_object()) return SpecError(where, "must be a JSON object");
   for (const auto& [key, value] : object.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
@@ -61,10 +64,15 @@ Expected<uint64_t> ParseU64(const json& value, const std::string& where) {
     uint64_t result = 0;
     for (char c : digits) {
       unsigned d;
-      if (c >= '0' && c <= '9') d = c - '0';
-      else if (base == 16 && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-      else if (base == 16 && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-      else return SpecError(where, fmt::format("\"{}\" is not a {} number", text, base == 16 ? "hex" : "decimal"));
+      if (c >= '0' && c <= '9')
+        d = c - '0';
+      else if (base == 16 && c >= 'a' && c <= 'f')
+        d = c - 'a' + 10;
+      else if (base == 16 && c >= 'A' && c <= 'F')
+        d = c - 'A' + 10;
+      else
+        return SpecError(
+            where, fmt::format("\"{}\" is not a {} number", text, base == 16 ? "hex" : "decimal"));
       if (result > (std::numeric_limits<uint64_t>::max() - d) / base) {
         return SpecError(where, fmt::format("\"{}\" does not fit in 64 bits", text));
       }
@@ -81,7 +89,8 @@ Expected<int64_t> ParseInt(const json& value, const std::string& where, int64_t 
     return SpecError(where, fmt::format("must be in [{}, {}]", lo, hi));
   }
   const int64_t v = value.get<int64_t>();
-  if (v < lo || v > hi) return SpecError(where, fmt::format("must be in [{}, {}], got {}", lo, hi, v));
+  if (v < lo || v > hi)
+    return SpecError(where, fmt::format("must be in [{}, {}], got {}", lo, hi, v));
   return v;
 }
 
@@ -127,23 +136,29 @@ Expected<std::vector<uint8_t>> ParseHex(const json& value, const std::string& wh
 
 Expected<NodeContent> ParseContent(const json& value, const std::string& where) {
   CSD_RETURN_IF_ERROR(CheckKeys(value, where, {"etmv4", "pattern", "raw_hex"}));
-  if (value.size() != 1) return SpecError(where, "must hold exactly one of \"etmv4\", \"pattern\", \"raw_hex\"");
+  if (value.size() != 1)
+    return SpecError(where, "must hold exactly one of \"etmv4\", \"pattern\", \"raw_hex\"");
   NodeContent content;
   if (value.contains("etmv4")) {
     const std::string w = Child(where, "etmv4");
     const json& e = value["etmv4"];
-    CSD_RETURN_IF_ERROR(CheckKeys(e, w, {"trcconfigr", "trctraceidr", "trcidr0", "trcidr1", "trcidr2", "trcidr8",
-                                          "trcauthstatus", "magic", "cpu_word"}));
+    CSD_RETURN_IF_ERROR(CheckKeys(e, w,
+                                  {"trcconfigr", "trctraceidr", "trcidr0", "trcidr1", "trcidr2",
+                                   "trcidr8", "trcauthstatus", "magic", "cpu_word"}));
     content.kind = NodeContent::Kind::kEtmV4;
     struct Field {
       const char* key;
       uint64_t* out;
-    } fields[] = {{"trcconfigr", &content.etmv4.trcconfigr}, {"trctraceidr", &content.etmv4.trctraceidr},
-                  {"trcidr0", &content.etmv4.trcidr0},       {"trcidr1", &content.etmv4.trcidr1},
-                  {"trcidr2", &content.etmv4.trcidr2},       {"trcidr8", &content.etmv4.trcidr8},
+    } fields[] = {{"trcconfigr", &content.etmv4.trcconfigr},
+                  {"trctraceidr", &content.etmv4.trctraceidr},
+                  {"trcidr0", &content.etmv4.trcidr0},
+                  {"trcidr1", &content.etmv4.trcidr1},
+                  {"trcidr2", &content.etmv4.trcidr2},
+                  {"trcidr8", &content.etmv4.trcidr8},
                   {"trcauthstatus", &content.etmv4.trcauthstatus}};
     for (const Field& f : fields) {
-      if (!e.contains(f.key)) return SpecError(w, fmt::format("missing required key \"{}\"", f.key));
+      if (!e.contains(f.key))
+        return SpecError(w, fmt::format("missing required key \"{}\"", f.key));
       CSD_ASSIGN_OR_RETURN(*f.out, ParseU64(e[f.key], Child(w, f.key)));
     }
     if (e.contains("magic")) {
@@ -176,26 +191,30 @@ Expected<NodeContent> ParseContent(const json& value, const std::string& where) 
   return content;
 }
 
-Expected<NodeCorruption> ParseCorruption(const json& value, const std::string& where, size_t node_count) {
+Expected<NodeCorruption> ParseCorruption(const json& value, const std::string& where,
+                                         size_t node_count) {
   CSD_RETURN_IF_ERROR(CheckKeys(value, where, {"buf", "name", "next", "csdev", "pte"}));
   NodeCorruption c;
   if (value.contains("pte")) {
-    CSD_ASSIGN_OR_RETURN(c.pte, ParseEnum<NodeCorruption::Pte>(
-                                    value["pte"], Child(where, "pte"),
-                                    {{"invalid", NodeCorruption::Pte::kInvalid},
-                                     {"outside-ram", NodeCorruption::Pte::kOutsideRam}}));
+    CSD_ASSIGN_OR_RETURN(
+        c.pte, ParseEnum<NodeCorruption::Pte>(value["pte"], Child(where, "pte"),
+                                              {{"invalid", NodeCorruption::Pte::kInvalid},
+                                               {"outside-ram", NodeCorruption::Pte::kOutsideRam}}));
   }
   if (value.contains("buf")) {
-    CSD_ASSIGN_OR_RETURN(c.buf, ParseEnum<NodeCorruption::Buf>(value["buf"], Child(where, "buf"),
-                                                               {{"unmapped", NodeCorruption::Buf::kUnmapped},
-                                                                {"null", NodeCorruption::Buf::kNull}}));
+    CSD_ASSIGN_OR_RETURN(
+        c.buf, ParseEnum<NodeCorruption::Buf>(value["buf"], Child(where, "buf"),
+                                              {{"unmapped", NodeCorruption::Buf::kUnmapped},
+                                               {"null", NodeCorruption::Buf::kNull}}));
   }
   if (value.contains("name")) {
-    CSD_ASSIGN_OR_RETURN(bool unmapped, ParseEnum<bool>(value["name"], Child(where, "name"), {{"unmapped", true}}));
+    CSD_ASSIGN_OR_RETURN(
+        bool unmapped, ParseEnum<bool>(value["name"], Child(where, "name"), {{"unmapped", true}}));
     c.name_unmapped = unmapped;
   }
   if (value.contains("csdev")) {
-    CSD_ASSIGN_OR_RETURN(bool unmapped, ParseEnum<bool>(value["csdev"], Child(where, "csdev"), {{"unmapped", true}}));
+    CSD_ASSIGN_OR_RETURN(bool unmapped, ParseEnum<bool>(value["csdev"], Child(where, "csdev"),
+                                                        {{"unmapped", true}}));
     c.csdev_unmapped = unmapped;
   }
   if (value.contains("next")) {
@@ -207,17 +226,19 @@ Expected<NodeCorruption> ParseCorruption(const json& value, const std::string& w
     } else if (text.starts_with(kCycle)) {
       const std::string digits = text.substr(kCycle.size());
       if (digits.empty() || digits.size() > 9 ||
-          !std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+          !std::all_of(digits.begin(), digits.end(),
+                       [](char ch) { return ch >= '0' && ch <= '9'; })) {
         return SpecError(w, fmt::format("\"{}\": expected \"cycle-to:<node index>\"", text));
       }
       c.next = NodeCorruption::Next::kCycle;
       c.cycle_to = std::stoul(digits);
       if (c.cycle_to >= node_count) {
-        return SpecError(w, fmt::format("\"{}\": node index {} is out of range (nodes has {})", text, c.cycle_to,
-                                        node_count));
+        return SpecError(w, fmt::format("\"{}\": node index {} is out of range (nodes has {})",
+                                        text, c.cycle_to, node_count));
       }
     } else {
-      return SpecError(w, fmt::format("\"{}\": must be \"unmapped\" or \"cycle-to:<node index>\"", text));
+      return SpecError(
+          w, fmt::format("\"{}\": must be \"unmapped\" or \"cycle-to:<node index>\"", text));
     }
   }
   return c;
@@ -227,10 +248,10 @@ Expected<NodeExpect> ParseNodeExpect(const json& value, const std::string& where
   CSD_RETURN_IF_ERROR(CheckKeys(value, where, {"kind", "error", "warning"}));
   NodeExpect e;
   if (value.contains("kind")) {
-    CSD_ASSIGN_OR_RETURN(e.kind, ParseEnum<std::string>(value["kind"], Child(where, "kind"),
-                                                        {{"etm-metadata", "etm-metadata"},
-                                                         {"sink", "sink"},
-                                                         {"unknown", "unknown"}}));
+    CSD_ASSIGN_OR_RETURN(
+        e.kind, ParseEnum<std::string>(
+                    value["kind"], Child(where, "kind"),
+                    {{"etm-metadata", "etm-metadata"}, {"sink", "sink"}, {"unknown", "unknown"}}));
   }
   if (value.contains("error")) {
     CSD_ASSIGN_OR_RETURN(e.error, ParseBool(value["error"], Child(where, "error")));
@@ -242,27 +263,34 @@ Expected<NodeExpect> ParseNodeExpect(const json& value, const std::string& where
 }
 
 Expected<NodeSpec> ParseNode(const json& value, const std::string& where, size_t node_count) {
-  CSD_RETURN_IF_ERROR(CheckKeys(value, where, {"comment", "cpu", "type", "device", "name_via", "alloc", "content",
-                                               "buf_size", "corrupt", "expect"}));
+  CSD_RETURN_IF_ERROR(CheckKeys(value, where,
+                                {"comment", "cpu", "type", "device", "name_via", "alloc", "content",
+                                 "buf_size", "corrupt", "expect"}));
   NodeSpec node;
   for (const char* key : {"cpu", "type", "device"}) {
-    if (!value.contains(key)) return SpecError(where, fmt::format("missing required key \"{}\"", key));
+    if (!value.contains(key))
+      return SpecError(where, fmt::format("missing required key \"{}\"", key));
   }
-  CSD_ASSIGN_OR_RETURN(node.cpu, ParseInt(value["cpu"], Child(where, "cpu"), std::numeric_limits<int32_t>::min(),
-                                          std::numeric_limits<int32_t>::max()));
+  CSD_ASSIGN_OR_RETURN(
+      node.cpu, ParseInt(value["cpu"], Child(where, "cpu"), std::numeric_limits<int32_t>::min(),
+                         std::numeric_limits<int32_t>::max()));
   CSD_ASSIGN_OR_RETURN(node.type, ParseInt(value["type"], Child(where, "type"), 0, 1));
   CSD_ASSIGN_OR_RETURN(node.device, ParseString(value["device"], Child(where, "device")));
   if (node.device.find('\0') != std::string::npos) {
     return SpecError(Child(where, "device"), "must not contain NUL (it is written as a C string)");
   }
-  if (value.contains("comment")) CSD_RETURN_IF_ERROR(ParseString(value["comment"], Child(where, "comment")));
+  if (value.contains("comment"))
+    CSD_RETURN_IF_ERROR(ParseString(value["comment"], Child(where, "comment")));
   if (value.contains("name_via")) {
-    CSD_ASSIGN_OR_RETURN(node.name_via, ParseEnum<NameVia>(value["name_via"], Child(where, "name_via"),
-                                                          {{"kobj", NameVia::kKobj}, {"init_name", NameVia::kInitName}}));
+    CSD_ASSIGN_OR_RETURN(
+        node.name_via,
+        ParseEnum<NameVia>(value["name_via"], Child(where, "name_via"),
+                           {{"kobj", NameVia::kKobj}, {"init_name", NameVia::kInitName}}));
   }
   if (value.contains("alloc")) {
-    CSD_ASSIGN_OR_RETURN(node.alloc, ParseEnum<Alloc>(value["alloc"], Child(where, "alloc"),
-                                                     {{"kmalloc", Alloc::kKmalloc}, {"vmalloc", Alloc::kVmalloc}}));
+    CSD_ASSIGN_OR_RETURN(
+        node.alloc, ParseEnum<Alloc>(value["alloc"], Child(where, "alloc"),
+                                     {{"kmalloc", Alloc::kKmalloc}, {"vmalloc", Alloc::kVmalloc}}));
   }
   if (value.contains("content")) {
     CSD_ASSIGN_OR_RETURN(node.content, ParseContent(value["content"], Child(where, "content")));
@@ -271,7 +299,8 @@ Expected<NodeSpec> ParseNode(const json& value, const std::string& where, size_t
     CSD_ASSIGN_OR_RETURN(node.buf_size, ParseU64(value["buf_size"], Child(where, "buf_size")));
   }
   if (value.contains("corrupt")) {
-    CSD_ASSIGN_OR_RETURN(node.corrupt, ParseCorruption(value["corrupt"], Child(where, "corrupt"), node_count));
+    CSD_ASSIGN_OR_RETURN(node.corrupt,
+                         ParseCorruption(value["corrupt"], Child(where, "corrupt"), node_count));
   }
   if (value.contains("expect")) {
     CSD_ASSIGN_OR_RETURN(node.expect, ParseNodeExpect(value["expect"], Child(where, "expect")));
@@ -287,7 +316,9 @@ Expected<VmcoreinfoEdits> ParseVmcoreinfo(const json& value, const std::string& 
   VmcoreinfoEdits edits;
   auto check_key = [](const std::string& key, const std::string& w) -> Status {
     if (key.empty() || key.find_first_of("=\n") != std::string::npos) {
-      return SpecError(w, fmt::format("\"{}\" is not a valid VMCOREINFO key (empty, or has '=' or newline)", key));
+      return SpecError(
+          w,
+          fmt::format("\"{}\" is not a valid VMCOREINFO key (empty, or has '=' or newline)", key));
     }
     return OkStatus();
   };
@@ -306,7 +337,8 @@ Expected<VmcoreinfoEdits> ParseVmcoreinfo(const json& value, const std::string& 
     for (const auto& [key, v] : value["set"].items()) {
       CSD_RETURN_IF_ERROR(check_key(key, w));
       CSD_ASSIGN_OR_RETURN(std::string text, ParseString(v, Child(w, key)));
-      if (text.find('\n') != std::string::npos) return SpecError(Child(w, key), "must not contain a newline");
+      if (text.find('\n') != std::string::npos)
+        return SpecError(Child(w, key), "must not contain a newline");
       edits.set.emplace_back(key, std::move(text));
     }
   }
@@ -322,7 +354,8 @@ Status ValidateGeometry(const Spec& spec) {
     const std::string w = Index("spec.ram", i);
     if (r.size == 0) return SpecError(w, "size must not be 0");
     if (r.start % page || r.size % page) {
-      return SpecError(w, fmt::format("start and size must be multiples of page_size ({:#x})", page));
+      return SpecError(w,
+                       fmt::format("start and size must be multiples of page_size ({:#x})", page));
     }
     if (!CheckedAdd(r.start, r.size) || r.start + r.size > (1ull << 48)) {
       return SpecError(w, "must lie below 2^48 (48-bit physical addresses)");
@@ -333,15 +366,20 @@ Status ValidateGeometry(const Spec& spec) {
     total += r.size;
   }
   if (total > kMaxRamBytes) {
-    return SpecError("spec.ram", fmt::format("{} bytes of RAM is more than the cap of {}", total, kMaxRamBytes));
+    return SpecError(
+        "spec.ram", fmt::format("{} bytes of RAM is more than the cap of {}", total, kMaxRamBytes));
   }
-  if (spec.kaslr_offset % page) return SpecError("spec.kaslr_offset", "must be a multiple of page_size");
-  if (spec.kernel_phys_or_default() % page) return SpecError("spec.kernel_phys", "must be a multiple of page_size");
-  if (spec.phys_offset_or_default() % page) return SpecError("spec.phys_offset", "must be a multiple of page_size");
+  if (spec.kaslr_offset % page)
+    return SpecError("spec.kaslr_offset", "must be a multiple of page_size");
+  if (spec.kernel_phys_or_default() % page)
+    return SpecError("spec.kernel_phys", "must be a multiple of page_size");
+  if (spec.phys_offset_or_default() % page)
+    return SpecError("spec.phys_offset", "must be a multiple of page_size");
   if (spec.excluded_tail) {
     if (*spec.excluded_tail == 0 || *spec.excluded_tail > spec.ram.back().size) {
       return SpecError("spec.makedumpfile_excluded_tail",
-                       fmt::format("must be in [1, {:#x}] (the size of the last RAM range)", spec.ram.back().size));
+                       fmt::format("must be in [1, {:#x}] (the size of the last RAM range)",
+                                   spec.ram.back().size));
     }
   }
   if (spec.cpus && *spec.cpus == 0) return SpecError("spec.cpus", "must be at least 1");
@@ -355,18 +393,48 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
   try {
     root = json::parse(json_text);
   } catch (const json::parse_error& e) {
-    return Error(ErrorCode::kInvalidArgument, fmt::format("{}: not valid JSON: {}", origin, e.what()));
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("{}: not valid JSON: {}", origin, e.what()));
   }
   const std::string where = "spec";
   CSD_RETURN_IF_ERROR(CheckKeys(root, where,
-                                {"comment", "kernel", "vmlinux", "format", "raw_vmcoreinfo", "page_size", "va_bits", "layout",
-                                 "kaslr_offset", "phys_offset", "ram", "kernel_phys", "vmcoreinfo",
-                                 "makedumpfile_excluded_tail", "truncate_file", "seed", "cpus", "nodes",
-                                 "extra_nodes", "expect", "compression", "header_version", "dump_level",
-                                 "flattened", "split", "incomplete", "exclude_node_buffer", "exclude_kernel_text", "kdump_producer",
-                                 "kdump_corrupt", "arch", "page_offset", "lpae", "highmem"}));
+                                {"comment",
+                                 "kernel",
+                                 "vmlinux",
+                                 "format",
+                                 "raw_vmcoreinfo",
+                                 "page_size",
+                                 "va_bits",
+                                 "layout",
+                                 "kaslr_offset",
+                                 "phys_offset",
+                                 "ram",
+                                 "kernel_phys",
+                                 "vmcoreinfo",
+                                 "makedumpfile_excluded_tail",
+                                 "truncate_file",
+                                 "seed",
+                                 "cpus",
+                                 "nodes",
+                                 "extra_nodes",
+                                 "expect",
+                                 "compression",
+                                 "header_version",
+                                 "dump_level",
+                                 "flattened",
+                                 "split",
+                                 "incomplete",
+                                 "exclude_node_buffer",
+                                 "exclude_kernel_text",
+                                 "kdump_producer",
+                                 "kdump_corrupt",
+                                 "arch",
+                                 "page_offset",
+                                 "lpae",
+                                 "highmem"}));
   Spec spec;
-  if (root.contains("comment")) CSD_RETURN_IF_ERROR(ParseString(root["comment"], Child(where, "comment")));
+  if (root.contains("comment"))
+    CSD_RETURN_IF_ERROR(ParseString(root["comment"], Child(where, "comment")));
   if (root.contains("kernel")) {
     CSD_ASSIGN_OR_RETURN(spec.kernel, ParseString(root["kernel"], Child(where, "kernel")));
   }
@@ -374,19 +442,23 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
     CSD_ASSIGN_OR_RETURN(spec.vmlinux, ParseString(root["vmlinux"], Child(where, "vmlinux")));
   }
   if (root.contains("format")) {
-    CSD_ASSIGN_OR_RETURN(spec.format, ParseEnum<DumpFormat>(root["format"], Child(where, "format"),
-                                                            {{"kdump", DumpFormat::kKdump}, {"qemu", DumpFormat::kQemu},
-                                                             {"kdump-compressed", DumpFormat::kKdump},
-                                                             {"raw", DumpFormat::kRaw}}));
+    CSD_ASSIGN_OR_RETURN(spec.format,
+                         ParseEnum<DumpFormat>(root["format"], Child(where, "format"),
+                                               {{"kdump", DumpFormat::kKdump},
+                                                {"qemu", DumpFormat::kQemu},
+                                                {"kdump-compressed", DumpFormat::kKdump},
+                                                {"raw", DumpFormat::kRaw}}));
   }
   CSD_RETURN_IF_ERROR(ParseKdumpOptions(root, where, spec.kdump));
   if (root.contains("raw_vmcoreinfo")) {
-    if (spec.format != DumpFormat::kRaw) return SpecError(Child(where, "raw_vmcoreinfo"), "needs \"format\": \"raw\"");
-    CSD_ASSIGN_OR_RETURN(spec.raw_vmcoreinfo,
-                         ParseEnum<RawVmcoreinfo>(root["raw_vmcoreinfo"], Child(where, "raw_vmcoreinfo"),
-                                                  {{"file", RawVmcoreinfo::kFile},
-                                                   {"embedded", RawVmcoreinfo::kEmbedded},
-                                                   {"none", RawVmcoreinfo::kNone}}));
+    if (spec.format != DumpFormat::kRaw)
+      return SpecError(Child(where, "raw_vmcoreinfo"), "needs \"format\": \"raw\"");
+    CSD_ASSIGN_OR_RETURN(
+        spec.raw_vmcoreinfo,
+        ParseEnum<RawVmcoreinfo>(root["raw_vmcoreinfo"], Child(where, "raw_vmcoreinfo"),
+                                 {{"file", RawVmcoreinfo::kFile},
+                                  {"embedded", RawVmcoreinfo::kEmbedded},
+                                  {"none", RawVmcoreinfo::kNone}}));
   }
   if (root.contains("page_size")) {
     CSD_ASSIGN_OR_RETURN(spec.page_size, ParseU64(root["page_size"], Child(where, "page_size")));
@@ -397,22 +469,26 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
   if (root.contains("va_bits")) {
     CSD_ASSIGN_OR_RETURN(int64_t bits, ParseInt(root["va_bits"], Child(where, "va_bits"), 0, 64));
     // The table builder handles any VA size up to 48 bits for every granule.
-    if (bits < 36 || bits > 52) return SpecError(Child(where, "va_bits"), "must be in [36, 52] (52 needs 64K pages)");
+    if (bits < 36 || bits > 52)
+      return SpecError(Child(where, "va_bits"), "must be in [36, 52] (52 needs 64K pages)");
     spec.va_bits = static_cast<unsigned>(bits);
   }
   if (root.contains("layout")) {
     CSD_ASSIGN_OR_RETURN(spec.layout, ParseEnum<VaLayout>(root["layout"], Child(where, "layout"),
-                                                          {{"flipped", VaLayout::kFlipped}, {"legacy", VaLayout::kLegacy}}));
+                                                          {{"flipped", VaLayout::kFlipped},
+                                                           {"legacy", VaLayout::kLegacy}}));
   }
   if (root.contains("arch")) {
     CSD_ASSIGN_OR_RETURN(spec.arm, ParseEnum<bool>(root["arch"], Child(where, "arch"),
                                                    {{"arm64", false}, {"arm", true}}));
   }
   if (root.contains("page_offset")) {
-    CSD_ASSIGN_OR_RETURN(spec.page_offset, ParseU64(root["page_offset"], Child(where, "page_offset")));
-    if (spec.page_offset != 0xC0000000 && spec.page_offset != 0xB0000000 && spec.page_offset != 0x80000000 &&
-        spec.page_offset != 0x40000000) {
-      return SpecError(Child(where, "page_offset"), "must be 0xC0000000, 0xB0000000, 0x80000000 or 0x40000000");
+    CSD_ASSIGN_OR_RETURN(spec.page_offset,
+                         ParseU64(root["page_offset"], Child(where, "page_offset")));
+    if (spec.page_offset != 0xC0000000 && spec.page_offset != 0xB0000000 &&
+        spec.page_offset != 0x80000000 && spec.page_offset != 0x40000000) {
+      return SpecError(Child(where, "page_offset"),
+                       "must be 0xC0000000, 0xB0000000, 0x80000000 or 0x40000000");
     }
   }
   if (root.contains("lpae")) {
@@ -422,40 +498,49 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
   if (root.contains("highmem")) {
     CSD_ASSIGN_OR_RETURN(spec.highmem, ParseU64(root["highmem"], Child(where, "highmem")));
   }
-  if ((root.contains("page_offset") || root.contains("lpae") || root.contains("highmem")) && !spec.arm) {
+  if ((root.contains("page_offset") || root.contains("lpae") || root.contains("highmem")) &&
+      !spec.arm) {
     return SpecError(where, "\"page_offset\", \"lpae\" and \"highmem\" need \"arch\": \"arm\"");
   }
   if (root.contains("kaslr_offset")) {
-    CSD_ASSIGN_OR_RETURN(spec.kaslr_offset, ParseU64(root["kaslr_offset"], Child(where, "kaslr_offset")));
+    CSD_ASSIGN_OR_RETURN(spec.kaslr_offset,
+                         ParseU64(root["kaslr_offset"], Child(where, "kaslr_offset")));
   }
   if (root.contains("phys_offset")) {
-    CSD_ASSIGN_OR_RETURN(spec.phys_offset, ParseU64(root["phys_offset"], Child(where, "phys_offset")));
+    CSD_ASSIGN_OR_RETURN(spec.phys_offset,
+                         ParseU64(root["phys_offset"], Child(where, "phys_offset")));
   }
   if (root.contains("kernel_phys")) {
-    CSD_ASSIGN_OR_RETURN(spec.kernel_phys, ParseU64(root["kernel_phys"], Child(where, "kernel_phys")));
+    CSD_ASSIGN_OR_RETURN(spec.kernel_phys,
+                         ParseU64(root["kernel_phys"], Child(where, "kernel_phys")));
   }
   if (!root.contains("ram")) return SpecError(where, "missing required key \"ram\"");
-  if (!root["ram"].is_array()) return SpecError(Child(where, "ram"), "must be a list of {\"start\", \"size\"}");
+  if (!root["ram"].is_array())
+    return SpecError(Child(where, "ram"), "must be a list of {\"start\", \"size\"}");
   for (size_t i = 0; i < root["ram"].size(); ++i) {
     const std::string w = Index(Child(where, "ram"), i);
     const json& r = root["ram"][i];
     CSD_RETURN_IF_ERROR(CheckKeys(r, w, {"start", "size"}));
-    if (!r.contains("start") || !r.contains("size")) return SpecError(w, "needs \"start\" and \"size\"");
+    if (!r.contains("start") || !r.contains("size"))
+      return SpecError(w, "needs \"start\" and \"size\"");
     RamRange range;
     CSD_ASSIGN_OR_RETURN(range.start, ParseU64(r["start"], Child(w, "start")));
     CSD_ASSIGN_OR_RETURN(range.size, ParseU64(r["size"], Child(w, "size")));
     spec.ram.push_back(range);
   }
-  std::sort(spec.ram.begin(), spec.ram.end(), [](const RamRange& a, const RamRange& b) { return a.start < b.start; });
+  std::sort(spec.ram.begin(), spec.ram.end(),
+            [](const RamRange& a, const RamRange& b) { return a.start < b.start; });
   if (root.contains("vmcoreinfo")) {
-    CSD_ASSIGN_OR_RETURN(spec.vmcoreinfo, ParseVmcoreinfo(root["vmcoreinfo"], Child(where, "vmcoreinfo")));
+    CSD_ASSIGN_OR_RETURN(spec.vmcoreinfo,
+                         ParseVmcoreinfo(root["vmcoreinfo"], Child(where, "vmcoreinfo")));
   }
   if (root.contains("makedumpfile_excluded_tail")) {
     CSD_ASSIGN_OR_RETURN(spec.excluded_tail, ParseU64(root["makedumpfile_excluded_tail"],
                                                       Child(where, "makedumpfile_excluded_tail")));
   }
   if (root.contains("truncate_file")) {
-    CSD_ASSIGN_OR_RETURN(spec.truncate_file, ParseU64(root["truncate_file"], Child(where, "truncate_file")));
+    CSD_ASSIGN_OR_RETURN(spec.truncate_file,
+                         ParseU64(root["truncate_file"], Child(where, "truncate_file")));
   }
   if (root.contains("seed")) {
     CSD_ASSIGN_OR_RETURN(spec.seed, ParseU64(root["seed"], Child(where, "seed")));
@@ -464,24 +549,29 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
     CSD_ASSIGN_OR_RETURN(int64_t cpus, ParseInt(root["cpus"], Child(where, "cpus"), 1, 4096));
     spec.cpus = static_cast<unsigned>(cpus);
   }
-  if (!root.contains("nodes")) return SpecError(where, "missing required key \"nodes\" (may be [])");
+  if (!root.contains("nodes"))
+    return SpecError(where, "missing required key \"nodes\" (may be [])");
   if (!root["nodes"].is_array()) return SpecError(Child(where, "nodes"), "must be a list");
   const size_t node_count = root["nodes"].size();
   for (size_t i = 0; i < node_count; ++i) {
-    CSD_ASSIGN_OR_RETURN(NodeSpec node, ParseNode(root["nodes"][i], Index(Child(where, "nodes"), i), node_count));
+    CSD_ASSIGN_OR_RETURN(NodeSpec node,
+                         ParseNode(root["nodes"][i], Index(Child(where, "nodes"), i), node_count));
     spec.nodes.push_back(std::move(node));
   }
   if (root.contains("extra_nodes")) {
-    CSD_ASSIGN_OR_RETURN(spec.extra_nodes, ParseU64(root["extra_nodes"], Child(where, "extra_nodes")));
+    CSD_ASSIGN_OR_RETURN(spec.extra_nodes,
+                         ParseU64(root["extra_nodes"], Child(where, "extra_nodes")));
     if (spec.extra_nodes > kMaxExtraNodes) {
-      return SpecError(Child(where, "extra_nodes"), fmt::format("must be at most {}", kMaxExtraNodes));
+      return SpecError(Child(where, "extra_nodes"),
+                       fmt::format("must be at most {}", kMaxExtraNodes));
     }
   }
   if (root.contains("expect")) {
     const std::string w = Child(where, "expect");
     CSD_RETURN_IF_ERROR(CheckKeys(root["expect"], w, {"walk_error"}));
     if (root["expect"].contains("walk_error")) {
-      CSD_ASSIGN_OR_RETURN(spec.expect_walk_error, ParseBool(root["expect"]["walk_error"], Child(w, "walk_error")));
+      CSD_ASSIGN_OR_RETURN(spec.expect_walk_error,
+                           ParseBool(root["expect"]["walk_error"], Child(w, "walk_error")));
     }
   }
   CSD_RETURN_IF_ERROR(ValidateGeometry(spec));
@@ -499,11 +589,13 @@ Expected<Spec> LoadSpecFile(const std::filesystem::path& path) {
   return spec;
 }
 
-Expected<std::filesystem::path> ResolveVmlinux(const Spec& spec, const std::filesystem::path& spec_path,
-                                               const std::optional<std::filesystem::path>& override_path) {
+Expected<std::filesystem::path> ResolveVmlinux(
+    const Spec& spec, const std::filesystem::path& spec_path,
+    const std::optional<std::filesystem::path>& override_path) {
   if (override_path) return *override_path;
   if (!spec.vmlinux) {
-    return Error(ErrorCode::kInvalidArgument, "no vmlinux: set \"vmlinux\" in the spec or pass --vmlinux");
+    return Error(ErrorCode::kInvalidArgument,
+                 "no vmlinux: set \"vmlinux\" in the spec or pass --vmlinux");
   }
   std::filesystem::path p(*spec.vmlinux);
   if (p.is_relative()) p = spec_path.parent_path() / p;

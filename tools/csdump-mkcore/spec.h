@@ -31,7 +31,7 @@ struct RamRange {
 };
 
 struct VmcoreinfoEdits {
-  std::vector<std::string> omit;               // keys removed from the note
+  std::vector<std::string> omit;                         // keys removed from the note
   std::vector<std::pair<std::string, std::string>> set;  // in spec order
 };
 
@@ -141,7 +141,8 @@ Expected<Spec> LoadSpecFile(const std::filesystem::path& path);
 
 // The vmlinux to use: `override_path` if given, else the spec's "vmlinux"
 // resolved against the directory of `spec_path`.
-Expected<std::filesystem::path> ResolveVmlinux(const Spec& spec, const std::filesystem::path& spec_path,
-                                               const std::optional<std::filesystem::path>& override_path);
+Expected<std::filesystem::path> ResolveVmlinux(
+    const Spec& spec, const std::filesystem::path& spec_path,
+    const std::optional<std::filesystem::path>& override_path);
 
 }  // namespace csd::mkcore

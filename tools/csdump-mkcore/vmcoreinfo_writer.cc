@@ -27,17 +27,22 @@ VmcoreinfoLines DefaultVmcoreinfo(const VmcoreinfoValues& v) {
   return lines;
 }
 
-Expected<VmcoreinfoLines> ApplyVmcoreinfoEdits(VmcoreinfoLines lines, const VmcoreinfoEdits& edits) {
+Expected<VmcoreinfoLines> ApplyVmcoreinfoEdits(VmcoreinfoLines lines,
+                                               const VmcoreinfoEdits& edits) {
   for (const std::string& key : edits.omit) {
-    auto it = std::find_if(lines.begin(), lines.end(), [&](const auto& line) { return line.first == key; });
+    auto it = std::find_if(lines.begin(), lines.end(),
+                           [&](const auto& line) { return line.first == key; });
     if (it == lines.end()) {
-      return Error(ErrorCode::kInvalidArgument,
-                   fmt::format("spec.vmcoreinfo.omit: key \"{}\" is not in the note (nothing to omit)", key));
+      return Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("spec.vmcoreinfo.omit: key \"{}\" is not in the note (nothing to omit)",
+                      key));
     }
     lines.erase(it);
   }
   for (const auto& [key, value] : edits.set) {
-    auto it = std::find_if(lines.begin(), lines.end(), [&](const auto& line) { return line.first == key; });
+    auto it = std::find_if(lines.begin(), lines.end(),
+                           [&](const auto& line) { return line.first == key; });
     if (it != lines.end()) {
       it->second = value;
     } else {

@@ -20,15 +20,15 @@ struct VmcoreinfoValues {
   std::string osrelease;
   std::optional<std::string> build_id;  // lowercase hex; line left out when absent
   uint64_t page_size = 4096;
-  uint64_t init_uts_ns = 0;             // runtime addresses
-  uint64_t uts_name_offset = 0;         // OFFSET(uts_namespace.name)
+  uint64_t init_uts_ns = 0;      // runtime addresses
+  uint64_t uts_name_offset = 0;  // OFFSET(uts_namespace.name)
   uint64_t swapper_pg_dir = 0;
   uint64_t stext = 0;
   unsigned va_bits = 48;
   uint64_t kimage_voffset = 0;
   uint64_t phys_offset = 0;
   uint64_t kaslr_offset = 0;
-  uint64_t crashtime = 1700000000;       // fixed: the core must be reproducible
+  uint64_t crashtime = 1700000000;  // fixed: the core must be reproducible
 };
 
 using VmcoreinfoLines = std::vector<std::pair<std::string, std::string>>;

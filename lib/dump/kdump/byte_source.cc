@@ -15,13 +15,16 @@ Expected<std::vector<std::byte>> ByteSource::ReadVector(uint64_t offset, uint64_
                                                         std::string_view what) const {
   const auto end = CheckedAdd(offset, length);
   if (!end || *end > size()) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("{}: {} at file offset {:#x} ({:#x} bytes) runs past the end of the file ({:#x} bytes)",
-                             label(), what, offset, length, size()));
+    return Error(
+        ErrorCode::kCorrupt,
+        fmt::format(
+            "{}: {} at file offset {:#x} ({:#x} bytes) runs past the end of the file ({:#x} bytes)",
+            label(), what, offset, length, size()));
   }
   if (length > kMaxReadVector) {
-    return Error(ErrorCode::kLimit, fmt::format("{}: {} at file offset {:#x} is {:#x} bytes, over the {:#x}-byte cap",
-                                                label(), what, offset, length, kMaxReadVector));
+    return Error(ErrorCode::kLimit,
+                 fmt::format("{}: {} at file offset {:#x} is {:#x} bytes, over the {:#x}-byte cap",
+                             label(), what, offset, length, kMaxReadVector));
   }
   std::vector<std::byte> out(length);
   auto status = Read(offset, out);
@@ -33,9 +36,9 @@ Status ReadFromSpan(std::span<const std::byte> bytes, uint64_t offset, std::span
                     const std::string& label) {
   const auto end = CheckedAdd(offset, out.size());
   if (!end || *end > bytes.size()) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("{}: read of {:#x} bytes at file offset {:#x} runs past the end of the file ({:#x} bytes)",
-                             label, out.size(), offset, bytes.size()));
+    return Error(ErrorCode::kCorrupt, fmt::format("{}: read of {:#x} bytes at file offset {:#x} "
+                                                  "runs past the end of the file ({:#x} bytes)",
+                                                  label, out.size(), offset, bytes.size()));
   }
   if (!out.empty()) std::memcpy(out.data(), bytes.data() + offset, out.size());
   return OkStatus();

@@ -30,13 +30,15 @@ class ByteSource {
   virtual const std::string& label() const = 0;
 
   // Convenience: a fresh buffer of `length` bytes; `what` names the field in errors.
-  Expected<std::vector<std::byte>> ReadVector(uint64_t offset, uint64_t length, std::string_view what) const;
+  Expected<std::vector<std::byte>> ReadVector(uint64_t offset, uint64_t length,
+                                              std::string_view what) const;
 };
 
 // A whole mapped file, served by memcpy.
 class MappedSource final : public ByteSource {
  public:
-  MappedSource(MappedFile file, std::string label) : file_(std::move(file)), label_(std::move(label)) {}
+  MappedSource(MappedFile file, std::string label)
+      : file_(std::move(file)), label_(std::move(label)) {}
   uint64_t size() const override { return file_.bytes().size(); }
   Status Read(uint64_t offset, std::span<std::byte> out) const override;
   const std::string& label() const override { return label_; }
@@ -50,7 +52,8 @@ class MappedSource final : public ByteSource {
 // A borrowed span (unit tests, and the flattened view's backing store).
 class SpanSource final : public ByteSource {
  public:
-  SpanSource(std::span<const std::byte> bytes, std::string label) : bytes_(bytes), label_(std::move(label)) {}
+  SpanSource(std::span<const std::byte> bytes, std::string label)
+      : bytes_(bytes), label_(std::move(label)) {}
   uint64_t size() const override { return bytes_.size(); }
   Status Read(uint64_t offset, std::span<std::byte> out) const override;
   const std::string& label() const override { return label_; }

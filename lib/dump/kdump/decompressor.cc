@@ -15,15 +15,20 @@ namespace {
 
 Error SizeMismatch(std::string_view codec, uint64_t got, uint64_t want) {
   return Error(ErrorCode::kCorrupt,
-               fmt::format("{} page decompressed to {:#x} bytes, not the block size {:#x}", codec, got, want));
+               fmt::format("{} page decompressed to {:#x} bytes, not the block size {:#x}", codec,
+                           got, want));
 }
 
 Status Zlib(std::span<const std::byte> in, std::span<std::byte> out) {
   uLongf got = out.size();
-  const int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &got, reinterpret_cast<const Bytef*>(in.data()),
-                            static_cast<uLong>(in.size()));
-  if (rc == Z_BUF_ERROR) return SizeMismatch("zlib", out.size() + 1, out.size());  // would overflow the block
-  if (rc != Z_OK) return Error(ErrorCode::kCorrupt, fmt::format("zlib page does not decompress (zlib error {})", rc));
+  const int rc =
+      uncompress(reinterpret_cast<Bytef*>(out.data()), &got,
+                 reinterpret_cast<const Bytef*>(in.data()), static_cast<uLong>(in.size()));
+  if (rc == Z_BUF_ERROR)
+    return SizeMismatch("zlib", out.size() + 1, out.size());  // would overflow the block
+  if (rc != Z_OK)
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("zlib page does not decompress (zlib error {})", rc));
   if (got != out.size()) return SizeMismatch("zlib", got, out.size());
   return OkStatus();
 }
@@ -36,7 +41,9 @@ Status Lzo(std::span<const std::byte> in, std::span<std::byte> out) {
   lzo_uint got = out.size();
   const int rc = lzo1x_decompress_safe(reinterpret_cast<const unsigned char*>(in.data()), in.size(),
                                        reinterpret_cast<unsigned char*>(out.data()), &got, nullptr);
-  if (rc != LZO_E_OK) return Error(ErrorCode::kCorrupt, fmt::format("lzo page does not decompress (lzo error {})", rc));
+  if (rc != LZO_E_OK)
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("lzo page does not decompress (lzo error {})", rc));
   if (got != out.size()) return SizeMismatch("lzo", got, out.size());
   return OkStatus();
 }
@@ -60,7 +67,8 @@ Status Snappy(std::span<const std::byte> in, std::span<std::byte> out) {
 Status Zstd(std::span<const std::byte> in, std::span<std::byte> out) {
   const size_t got = ZSTD_decompress(out.data(), out.size(), in.data(), in.size());
   if (ZSTD_isError(got)) {
-    return Error(ErrorCode::kCorrupt, fmt::format("zstd page does not decompress: {}", ZSTD_getErrorName(got)));
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("zstd page does not decompress: {}", ZSTD_getErrorName(got)));
   }
   if (got != out.size()) return SizeMismatch("zstd", got, out.size());
   return OkStatus();
@@ -90,7 +98,8 @@ Status DecompressPage(uint32_t flags, std::span<const std::byte> in, std::span<s
     case kPageSnappy: return Snappy(in, out);
     case kPageZstd: return Zstd(in, out);
     default:
-      return Error(ErrorCode::kCorrupt, fmt::format("page descriptor flags {:#x} name no known compression", flags));
+      return Error(ErrorCode::kCorrupt,
+                   fmt::format("page descriptor flags {:#x} name no known compression", flags));
   }
 }
 

@@ -19,18 +19,20 @@ constexpr uint64_t kEnd = ~uint64_t{0};
 }  // namespace
 
 bool IsFlattenedSignature(std::span<const std::byte> bytes) {
-  if (bytes.size() < 32 || std::memcmp(bytes.data(), kFlatSignature, sizeof(kFlatSignature)) != 0) return false;
+  if (bytes.size() < 32 || std::memcmp(bytes.data(), kFlatSignature, sizeof(kFlatSignature)) != 0)
+    return false;
   return LoadUnsigned(bytes.subspan(16, 8), Endian::kBig) == 1;
 }
 
-Expected<std::unique_ptr<FlattenedSource>> FlattenedSource::Create(std::span<const std::byte> stream,
-                                                                   std::string label) {
+Expected<std::unique_ptr<FlattenedSource>> FlattenedSource::Create(
+    std::span<const std::byte> stream, std::string label) {
   std::unique_ptr<FlattenedSource> source(new FlattenedSource(stream, std::move(label)));
   CSD_RETURN_IF_ERROR(source->Scan());
   return source;
 }
 
-Expected<std::unique_ptr<FlattenedSource>> FlattenedSource::Create(MappedFile file, std::string label) {
+Expected<std::unique_ptr<FlattenedSource>> FlattenedSource::Create(MappedFile file,
+                                                                   std::string label) {
   const auto bytes = file.bytes();
   std::unique_ptr<FlattenedSource> source(new FlattenedSource(bytes, std::move(label)));
   source->file_.emplace(std::move(file));  // the mapping's address does not move with the object
@@ -40,15 +42,18 @@ Expected<std::unique_ptr<FlattenedSource>> FlattenedSource::Create(MappedFile fi
 
 Status FlattenedSource::Scan() {
   if (stream_.size() < kFlatHeaderSize || !IsFlattenedSignature(stream_)) {
-    return Error(ErrorCode::kCorrupt, fmt::format("{}: not a flattened dump: the {}-byte header with "
-                                                  "\"makedumpfile\" and type 1 is missing or short ({:#x} bytes)",
-                                                  label_, kFlatHeaderSize, stream_.size()));
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("{}: not a flattened dump: the {}-byte header with "
+                             "\"makedumpfile\" and type 1 is missing or short ({:#x} bytes)",
+                             label_, kFlatHeaderSize, stream_.size()));
   }
   const ByteReader r(stream_, Endian::kBig, "flattened stream");
   const uint64_t version = *r.U64(24);
   if (version != 1) {
-    return Error(ErrorCode::kUnsupported,
-                 fmt::format("{}: flattened header version {} at stream offset 0x18 (only 1 is known)", label_, version));
+    return Error(
+        ErrorCode::kUnsupported,
+        fmt::format("{}: flattened header version {} at stream offset 0x18 (only 1 is known)",
+                    label_, version));
   }
   // dst start -> extent; kept disjoint as records arrive so later ones win.
   std::map<uint64_t, Extent> map;
@@ -58,9 +63,10 @@ Status FlattenedSource::Scan() {
     auto offset = r.U64(pos);
     auto size = r.U64(pos + 8);
     if (!offset.ok() || !size.ok()) {
-      return Error(ErrorCode::kCorrupt, fmt::format("{}: flattened record {} at stream offset {:#x} is cut off "
-                                                    "(the stream ends at {:#x})",
-                                                    label_, records_, pos, stream_.size()));
+      return Error(ErrorCode::kCorrupt,
+                   fmt::format("{}: flattened record {} at stream offset {:#x} is cut off "
+                               "(the stream ends at {:#x})",
+                               label_, records_, pos, stream_.size()));
     }
     if (*offset == kEnd && *size == kEnd) {
       ended = true;
@@ -70,10 +76,12 @@ Status FlattenedSource::Scan() {
     const auto data_end = CheckedAdd(data, *size);
     const auto dst_end = CheckedAdd(*offset, *size);
     if (!data_end || *data_end > stream_.size() || !dst_end) {
-      return Error(ErrorCode::kCorrupt,
-                   fmt::format("{}: flattened record {} at stream offset {:#x} (offset {:#x}, size {:#x}) runs past "
-                               "the end of the stream ({:#x} bytes)",
-                               label_, records_, pos, *offset, *size, stream_.size()));
+      return Error(
+          ErrorCode::kCorrupt,
+          fmt::format(
+              "{}: flattened record {} at stream offset {:#x} (offset {:#x}, size {:#x}) runs past "
+              "the end of the stream ({:#x} bytes)",
+              label_, records_, pos, *offset, *size, stream_.size()));
     }
     ++records_;
     if (*size > 0) {
@@ -105,9 +113,10 @@ Status FlattenedSource::Scan() {
     pos = *data_end;
   }
   if (!ended) {
-    return Error(ErrorCode::kCorrupt, fmt::format("{}: flattened stream has no end marker (-1, -1) after {} records; "
-                                                  "the stream is truncated at {:#x} bytes",
-                                                  label_, records_, stream_.size()));
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("{}: flattened stream has no end marker (-1, -1) after {} records; "
+                             "the stream is truncated at {:#x} bytes",
+                             label_, records_, stream_.size()));
   }
   extents_.reserve(map.size());
   for (const auto& [dst, e] : map) extents_.push_back(e);
@@ -117,10 +126,10 @@ Status FlattenedSource::Scan() {
 Status FlattenedSource::Read(uint64_t offset, std::span<std::byte> out) const {
   const auto end = CheckedAdd(offset, out.size());
   if (!end || *end > size_) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("{}: read of {:#x} bytes at file offset {:#x} runs past the end of the reassembled file "
-                             "({:#x} bytes)",
-                             label_, out.size(), offset, size_));
+    return Error(ErrorCode::kCorrupt, fmt::format("{}: read of {:#x} bytes at file offset {:#x} "
+                                                  "runs past the end of the reassembled file "
+                                                  "({:#x} bytes)",
+                                                  label_, out.size(), offset, size_));
   }
   auto it = std::upper_bound(extents_.begin(), extents_.end(), offset,
                              [](uint64_t off, const Extent& e) { return off < e.dst; });

@@ -28,7 +28,8 @@ class FlattenedSource final : public ByteSource {
  public:
   // Validates the header and every record against the stream. kCorrupt names
   // the record number and its stream offset.
-  static Expected<std::unique_ptr<FlattenedSource>> Create(std::span<const std::byte> stream, std::string label);
+  static Expected<std::unique_ptr<FlattenedSource>> Create(std::span<const std::byte> stream,
+                                                           std::string label);
   static Expected<std::unique_ptr<FlattenedSource>> Create(MappedFile file, std::string label);
 
   uint64_t size() const override { return size_; }
@@ -45,7 +46,8 @@ class FlattenedSource final : public ByteSource {
   size_t record_count() const { return records_; }
 
  private:
-  FlattenedSource(std::span<const std::byte> stream, std::string label) : stream_(stream), label_(std::move(label)) {}
+  FlattenedSource(std::span<const std::byte> stream, std::string label)
+      : stream_(stream), label_(std::move(label)) {}
   Status Scan();
 
   std::optional<MappedFile> file_;

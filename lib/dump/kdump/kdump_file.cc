@@ -37,7 +37,8 @@ uint64_t CountBits(const std::vector<std::byte>& bitmap, uint64_t from, uint64_t
   while (bit + 64 <= to && (bit >> 3) + 8 <= bitmap.size()) {
     uint64_t word;
     std::memcpy(&word, bitmap.data() + (bit >> 3), 8);
-    count += static_cast<uint64_t>(std::popcount(LoadUnsigned(std::as_bytes(std::span(&word, 1)), Endian::kLittle)));
+    count += static_cast<uint64_t>(
+        std::popcount(LoadUnsigned(std::as_bytes(std::span(&word, 1)), Endian::kLittle)));
     bit += 64;
   }
   while (bit < to) count += TestBit(bitmap, bit++);
@@ -48,7 +49,7 @@ struct Part {
   std::unique_ptr<ByteSource> source;
   KdumpHeader header;
   std::vector<std::byte> bitmap2;
-  std::vector<uint64_t> rank;  // rank[i] = set 2nd-bitmap bits in [start, start + i*kRankStride)
+  std::vector<uint64_t> rank;   // rank[i] = set 2nd-bitmap bits in [start, start + i*kRankStride)
   uint64_t start = 0, end = 0;  // PFN range (bitmap index) this part serves
   uint64_t descriptors = 0;     // how many page_desc the data area may hold
 
@@ -71,7 +72,8 @@ struct Part {
 class KdumpFile final : public DumpFile {
  public:
   KdumpFile(std::vector<Part> parts, std::vector<std::byte> bitmap1, std::vector<DumpNote> notes,
-            std::filesystem::path path, bool flattened, const DumpOpenOptions& options, DiagnosticSink& diagnostics)
+            std::filesystem::path path, bool flattened, const DumpOpenOptions& options,
+            DiagnosticSink& diagnostics)
       : parts_(std::move(parts)),
         bitmap1_(std::move(bitmap1)),
         notes_(std::move(notes)),
@@ -95,7 +97,8 @@ class KdumpFile final : public DumpFile {
     const KdumpHeader& h = header();
     // QEMU leaves the utsname fields it does not know empty or "Unknown" and
     // packs its 32-bit sub-header; makedumpfile fills utsname from the kernel.
-    if (h.machine == "Unknown" || h.sysname.empty() || h.layout == KdumpLayout::k32Packed) return "qemu";
+    if (h.machine == "Unknown" || h.sysname.empty() || h.layout == KdumpLayout::k32Packed)
+      return "qemu";
     return "makedumpfile";
   }
   Arch arch() const override {
@@ -126,17 +129,22 @@ class KdumpFile final : public DumpFile {
     out.emplace_back("block_size", fmt::format("{}", h.block_size));
     out.emplace_back("dump_level", fmt::format("{}", h.dump_level));
     std::string status;
-    for (auto [bit, name] : {std::pair{kKdumpZlib, "zlib"}, {kKdumpLzo, "lzo"}, {kKdumpSnappy, "snappy"},
-                             {kKdumpZstd, "zstd"}, {kKdumpIncomplete, "incomplete"},
+    for (auto [bit, name] : {std::pair{kKdumpZlib, "zlib"},
+                             {kKdumpLzo, "lzo"},
+                             {kKdumpSnappy, "snappy"},
+                             {kKdumpZstd, "zstd"},
+                             {kKdumpIncomplete, "incomplete"},
                              {kKdumpExcludedVmemmap, "excluded_vmemmap"}}) {
       if (h.status & bit) status += status.empty() ? name : fmt::format(",{}", name);
     }
-    out.emplace_back("status", fmt::format("{:#x}{}", h.status, status.empty() ? "" : fmt::format(" ({})", status)));
+    out.emplace_back("status", fmt::format("{:#x}{}", h.status,
+                                           status.empty() ? "" : fmt::format(" ({})", status)));
     out.emplace_back("max_mapnr", fmt::format("{:#x}", h.max_mapnr));
     out.emplace_back("phys_base", fmt::format("{:#x}", h.phys_base));
-    out.emplace_back("pfn_origin", relative_pfns_ ? fmt::format("relative to phys_base (PFN 0 = PA {:#x})",
-                                                                pfn_base_ << shift_)
-                                                  : std::string("absolute"));
+    out.emplace_back("pfn_origin", relative_pfns_
+                                       ? fmt::format("relative to phys_base (PFN 0 = PA {:#x})",
+                                                     pfn_base_ << shift_)
+                                       : std::string("absolute"));
     out.emplace_back("machine", h.machine.empty() ? "(empty)" : h.machine);
     if (h.split || parts_.size() > 1) {
       for (size_t i = 0; i < parts_.size(); ++i) {
@@ -153,7 +161,8 @@ class KdumpFile final : public DumpFile {
     size_t done = 0;
     while (done < out.size()) {
       const uint64_t at = pa + done;
-      if (at < pa) return Error(ErrorCode::kNotMapped, fmt::format("read at PA {:#x} wraps past 2^64", pa));
+      if (at < pa)
+        return Error(ErrorCode::kNotMapped, fmt::format("read at PA {:#x} wraps past 2^64", pa));
       const uint64_t in_page = at & (block - 1);
       const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size() - done, block - in_page));
       CSD_RETURN_IF_ERROR(ReadPagePart(at, in_page, out.subspan(done, n)));
@@ -187,21 +196,24 @@ class KdumpFile final : public DumpFile {
     const KdumpHeader& h = header();
     const uint64_t abs_pfn = pa >> shift_;
     if (abs_pfn < pfn_base_ || abs_pfn - pfn_base_ >= h.max_mapnr) {
-      return Error(ErrorCode::kNotMapped, fmt::format("PA {:#x} (PFN {:#x}) is outside the dump's PFN range "
-                                                      "[{:#x}, {:#x})",
-                                                      pa, abs_pfn, pfn_base_, pfn_base_ + h.max_mapnr));
+      return Error(ErrorCode::kNotMapped,
+                   fmt::format("PA {:#x} (PFN {:#x}) is outside the dump's PFN range "
+                               "[{:#x}, {:#x})",
+                               pa, abs_pfn, pfn_base_, pfn_base_ + h.max_mapnr));
     }
     const uint64_t pfn = abs_pfn - pfn_base_;
     if (!TestBit(bitmap1_, pfn)) {
-      return Error(ErrorCode::kNotMapped, fmt::format("PA {:#x} (PFN {:#x}) is not RAM in the dump's first bitmap", pa,
-                                                      pfn));
+      return Error(
+          ErrorCode::kNotMapped,
+          fmt::format("PA {:#x} (PFN {:#x}) is not RAM in the dump's first bitmap", pa, pfn));
     }
     const Part* part = nullptr;
     for (const Part& p : parts_) {
       if (pfn >= p.start && pfn < p.end) part = &p;
     }
     if (part == nullptr) {
-      return Error(ErrorCode::kExcluded, fmt::format("PA {:#x} (PFN {:#x}) is in no part of the split dump", pa, pfn));
+      return Error(ErrorCode::kExcluded,
+                   fmt::format("PA {:#x} (PFN {:#x}) is in no part of the split dump", pa, pfn));
     }
     if (!TestBit(part->bitmap2, pfn)) return NotDumped(pa, pfn, out);
     CSD_ASSIGN_OR_RETURN(const std::vector<std::byte>* page, LoadPage(*part, pa, pfn));
@@ -216,17 +228,20 @@ class KdumpFile final : public DumpFile {
       std::memset(out.data(), 0, out.size());
       if (!warned_zero_.exchange(true)) {
         diagnostics_.Warn(fmt::format(
-            "{}: PA {:#x} (PFN {:#x}) was not dumped (dump_level {}); read as zeros{}", path_.string(), pa, pfn,
-            h.dump_level, zero_level ? " because dump_level excludes zero pages" : " (--zero-fill-excluded)"));
+            "{}: PA {:#x} (PFN {:#x}) was not dumped (dump_level {}); read as zeros{}",
+            path_.string(), pa, pfn, h.dump_level,
+            zero_level ? " because dump_level excludes zero pages" : " (--zero-fill-excluded)"));
       }
       return OkStatus();
     }
-    return Error(ErrorCode::kExcluded, fmt::format("PA {:#x} (PFN {:#x}) was excluded from the dump by makedumpfile "
-                                                   "(dump_level {})",
-                                                   pa, pfn, h.dump_level));
+    return Error(ErrorCode::kExcluded,
+                 fmt::format("PA {:#x} (PFN {:#x}) was excluded from the dump by makedumpfile "
+                             "(dump_level {})",
+                             pa, pfn, h.dump_level));
   }
 
-  Expected<const std::vector<std::byte>*> LoadPage(const Part& part, uint64_t pa, uint64_t pfn) const {
+  Expected<const std::vector<std::byte>*> LoadPage(const Part& part, uint64_t pa,
+                                                   uint64_t pfn) const {
     std::lock_guard lock(mutex_);
     for (auto it = cache_.begin(); it != cache_.end(); ++it) {
       if (it->part == &part && it->pfn == pfn) {
@@ -248,17 +263,19 @@ class KdumpFile final : public DumpFile {
     const uint32_t size = *r.U32(8);
     const uint32_t flags = *r.U32(12);
     if (offset == 0 && (h.status & kKdumpIncomplete)) {
-      return Error(ErrorCode::kExcluded, fmt::format("PA {:#x} (PFN {:#x}) was not written: the dump is incomplete "
-                                                     "(status {:#x}); descriptor {} at file offset {:#x} has offset 0",
-                                                     pa, pfn, h.status, index, desc_at));
+      return Error(ErrorCode::kExcluded,
+                   fmt::format("PA {:#x} (PFN {:#x}) was not written: the dump is incomplete "
+                               "(status {:#x}); descriptor {} at file offset {:#x} has offset 0",
+                               pa, pfn, h.status, index, desc_at));
     }
     // A compressed page never exceeds the block (makedumpfile stores it raw then).
     if (size == 0 || size > h.block_size || offset < h.data_offset()) {
-      return Error(ErrorCode::kCorrupt, fmt::format("{}: page descriptor {} at file offset {:#x} for PA {:#x} "
-                                                    "(PFN {:#x}) has offset {:#x} and size {:#x}, outside the data "
-                                                    "area or over the block size {:#x}",
-                                                    part.source->label(), index, desc_at, pa, pfn, offset, size,
-                                                    h.block_size));
+      return Error(
+          ErrorCode::kCorrupt,
+          fmt::format("{}: page descriptor {} at file offset {:#x} for PA {:#x} "
+                      "(PFN {:#x}) has offset {:#x} and size {:#x}, outside the data "
+                      "area or over the block size {:#x}",
+                      part.source->label(), index, desc_at, pa, pfn, offset, size, h.block_size));
     }
     auto compressed = part.source->ReadVector(offset, size, "page data");
     if (!compressed.ok()) {
@@ -267,9 +284,9 @@ class KdumpFile final : public DumpFile {
     std::vector<std::byte> data(h.block_size);
     status = DecompressPage(flags, *compressed, data);
     if (!status.ok()) {
-      return std::move(status).error().AddContext(
-          fmt::format("{}: page of PA {:#x} (PFN {:#x}), descriptor {} at file offset {:#x}, data at {:#x}",
-                      part.source->label(), pa, pfn, index, desc_at, offset));
+      return std::move(status).error().AddContext(fmt::format(
+          "{}: page of PA {:#x} (PFN {:#x}), descriptor {} at file offset {:#x}, data at {:#x}",
+          part.source->label(), pa, pfn, index, desc_at, offset));
     }
     if (cache_.size() >= kCacheSlots) cache_.pop_back();
     cache_.push_front(CacheEntry{&part, pfn, std::move(data)});
@@ -304,19 +321,22 @@ Status CheckSameSet(const Part& a, const Part& b) {
   const KdumpHeader& x = a.header;
   const KdumpHeader& y = b.header;
   auto differ = [&](std::string_view field, uint64_t u, uint64_t v) {
-    return Error(ErrorCode::kCorrupt, fmt::format("split parts do not belong together: {} is {:#x} in {} but {:#x} "
-                                                  "in {}",
-                                                  field, u, a.source->label(), v, b.source->label()));
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("split parts do not belong together: {} is {:#x} in {} but {:#x} "
+                             "in {}",
+                             field, u, a.source->label(), v, b.source->label()));
   };
   if (x.block_size != y.block_size) return differ("block_size", x.block_size, y.block_size);
   if (x.max_mapnr != y.max_mapnr) return differ("max_mapnr", x.max_mapnr, y.max_mapnr);
-  if (x.bitmap_blocks != y.bitmap_blocks) return differ("bitmap_blocks", x.bitmap_blocks, y.bitmap_blocks);
+  if (x.bitmap_blocks != y.bitmap_blocks)
+    return differ("bitmap_blocks", x.bitmap_blocks, y.bitmap_blocks);
   if (x.phys_base != y.phys_base) return differ("phys_base", x.phys_base, y.phys_base);
   if (x.endian != y.endian || x.layout != y.layout) return differ("byte order/layout", 0, 1);
   if (x.release != y.release || x.machine != y.machine) {
-    return Error(ErrorCode::kCorrupt, fmt::format("split parts do not belong together: {} is {} {} but {} is {} {}",
-                                                  a.source->label(), x.release, x.machine, b.source->label(),
-                                                  y.release, y.machine));
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("split parts do not belong together: {} is {} {} but {} is {} {}",
+                             a.source->label(), x.release, x.machine, b.source->label(), y.release,
+                             y.machine));
   }
   return OkStatus();
 }
@@ -327,29 +347,34 @@ Expected<Part> LoadPart(std::unique_ptr<ByteSource> source) {
   const KdumpHeader& h = part.header;
   part.start = h.split ? h.start_pfn : 0;
   part.end = h.split ? h.end_pfn : h.max_mapnr;
-  CSD_ASSIGN_OR_RETURN(part.bitmap2,
-                       source->ReadVector(h.bitmap_offset() + h.bitmap_bytes(), h.bitmap_bytes(), "2nd bitmap"));
+  CSD_ASSIGN_OR_RETURN(part.bitmap2, source->ReadVector(h.bitmap_offset() + h.bitmap_bytes(),
+                                                        h.bitmap_bytes(), "2nd bitmap"));
   part.source = std::move(source);
   part.BuildRank();
   // Every descriptor the bitmap promises must lie in the file.
   const uint64_t desc_end = h.data_offset() + part.descriptors * kPageDescSize;
   if (desc_end > part.source->size()) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("{}: the 2nd bitmap promises {} page descriptors from file offset {:#x}, which run past "
-                             "the end of the file ({:#x} bytes)",
-                             part.source->label(), part.descriptors, h.data_offset(), part.source->size()));
+    return Error(ErrorCode::kCorrupt, fmt::format("{}: the 2nd bitmap promises {} page descriptors "
+                                                  "from file offset {:#x}, which run past "
+                                                  "the end of the file ({:#x} bytes)",
+                                                  part.source->label(), part.descriptors,
+                                                  h.data_offset(), part.source->size()));
   }
   return part;
 }
 
 }  // namespace
 
-bool IsKdumpFile(std::span<const std::byte> bytes) { return IsKdumpSignature(bytes); }
-bool IsFlattenedFile(std::span<const std::byte> bytes) { return IsFlattenedSignature(bytes); }
+bool IsKdumpFile(std::span<const std::byte> bytes) {
+  return IsKdumpSignature(bytes);
+}
+bool IsFlattenedFile(std::span<const std::byte> bytes) {
+  return IsFlattenedSignature(bytes);
+}
 
-Expected<std::unique_ptr<DumpFile>> OpenKdumpSources(std::vector<std::unique_ptr<ByteSource>> sources,
-                                                     const std::filesystem::path& path, bool flattened,
-                                                     const DumpOpenOptions& options, DiagnosticSink& diagnostics) {
+Expected<std::unique_ptr<DumpFile>> OpenKdumpSources(
+    std::vector<std::unique_ptr<ByteSource>> sources, const std::filesystem::path& path,
+    bool flattened, const DumpOpenOptions& options, DiagnosticSink& diagnostics) {
   if (sources.empty()) return Error(ErrorCode::kInvalidArgument, "no dump files given");
   std::vector<Part> parts;
   for (auto& source : sources) {
@@ -359,47 +384,54 @@ Expected<std::unique_ptr<DumpFile>> OpenKdumpSources(std::vector<std::unique_ptr
   if (parts.size() > 1) {
     for (const Part& p : parts) {
       if (!p.header.split) {
-        return Error(ErrorCode::kCorrupt, fmt::format("{} is not part of a split dump (its header has split = 0) but "
-                                                      "was given with {} other files",
-                                                      p.source->label(), parts.size() - 1));
+        return Error(ErrorCode::kCorrupt,
+                     fmt::format("{} is not part of a split dump (its header has split = 0) but "
+                                 "was given with {} other files",
+                                 p.source->label(), parts.size() - 1));
       }
       CSD_RETURN_IF_ERROR(CheckSameSet(parts.front(), p));
     }
-    std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.start < b.start; });
+    std::sort(parts.begin(), parts.end(),
+              [](const Part& a, const Part& b) { return a.start < b.start; });
     uint64_t next = 0;
     for (const Part& p : parts) {
       if (p.start > next) {
-        return Error(ErrorCode::kCorrupt, fmt::format("split dump is missing PFNs [{:#x}, {:#x}): no part covers "
-                                                      "them (the next part, {}, starts at {:#x})",
-                                                      next, p.start, p.source->label(), p.start));
+        return Error(ErrorCode::kCorrupt,
+                     fmt::format("split dump is missing PFNs [{:#x}, {:#x}): no part covers "
+                                 "them (the next part, {}, starts at {:#x})",
+                                 next, p.start, p.source->label(), p.start));
       }
       if (p.start < next) {
-        return Error(ErrorCode::kCorrupt, fmt::format("split parts overlap: {} starts at PFN {:#x} but PFNs up to "
-                                                      "{:#x} are already covered",
-                                                      p.source->label(), p.start, next));
+        return Error(ErrorCode::kCorrupt,
+                     fmt::format("split parts overlap: {} starts at PFN {:#x} but PFNs up to "
+                                 "{:#x} are already covered",
+                                 p.source->label(), p.start, next));
       }
       next = p.end;
     }
     if (next < parts.front().header.max_mapnr) {
-      diagnostics.Warn(fmt::format("split dump covers PFNs up to {:#x} of {:#x}: a part may be missing", next,
-                                   parts.front().header.max_mapnr));
+      diagnostics.Warn(
+          fmt::format("split dump covers PFNs up to {:#x} of {:#x}: a part may be missing", next,
+                      parts.front().header.max_mapnr));
     }
   } else if (parts.front().header.split) {
-    diagnostics.Warn(fmt::format("{} is one part of a split dump (PFNs [{:#x}, {:#x})); give the others with "
-                                 "--split-part",
-                                 parts.front().source->label(), parts.front().start, parts.front().end));
+    diagnostics.Warn(
+        fmt::format("{} is one part of a split dump (PFNs [{:#x}, {:#x})); give the others with "
+                    "--split-part",
+                    parts.front().source->label(), parts.front().start, parts.front().end));
   }
   const Part& first = parts.front();
   CSD_ASSIGN_OR_RETURN(std::vector<std::byte> bitmap1,
-                       first.source->ReadVector(first.header.bitmap_offset(), first.header.bitmap_bytes(),
-                                                "1st bitmap"));
+                       first.source->ReadVector(first.header.bitmap_offset(),
+                                                first.header.bitmap_bytes(), "1st bitmap"));
   std::vector<DumpNote> notes = ReadKdumpNotes(first.header, *first.source, diagnostics);
   if (first.header.header_version > 6) {
-    diagnostics.Warn(fmt::format("{}: kdump header_version {} is newer than 6; read as 6", first.source->label(),
-                                 first.header.header_version));
+    diagnostics.Warn(fmt::format("{}: kdump header_version {} is newer than 6; read as 6",
+                                 first.source->label(), first.header.header_version));
   }
-  return std::unique_ptr<DumpFile>(
-      new KdumpFile(std::move(parts), std::move(bitmap1), std::move(notes), path, flattened, options, diagnostics));
+  return std::unique_ptr<DumpFile>(new KdumpFile(std::move(parts), std::move(bitmap1),
+                                                 std::move(notes), path, flattened, options,
+                                                 diagnostics));
 }
 
 Expected<std::unique_ptr<DumpFile>> OpenKdump(MappedFile file, const DumpOpenOptions& options,
@@ -410,16 +442,19 @@ Expected<std::unique_ptr<DumpFile>> OpenKdump(MappedFile file, const DumpOpenOpt
   return OpenKdumpSources(std::move(sources), path, false, options, diagnostics);
 }
 
-Expected<std::unique_ptr<DumpFile>> OpenFlattenedKdump(MappedFile file, const DumpOpenOptions& options,
+Expected<std::unique_ptr<DumpFile>> OpenFlattenedKdump(MappedFile file,
+                                                       const DumpOpenOptions& options,
                                                        DiagnosticSink& diagnostics) {
   const std::filesystem::path path = file.path();
-  CSD_ASSIGN_OR_RETURN(std::unique_ptr<FlattenedSource> flat, FlattenedSource::Create(std::move(file), path.string()));
+  CSD_ASSIGN_OR_RETURN(std::unique_ptr<FlattenedSource> flat,
+                       FlattenedSource::Create(std::move(file), path.string()));
   std::array<std::byte, 8> magic{};
   if (flat->size() < magic.size() || !flat->Read(0, magic).ok() || !IsKdumpSignature(magic)) {
-    return Error(ErrorCode::kUnsupported, fmt::format("{}: the flattened stream does not hold a kdump-compressed "
-                                                      "dump (flattened ELF is not supported; reassemble it with "
-                                                      "makedumpfile -R)",
-                                                      path.string()));
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("{}: the flattened stream does not hold a kdump-compressed "
+                             "dump (flattened ELF is not supported; reassemble it with "
+                             "makedumpfile -R)",
+                             path.string()));
   }
   std::vector<std::unique_ptr<ByteSource>> sources;
   sources.push_back(std::move(flat));

@@ -25,14 +25,15 @@ bool IsFlattenedFile(std::span<const std::byte> bytes);
 // Probe entry points (dump/probe.cc).
 Expected<std::unique_ptr<DumpFile>> OpenKdump(MappedFile file, const DumpOpenOptions& options,
                                               DiagnosticSink& diagnostics);
-Expected<std::unique_ptr<DumpFile>> OpenFlattenedKdump(MappedFile file, const DumpOpenOptions& options,
+Expected<std::unique_ptr<DumpFile>> OpenFlattenedKdump(MappedFile file,
+                                                       const DumpOpenOptions& options,
                                                        DiagnosticSink& diagnostics);
 
 // One dump from one or more sources: a single kdump file, or the parts of a
 // split dump in any order. `path` is reported as the dump's path (the first
 // part). `flattened` only changes FormatName. `diagnostics` must outlive the result.
-Expected<std::unique_ptr<DumpFile>> OpenKdumpSources(std::vector<std::unique_ptr<ByteSource>> sources,
-                                                     const std::filesystem::path& path, bool flattened,
-                                                     const DumpOpenOptions& options, DiagnosticSink& diagnostics);
+Expected<std::unique_ptr<DumpFile>> OpenKdumpSources(
+    std::vector<std::unique_ptr<ByteSource>> sources, const std::filesystem::path& path,
+    bool flattened, const DumpOpenOptions& options, DiagnosticSink& diagnostics);
 
 }  // namespace csd

@@ -43,13 +43,14 @@ bool SaneBlockSize(uint64_t value) {
 
 Error Corrupt(const ByteSource& source, std::string_view field, uint64_t value, uint64_t offset,
               std::string_view why) {
-  return Error(ErrorCode::kCorrupt, fmt::format("{}: kdump header field {} = {:#x} (file offset {:#x}) {}",
-                                                source.label(), field, value, offset, why));
+  return Error(ErrorCode::kCorrupt,
+               fmt::format("{}: kdump header field {} = {:#x} (file offset {:#x}) {}",
+                           source.label(), field, value, offset, why));
 }
 
 bool Is64BitMachine(std::string_view machine) {
-  return machine == "aarch64" || machine == "x86_64" || machine.starts_with("ppc64") || machine == "s390x" ||
-         machine == "riscv64" || machine == "mips64";
+  return machine == "aarch64" || machine == "x86_64" || machine.starts_with("ppc64") ||
+         machine == "s390x" || machine == "riscv64" || machine == "mips64";
 }
 
 Status ParseSubHeader(const ByteSource& source, KdumpHeader& h) {
@@ -57,8 +58,11 @@ Status ParseSubHeader(const ByteSource& source, KdumpHeader& h) {
   // The whole largest layout, clipped to the sub-header area (shorter old headers).
   const uint64_t area = uint64_t{h.sub_hdr_size} * h.block_size;
   const uint64_t want = std::min<uint64_t>(area, kSub64.total);
-  if (want < 8) return Corrupt(source, "sub_hdr_size", h.sub_hdr_size, kMain64.sub_hdr_size, "leaves no room for the sub-header");
-  CSD_ASSIGN_OR_RETURN(std::vector<std::byte> bytes, source.ReadVector(base, want, "kdump sub-header"));
+  if (want < 8)
+    return Corrupt(source, "sub_hdr_size", h.sub_hdr_size, kMain64.sub_hdr_size,
+                   "leaves no room for the sub-header");
+  CSD_ASSIGN_OR_RETURN(std::vector<std::byte> bytes,
+                       source.ReadVector(base, want, "kdump sub-header"));
   const ByteReader r(bytes, h.endian, "kdump sub-header");
   const int v = std::min(h.header_version, 6);
 
@@ -74,16 +78,18 @@ Status ParseSubHeader(const ByteSource& source, KdumpHeader& h) {
     }
     h.layout = packed ? KdumpLayout::k32Packed : KdumpLayout::k32Padded;
   }
-  const SubOffsets& o = h.layout == KdumpLayout::k64       ? kSub64
+  const SubOffsets& o = h.layout == KdumpLayout::k64         ? kSub64
                         : h.layout == KdumpLayout::k32Packed ? kSubPacked
                                                              : kSubPadded;
   auto field = [&](uint64_t offset, size_t width, std::string_view name) -> Expected<uint64_t> {
     auto value = r.Unsigned(offset, width);
     if (!value.ok()) {
-      return Error(ErrorCode::kCorrupt,
-                   fmt::format("{}: kdump sub-header field {} at file offset {:#x} is cut off (header_version {}, "
-                               "sub-header area {:#x} bytes)",
-                               source.label(), name, base + offset, h.header_version, area));
+      return Error(
+          ErrorCode::kCorrupt,
+          fmt::format(
+              "{}: kdump sub-header field {} at file offset {:#x} is cut off (header_version {}, "
+              "sub-header area {:#x} bytes)",
+              source.label(), name, base + offset, h.header_version, area));
     }
     return *value;
   };
@@ -130,27 +136,30 @@ Status CheckRegions(const ByteSource& source, const KdumpHeader& h) {
                    fmt::format("puts the bitmaps past the end of the file ({:#x} bytes)", size));
   }
   if (h.bitmap_blocks == 0 || h.data_offset() > size) {
-    return Corrupt(source, "bitmap_blocks", h.bitmap_blocks, m.bitmap_blocks,
-                   fmt::format("puts the page descriptors past the end of the file ({:#x} bytes)", size));
+    return Corrupt(
+        source, "bitmap_blocks", h.bitmap_blocks, m.bitmap_blocks,
+        fmt::format("puts the page descriptors past the end of the file ({:#x} bytes)", size));
   }
   // Bits of one bitmap; old single-bitmap dumps would need twice that, which we reject.
   const uint64_t bits = h.bitmap_bytes() * 8;
   if (h.max_mapnr == 0 || h.max_mapnr > bits) {
     return Corrupt(source, "max_mapnr", h.max_mapnr, m.max_mapnr,
-                   fmt::format("does not fit the {:#x}-bit bitmaps (bitmap_blocks {:#x})", bits, h.bitmap_blocks));
+                   fmt::format("does not fit the {:#x}-bit bitmaps (bitmap_blocks {:#x})", bits,
+                               h.bitmap_blocks));
   }
   if (h.split && (h.start_pfn > h.end_pfn || h.end_pfn > h.max_mapnr)) {
     return Corrupt(source, "end_pfn", h.end_pfn, h.block_size,
-                   fmt::format("split range [{:#x}, {:#x}) is not inside [0, max_mapnr {:#x})", h.start_pfn,
-                               h.end_pfn, h.max_mapnr));
+                   fmt::format("split range [{:#x}, {:#x}) is not inside [0, max_mapnr {:#x})",
+                               h.start_pfn, h.end_pfn, h.max_mapnr));
   }
   auto check = [&](std::string_view name, uint64_t off, uint64_t len) -> Status {
     if (len == 0) return OkStatus();
     const auto end = CheckedAdd(off, len);
     if (len > kMaxNotesSize || !end || *end > size) {
-      return Corrupt(source, name, off, h.block_size,
-                     fmt::format("with size {:#x} runs past the end of the file ({:#x} bytes) or over the cap", len,
-                                 size));
+      return Corrupt(
+          source, name, off, h.block_size,
+          fmt::format("with size {:#x} runs past the end of the file ({:#x} bytes) or over the cap",
+                      len, size));
     }
     return OkStatus();
   };
@@ -180,12 +189,15 @@ bool IsKdumpSignature(std::span<const std::byte> bytes) {
 
 Expected<KdumpHeader> ParseKdumpHeader(const ByteSource& source) {
   if (source.size() < kMainHeaderReadSize) {
-    return Error(ErrorCode::kCorrupt, fmt::format("{}: {} bytes is too short for a kdump header ({} bytes)",
-                                                  source.label(), source.size(), kMainHeaderReadSize));
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("{}: {} bytes is too short for a kdump header ({} bytes)",
+                             source.label(), source.size(), kMainHeaderReadSize));
   }
-  CSD_ASSIGN_OR_RETURN(std::vector<std::byte> bytes, source.ReadVector(0, kMainHeaderReadSize, "kdump header"));
+  CSD_ASSIGN_OR_RETURN(std::vector<std::byte> bytes,
+                       source.ReadVector(0, kMainHeaderReadSize, "kdump header"));
   if (!IsKdumpSignature(bytes)) {
-    return Error(ErrorCode::kCorrupt, fmt::format("{}: no KDUMP signature at file offset 0", source.label()));
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("{}: no KDUMP signature at file offset 0", source.label()));
   }
   KdumpHeader h;
   // Byte order and word size: the first combination whose block_size is sane
@@ -203,31 +215,38 @@ Expected<KdumpHeader> ParseKdumpHeader(const ByteSource& source) {
     h.machine = *r.FixedString(kUtsnameOffset + 4 * kUtsFieldLength, kUtsFieldLength);
     bool use64 = sane64;
     if (sane64 && sane32) {
-      const bool known32 = h.machine.starts_with("arm") || (h.machine.size() == 4 && h.machine[0] == 'i' &&
-                                                            h.machine.ends_with("86"));
+      const bool known32 =
+          h.machine.starts_with("arm") ||
+          (h.machine.size() == 4 && h.machine[0] == 'i' && h.machine.ends_with("86"));
       use64 = Is64BitMachine(h.machine) || !known32;
     }
-    h.layout = use64 ? KdumpLayout::k64 : KdumpLayout::k32Packed;  // padded decided by the sub-header
+    h.layout =
+        use64 ? KdumpLayout::k64 : KdumpLayout::k32Packed;  // padded decided by the sub-header
     found = true;
     break;
   }
   if (!found) {
     const ByteReader r(bytes, Endian::kLittle, "kdump header");
     if (SaneBlockSize(*r.U32(kMain64.block_size)) || SaneBlockSize(*r.U32(kMain32.block_size))) {
-      return Corrupt(source, "header_version", *r.U32(8), 8,
-                     fmt::format("is not a known version (1..{}) in either byte order", kMaxHeaderVersion));
+      return Corrupt(
+          source, "header_version", *r.U32(8), 8,
+          fmt::format("is not a known version (1..{}) in either byte order", kMaxHeaderVersion));
     }
-    return Corrupt(source, "block_size", *r.U32(kMain64.block_size), kMain64.block_size,
-                   "is not a power of two between 1 KiB and 1 MiB in either byte order or word size");
+    return Corrupt(
+        source, "block_size", *r.U32(kMain64.block_size), kMain64.block_size,
+        "is not a power of two between 1 KiB and 1 MiB in either byte order or word size");
   }
   const ByteReader r(bytes, h.endian, "kdump header");
   const MainOffsets& m = h.layout == KdumpLayout::k64 ? kMain64 : kMain32;
   h.header_version = static_cast<int32_t>(*r.U32(8));
   if (h.header_version < 1) {
-    return Corrupt(source, "header_version", static_cast<uint32_t>(h.header_version), 8, "is not 1 or later");
+    return Corrupt(source, "header_version", static_cast<uint32_t>(h.header_version), 8,
+                   "is not 1 or later");
   }
-  std::string* names[] = {&h.sysname, &h.nodename, &h.release, &h.version, &h.machine, &h.domainname};
-  for (size_t i = 0; i < 6; ++i) *names[i] = *r.FixedString(kUtsnameOffset + i * kUtsFieldLength, kUtsFieldLength);
+  std::string* names[] = {&h.sysname, &h.nodename, &h.release,
+                          &h.version, &h.machine,  &h.domainname};
+  for (size_t i = 0; i < 6; ++i)
+    *names[i] = *r.FixedString(kUtsnameOffset + i * kUtsFieldLength, kUtsFieldLength);
   h.status = *r.U32(m.status);
   h.block_size = *r.U32(m.block_size);
   h.sub_hdr_size = *r.U32(m.sub_hdr_size);
@@ -237,7 +256,8 @@ Expected<KdumpHeader> ParseKdumpHeader(const ByteSource& source) {
   if (h.sub_hdr_size == 0 || h.sub_hdr_size > kMaxSubHdrBlocks ||
       uint64_t{1 + h.sub_hdr_size} * h.block_size > source.size()) {
     return Corrupt(source, "sub_hdr_size", h.sub_hdr_size, m.sub_hdr_size,
-                   fmt::format("is 0 or puts the sub-header past the end of the file ({:#x} bytes)", source.size()));
+                   fmt::format("is 0 or puts the sub-header past the end of the file ({:#x} bytes)",
+                               source.size()));
   }
   CSD_RETURN_IF_ERROR(ParseSubHeader(source, h));
   CSD_RETURN_IF_ERROR(CheckRegions(source, h));

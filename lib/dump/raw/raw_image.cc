@@ -53,7 +53,8 @@ class RawDumpFile final : public DumpFile {
   RawDumpFile(std::vector<Image> images, Arch arch, Endian endian)
       : images_(std::move(images)), arch_(arch), endian_(endian) {
     // Each image is a segment so `info` lists them; file_offset is within that image's file.
-    for (const Image& image : images_) segments_.push_back({image.base, 0, 0, image.size, image.size});
+    for (const Image& image : images_)
+      segments_.push_back({image.base, 0, 0, image.size, image.size});
     path_ = images_.front().file.path();
   }
 
@@ -69,8 +70,9 @@ class RawDumpFile final : public DumpFile {
 
   Status ReadPhysical(uint64_t pa, std::span<std::byte> out) const override {
     if (!CheckedAdd(pa, out.size())) {
-      return Error(ErrorCode::kNotMapped,
-                   fmt::format("physical read of {:#x} bytes at {:#x} wraps past 2^64", out.size(), pa));
+      return Error(
+          ErrorCode::kNotMapped,
+          fmt::format("physical read of {:#x} bytes at {:#x} wraps past 2^64", out.size(), pa));
     }
     uint64_t done = 0;
     while (done < out.size()) {
@@ -134,7 +136,8 @@ class RawDumpFile final : public DumpFile {
 // Elf_Nhdr, "VMCOREINFO\0" padded to 4, then the text.
 Expected<std::string> ReadNoteAt(const RawDumpFile& dump, uint64_t pa, uint64_t size) {
   if (size < 12 || size > kMaxVmcoreinfoBytes + 64) {
-    return Error(ErrorCode::kCorrupt, fmt::format("note size {:#x} is not a VMCOREINFO note's", size));
+    return Error(ErrorCode::kCorrupt,
+                 fmt::format("note size {:#x} is not a VMCOREINFO note's", size));
   }
   std::vector<std::byte> bytes(size);
   CSD_RETURN_IF_ERROR(dump.ReadPhysical(pa, bytes));
@@ -156,7 +159,8 @@ Expected<std::string> LoadVmcoreinfoFile(const std::filesystem::path& path, cons
                                          DiagnosticSink& diagnostics) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return Error(ErrorCode::kIo, fmt::format("cannot stat {}: {}", path.string(), ec.message()));
+  if (ec)
+    return Error(ErrorCode::kIo, fmt::format("cannot stat {}: {}", path.string(), ec.message()));
   if (size > kMaxVmcoreinfoFileBytes) {
     return Error(ErrorCode::kCorrupt, fmt::format("{} is {} bytes; a VMCOREINFO text is at most {}",
                                                   path.string(), size, kMaxVmcoreinfoFileBytes));
@@ -180,21 +184,24 @@ Expected<std::string> LoadVmcoreinfoFile(const std::filesystem::path& path, cons
         return std::move(note).error().AddContext(
             fmt::format("{} (a /sys/kernel/vmcoreinfo address)", path.string()));
       }
-      diagnostics.Warn(fmt::format("VMCOREINFO read from the note at PA {:#x} named by {}", *pa,
-                                   path.string()));
+      diagnostics.Warn(
+          fmt::format("VMCOREINFO read from the note at PA {:#x} named by {}", *pa, path.string()));
       return note;
     }
   }
   if (text.find('=') == std::string::npos) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("{} holds no KEY=VALUE line: not a VMCOREINFO text (nor the \"PA SIZE\" "
-                             "line of /sys/kernel/vmcoreinfo)",
-                             path.string()));
+    return Error(
+        ErrorCode::kCorrupt,
+        fmt::format("{} holds no KEY=VALUE line: not a VMCOREINFO text (nor the \"PA SIZE\" "
+                    "line of /sys/kernel/vmcoreinfo)",
+                    path.string()));
   }
   return text;
 }
 
-size_t Rank(const VmcoreinfoCandidate& c) { return (c.complete ? 2 : 0) + (c.truncated ? 0 : 1); }
+size_t Rank(const VmcoreinfoCandidate& c) {
+  return (c.complete ? 2 : 0) + (c.truncated ? 0 : 1);
+}
 
 void ScanImages(RawDumpFile& dump, const RawDumpOptions& options, DiagnosticSink& diagnostics) {
   struct Found {
@@ -211,20 +218,23 @@ void ScanImages(RawDumpFile& dump, const RawDumpOptions& options, DiagnosticSink
     }
     const uint64_t scan = std::min(budget, image.size);
     if (scan < image.size) capped = true;
-    for (auto& c : ScanForVmcoreinfo(image.file.bytes(), scan, options.max_candidates - found.size())) {
+    for (auto& c :
+         ScanForVmcoreinfo(image.file.bytes(), scan, options.max_candidates - found.size())) {
       found.push_back({std::move(c), &image});
     }
     budget -= scan;
   }
   if (capped) {
-    diagnostics.Warn(fmt::format("the VMCOREINFO scan stopped after {} bytes of RAM images; pass "
-                                 "--vmcoreinfo FILE if it was not found",
-                                 options.max_scan_bytes));
+    diagnostics.Warn(
+        fmt::format("the VMCOREINFO scan stopped after {} bytes of RAM images; pass "
+                    "--vmcoreinfo FILE if it was not found",
+                    options.max_scan_bytes));
   }
   if (found.empty()) {
-    diagnostics.Warn("no VMCOREINFO text (\"OSRELEASE=...\") found in the RAM images; translation "
-                     "parameters must come from --page-size, --va-bits, --phys-offset, "
-                     "--kimage-voffset and --kaslr-offset");
+    diagnostics.Warn(
+        "no VMCOREINFO text (\"OSRELEASE=...\") found in the RAM images; translation "
+        "parameters must come from --page-size, --va-bits, --phys-offset, "
+        "--kimage-voffset and --kaslr-offset");
     return;
   }
   // Prefer a whole note with the keys the translation needs; among equals, the lowest address.
@@ -233,10 +243,10 @@ void ScanImages(RawDumpFile& dump, const RawDumpOptions& options, DiagnosticSink
     if (Rank(f.candidate) > Rank(best->candidate)) best = &f;
   }
   const uint64_t pa = best->image->base + best->candidate.offset;
-  std::string message = fmt::format("no --vmcoreinfo given: using the VMCOREINFO text found at PA {:#x} "
-                                    "({} offset {:#x}; {} candidate(s))",
-                                    pa, best->image->file.path().string(), best->candidate.offset,
-                                    found.size());
+  std::string message = fmt::format(
+      "no --vmcoreinfo given: using the VMCOREINFO text found at PA {:#x} "
+      "({} offset {:#x}; {} candidate(s))",
+      pa, best->image->file.path().string(), best->candidate.offset, found.size());
   if (!best->candidate.complete) message += "; it lacks SYMBOL(swapper_pg_dir) or PAGESIZE";
   if (best->candidate.truncated) message += "; it is truncated (the last partial line was dropped)";
   diagnostics.Warn(std::move(message));
@@ -248,8 +258,9 @@ void ScanImages(RawDumpFile& dump, const RawDumpOptions& options, DiagnosticSink
 Expected<RawImageSpec> ParseRawImageArgument(std::string_view text) {
   const auto at = text.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == text.size()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("--ram \"{}\": expected FILE@PHYSADDR (e.g. ram.bin@0x80000000)", text));
+    return Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("--ram \"{}\": expected FILE@PHYSADDR (e.g. ram.bin@0x80000000)", text));
   }
   const auto base = ParseNumber(text.substr(at + 1), 0);
   if (!base) {
@@ -260,8 +271,8 @@ Expected<RawImageSpec> ParseRawImageArgument(std::string_view text) {
   return RawImageSpec{std::filesystem::path(std::string(text.substr(0, at))), *base};
 }
 
-std::vector<VmcoreinfoCandidate> ScanForVmcoreinfo(std::span<const std::byte> bytes, uint64_t max_bytes,
-                                                   size_t max_candidates) {
+std::vector<VmcoreinfoCandidate> ScanForVmcoreinfo(std::span<const std::byte> bytes,
+                                                   uint64_t max_bytes, size_t max_candidates) {
   std::vector<VmcoreinfoCandidate> out;
   const uint64_t limit = std::min<uint64_t>(max_bytes, bytes.size());
   const auto* data = reinterpret_cast<const char*>(bytes.data());
@@ -315,14 +326,15 @@ Expected<std::unique_ptr<DumpFile>> OpenRawDump(std::vector<RawImageSpec> specs,
     }
     images.push_back({std::move(file), spec.base, size});
   }
-  std::sort(images.begin(), images.end(), [](const Image& a, const Image& b) { return a.base < b.base; });
+  std::sort(images.begin(), images.end(),
+            [](const Image& a, const Image& b) { return a.base < b.base; });
   for (size_t i = 1; i < images.size(); ++i) {
     if (images[i].base < images[i - 1].end()) {
-      return Error(ErrorCode::kInvalidArgument,
-                   fmt::format("RAM images overlap: {} [{:#x}, {:#x}) and {} [{:#x}, {:#x})",
-                               images[i - 1].file.path().string(), images[i - 1].base,
-                               images[i - 1].end(), images[i].file.path().string(), images[i].base,
-                               images[i].end()));
+      return Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("RAM images overlap: {} [{:#x}, {:#x}) and {} [{:#x}, {:#x})",
+                      images[i - 1].file.path().string(), images[i - 1].base, images[i - 1].end(),
+                      images[i].file.path().string(), images[i].base, images[i].end()));
     }
   }
   auto dump = std::make_unique<RawDumpFile>(std::move(images), arch_hint, options.endian);

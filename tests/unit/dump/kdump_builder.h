@@ -25,7 +25,8 @@ inline std::vector<std::byte> CompressPage(uint32_t flags, std::span<const std::
   size_t got = 0;
   if (flags == 0x1) {
     uLongf len = out.size();
-    compress2(reinterpret_cast<Bytef*>(out.data()), &len, reinterpret_cast<const Bytef*>(page.data()), page.size(), 1);
+    compress2(reinterpret_cast<Bytef*>(out.data()), &len,
+              reinterpret_cast<const Bytef*>(page.data()), page.size(), 1);
     got = len;
   } else if (flags == 0x2) {
     lzo_init();
@@ -36,7 +37,8 @@ inline std::vector<std::byte> CompressPage(uint32_t flags, std::span<const std::
     got = len;
   } else if (flags == 0x4) {
     size_t len = out.size();
-    snappy_compress(reinterpret_cast<const char*>(page.data()), page.size(), reinterpret_cast<char*>(out.data()), &len);
+    snappy_compress(reinterpret_cast<const char*>(page.data()), page.size(),
+                    reinterpret_cast<char*>(out.data()), &len);
     got = len;
   } else if (flags == 0x20) {
     got = ZSTD_compress(out.data(), out.size(), page.data(), page.size(), 1);
@@ -59,9 +61,9 @@ struct KdumpBuilder {
   uint32_t codec = 0x1;  // page flags for every page
   std::string sysname = "Linux";
   std::string machine = "aarch64";
-  std::set<uint64_t> ram;                          // 1st bitmap (dumped pages are added)
+  std::set<uint64_t> ram;                            // 1st bitmap (dumped pages are added)
   std::map<uint64_t, std::vector<std::byte>> pages;  // 2nd bitmap: PFN -> block bytes
-  std::set<uint64_t> unwritten;                    // descriptors with offset 0
+  std::set<uint64_t> unwritten;                      // descriptors with offset 0
   bool split = false;
   uint64_t start = 0, end = 0;
   std::string vmcoreinfo = "OSRELEASE=6.1.0\nPAGESIZE=1024\n";
@@ -69,7 +71,8 @@ struct KdumpBuilder {
   // Fills `pfn` with a recognisable pattern.
   KdumpBuilder& Page(uint64_t pfn) {
     std::vector<std::byte> data(block);
-    for (size_t i = 0; i < data.size(); ++i) data[i] = std::byte(static_cast<uint8_t>(pfn * 7 + i / 16));
+    for (size_t i = 0; i < data.size(); ++i)
+      data[i] = std::byte(static_cast<uint8_t>(pfn * 7 + i / 16));
     pages[pfn] = std::move(data);
     return *this;
   }
@@ -84,8 +87,10 @@ struct KdumpBuilder {
     const bool packed = layout == KdumpLayout::k32Packed;
     const size_t word = w64 ? 8 : 4;
     // Sub-header offsets (formats.md §3.4 table).
-    struct O { uint64_t dl, sp, st, en, ovi, svi, on, sn, oe, se, s64, e64, m64, total; };
-    const O o = w64 ? O{8, 12, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104}
+    struct O {
+      uint64_t dl, sp, st, en, ovi, svi, on, sn, oe, se, s64, e64, m64, total;
+    };
+    const O o = w64      ? O{8, 12, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104}
                 : packed ? O{4, 8, 12, 16, 20, 28, 32, 40, 44, 52, 56, 64, 72, 80}
                          : O{4, 8, 12, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96};
     std::vector<std::byte> notes;

@@ -22,7 +22,8 @@ struct Flat {
     StoreUnsigned(std::span(bytes.data() + 16, 8), 1, Endian::kBig);
     StoreUnsigned(std::span(bytes.data() + 24, 8), 1, Endian::kBig);
   }
-  Flat& Record(uint64_t offset, std::span<const std::byte> data, std::optional<uint64_t> size = std::nullopt) {
+  Flat& Record(uint64_t offset, std::span<const std::byte> data,
+               std::optional<uint64_t> size = std::nullopt) {
     const size_t at = bytes.size();
     bytes.resize(at + 16);
     StoreUnsigned(std::span(bytes.data() + at, 8), offset, Endian::kBig);
@@ -37,11 +38,17 @@ struct Flat {
   }
 };
 
-std::vector<std::byte> Fill(size_t n, uint8_t v) { return std::vector<std::byte>(n, std::byte{v}); }
+std::vector<std::byte> Fill(size_t n, uint8_t v) {
+  return std::vector<std::byte>(n, std::byte{v});
+}
 
 TEST(FlattenedTest, OutOfOrderOverlappingRecordsLaterWins) {
   Flat f;
-  f.Record(100, Fill(50, 2)).Record(0, Fill(100, 1)).Record(120, Fill(10, 3)).Record(140, Fill(20, 4)).End();
+  f.Record(100, Fill(50, 2))
+      .Record(0, Fill(100, 1))
+      .Record(120, Fill(10, 3))
+      .Record(140, Fill(20, 4))
+      .End();
   auto src = FlattenedSource::Create(f.bytes, "flat");
   ASSERT_TRUE(src.ok()) << src.error().Describe();
   EXPECT_EQ((*src)->size(), 160u);
@@ -113,7 +120,8 @@ TEST_F(KdumpHostileTest, EveryTruncationFailsCleanly) {
     const SpanSource source(std::span<const std::byte>(file).first(cut), "cut");
     auto h = ParseKdumpHeader(source);
     if (!h.ok()) {
-      EXPECT_TRUE(h.error().code() == ErrorCode::kCorrupt || h.error().code() == ErrorCode::kLimit) << cut;
+      EXPECT_TRUE(h.error().code() == ErrorCode::kCorrupt || h.error().code() == ErrorCode::kLimit)
+          << cut;
       continue;
     }
     // Headers intact but the data cut: opening or reading must fail, not crash.
@@ -134,8 +142,9 @@ TEST_F(KdumpHostileTest, AbsurdFieldsNameFieldValueAndOffset) {
     uint32_t value;
     const char* field;
   } cases[] = {
-      {428, 3000, "block_size"},       {428, 1u << 24, "block_size"}, {432, 0x7fffffff, "sub_hdr_size"},
-      {432, 0, "sub_hdr_size"},        {436, 0x7fffffff, "bitmap_blocks"}, {436, 0, "bitmap_blocks"},
+      {428, 3000, "block_size"},          {428, 1u << 24, "block_size"},
+      {432, 0x7fffffff, "sub_hdr_size"},  {432, 0, "sub_hdr_size"},
+      {436, 0x7fffffff, "bitmap_blocks"}, {436, 0, "bitmap_blocks"},
       {8, 0, "header_version"},
   };
   for (const Case& c : cases) {
@@ -167,8 +176,8 @@ TEST_F(KdumpHostileTest, DescriptorsPointingAnywhere) {
     uint64_t off;
     uint32_t size;
     uint32_t flags;
-  } cases[] = {{uint64_t{1} << 50, 100, 1}, {desc, 0, 1}, {desc, 5000, 1}, {desc, 100, 0x1234}, {1, 10, 1},
-               {desc + 24, 1024, 0x20}};
+  } cases[] = {{uint64_t{1} << 50, 100, 1}, {desc, 0, 1}, {desc, 5000, 1},
+               {desc, 100, 0x1234},         {1, 10, 1},   {desc + 24, 1024, 0x20}};
   for (const Case& c : cases) {
     auto file = good;
     StoreUnsigned(std::span(file.data() + desc + 24, 8), c.off, Endian::kLittle);

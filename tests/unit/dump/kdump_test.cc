@@ -16,7 +16,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::vector<std::byte> ReadPa(const DumpFile& dump, uint64_t pa, size_t n, Status* status = nullptr) {
+std::vector<std::byte> ReadPa(const DumpFile& dump, uint64_t pa, size_t n,
+                              Status* status = nullptr) {
   std::vector<std::byte> out(n);
   Status s = dump.ReadPhysical(pa, out);
   if (status) *status = s;
@@ -111,7 +112,8 @@ TEST_F(KdumpTest, HeaderVersionsLayoutsAndByteOrders) {
         const auto file = b.Build();
         SpanSource source(file, "mem");
         auto h = ParseKdumpHeader(source);
-        ASSERT_TRUE(h.ok()) << h.error().Describe() << " v" << version << " layout " << int(layout) << " be " << (endian == Endian::kBig);
+        ASSERT_TRUE(h.ok()) << h.error().Describe() << " v" << version << " layout " << int(layout)
+                            << " be " << (endian == Endian::kBig);
         EXPECT_EQ(h->header_version, version);
         EXPECT_EQ(h->endian, endian);
         EXPECT_EQ(h->block_size, 1024u);
@@ -211,7 +213,8 @@ TEST_F(KdumpTest, CacheServesRepeatedReadsAndManyPages) {
   auto dump = Open(b.Build());
   ASSERT_TRUE(dump.ok()) << dump.error().Describe();
   for (int round = 0; round < 2; ++round) {
-    for (uint64_t p = 0; p < 8192; p += 97) ASSERT_EQ(ReadPa(**dump, p * 1024, 1024), b.pages[p]) << p;
+    for (uint64_t p = 0; p < 8192; p += 97)
+      ASSERT_EQ(ReadPa(**dump, p * 1024, 1024), b.pages[p]) << p;
   }
   for (int i = 0; i < 50; ++i) ASSERT_EQ(ReadPa(**dump, 97 * 1024, 8).size(), 8u);
 }

@@ -32,10 +32,11 @@ class RawImageTest : public ::testing::Test {
     std::ofstream(path, std::ios::binary) << bytes;
     return path;
   }
-  Expected<std::unique_ptr<DumpFile>> Open(std::vector<RawImageSpec> images,
-                                           std::optional<std::filesystem::path> vmcoreinfo = std::nullopt,
-                                           RawDumpOptions options = {}) {
-    return OpenRawDump(std::move(images), std::move(vmcoreinfo), Arch::kArm64, options, diagnostics_);
+  Expected<std::unique_ptr<DumpFile>> Open(
+      std::vector<RawImageSpec> images,
+      std::optional<std::filesystem::path> vmcoreinfo = std::nullopt, RawDumpOptions options = {}) {
+    return OpenRawDump(std::move(images), std::move(vmcoreinfo), Arch::kArm64, options,
+                       diagnostics_);
   }
   bool Warned(const std::string& text) const {
     for (const auto& w : diagnostics_.warnings()) {
@@ -171,9 +172,7 @@ TEST_F(RawImageTest, NoVmcoreinfoWarnsWithFlags) {
 TEST_F(RawImageTest, HugeImageScanIsBounded) {
   // A sparse 8 GiB image with the text past the scan budget: not read in full.
   const auto path = dir_ / "huge";
-  {
-    std::ofstream(path, std::ios::binary) << "";
-  }
+  { std::ofstream(path, std::ios::binary) << ""; }
   std::filesystem::resize_file(path, 8ull << 30);
   {
     std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);

@@ -21,16 +21,18 @@
 namespace csd::mkcore {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
-constexpr const char* kEtm = R"({"etmv4": {"trcconfigr": 0, "trctraceidr": "0x10", "trcidr0": "0x28000ea1",
+constexpr const char* kEtm =
+    R"({"etmv4": {"trcconfigr": 0, "trctraceidr": "0x10", "trcidr0": "0x28000ea1",
     "trcidr1": "0x4100f403", "trcidr2": "0x488", "trcidr8": 0, "trcauthstatus": "0xcc"}})";
 
 std::string SpecText(const std::string& extra, const std::string& nodes) {
-  return fmt::format(R"({{"ram": [{{"start": "0x40000000", "size": "0x2000000"}}], "kernel_phys": "0x40200000",
+  return fmt::format(
+      R"({{"ram": [{{"start": "0x40000000", "size": "0x2000000"}}], "kernel_phys": "0x40200000",
       "kaslr_offset": "0x1e50000", "seed": 7 {} , "nodes": [{}]}})",
-                     extra, nodes);
+      extra, nodes);
 }
 
 std::string DemoNodes() {
@@ -105,14 +107,17 @@ TEST(CoreBuilderTest, ListNodesDevicesAndBuffersReadBackThroughTheTranslator) {
     EXPECT_EQ(LoadUnsigned(r.Read(node + kernel.node.cpu.offset, 4), Endian::kLittle),
               static_cast<uint64_t>(spec.nodes[i].cpu));
     const uint64_t csdev = r.U64(node + kernel.node.csdev.offset);
-    const auto& name_member = spec.nodes[i].name_via == NameVia::kKobj ? kernel.csdev_kobj_name : kernel.csdev_init_name;
-    const auto& other_member = spec.nodes[i].name_via == NameVia::kKobj ? kernel.csdev_init_name : kernel.csdev_kobj_name;
+    const auto& name_member =
+        spec.nodes[i].name_via == NameVia::kKobj ? kernel.csdev_kobj_name : kernel.csdev_init_name;
+    const auto& other_member =
+        spec.nodes[i].name_via == NameVia::kKobj ? kernel.csdev_init_name : kernel.csdev_kobj_name;
     const uint64_t name = r.U64(csdev + name_member.offset);
     EXPECT_EQ(r.U64(csdev + other_member.offset), 0u);
     const auto name_bytes = r.Read(name, spec.nodes[i].device.size() + 1);
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(name_bytes.data())), spec.nodes[i].device);
     const uint64_t buf = r.U64(node + kernel.node.buf.offset);
-    const uint64_t size = LoadUnsigned(r.Read(node + kernel.node.buf_size.offset, 4), Endian::kLittle);
+    const uint64_t size =
+        LoadUnsigned(r.Read(node + kernel.node.buf_size.offset, 4), Endian::kLittle);
     EXPECT_EQ(r.Read(buf, size), NodeContentBytes(spec.nodes[i], i, spec.seed)) << i;
     prev = cur;
     cur = r.U64(cur);
@@ -138,7 +143,8 @@ TEST(CoreBuilderTest, ListNodesDevicesAndBuffersReadBackThroughTheTranslator) {
   EXPECT_EQ(expected["nodes"][0]["kind"], "etm-metadata");
   EXPECT_EQ(expected["nodes"][2]["kind"], "sink");
   EXPECT_TRUE(expected["nodes"][3]["barrier"].get<bool>());
-  EXPECT_EQ(expected["nodes"][3]["sha256"], Sha256Hex(NodeContentBytes(spec.nodes[3], 3, spec.seed)));
+  EXPECT_EQ(expected["nodes"][3]["sha256"],
+            Sha256Hex(NodeContentBytes(spec.nodes[3], 3, spec.seed)));
   for (const auto& n : expected["nodes"]) EXPECT_FALSE(n["expect_error"].get<bool>());
 }
 
@@ -146,11 +152,13 @@ TEST(CoreBuilderTest, VmcoreinfoCarriesRuntimeValues) {
   const Spec spec = MustParse(SpecText(R"(, "phys_offset": "0xffffffc0c0000000")", DemoNodes()));
   const KernelModel kernel = testing::FakeKernelModel();
   const BuiltCore core = MustBuild(spec, kernel);
-  EXPECT_THAT(core.vmcoreinfo, HasSubstr(fmt::format("SYMBOL(swapper_pg_dir)={:x}\n", kernel.swapper_pg_dir + 0x1e50000)));
+  EXPECT_THAT(core.vmcoreinfo, HasSubstr(fmt::format("SYMBOL(swapper_pg_dir)={:x}\n",
+                                                     kernel.swapper_pg_dir + 0x1e50000)));
   EXPECT_THAT(core.vmcoreinfo, HasSubstr("NUMBER(PHYS_OFFSET)=0xffffffc0c0000000\n"));
   EXPECT_THAT(core.vmcoreinfo, HasSubstr("KERNELOFFSET=1e50000\n"));
   EXPECT_THAT(core.vmcoreinfo, HasSubstr("OSRELEASE=6.1.0-fake\n"));
-  EXPECT_THAT(core.vmcoreinfo, HasSubstr(fmt::format("NUMBER(kimage_voffset)={:#x}\n", core.layout.kimage_voffset())));
+  EXPECT_THAT(core.vmcoreinfo, HasSubstr(fmt::format("NUMBER(kimage_voffset)={:#x}\n",
+                                                     core.layout.kimage_voffset())));
   // The randomised linear map still reads back.
   Reader r(core, spec);
   EXPECT_EQ(r.U64(core.written.list_head_va), core.written.nodes[0].list_va);
@@ -176,7 +184,8 @@ TEST(CoreBuilderTest, SameSpecGivesIdenticalFiles) {
   const KernelModel kernel = testing::FakeKernelModel();
   const auto base = std::filesystem::path(::testing::TempDir()) / "mkcore_determinism";
   std::filesystem::remove_all(base);
-  for (const char* run : {"a", "b"}) ASSERT_TRUE(WriteCore(MustBuild(spec, kernel), base / run).ok());
+  for (const char* run : {"a", "b"})
+    ASSERT_TRUE(WriteCore(MustBuild(spec, kernel), base / run).ok());
   auto slurp = [](const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -188,18 +197,22 @@ TEST(CoreBuilderTest, SameSpecGivesIdenticalFiles) {
   }
 }
 
-json ExpectedFor(const std::string& extra, const std::string& nodes, const KernelModel& kernel = testing::FakeKernelModel()) {
+json ExpectedFor(const std::string& extra, const std::string& nodes,
+                 const KernelModel& kernel = testing::FakeKernelModel()) {
   auto core = BuildCore(MustParse(SpecText(extra, nodes)), kernel);
   EXPECT_TRUE(core.ok()) << core.error().Describe();
   return core.ok() ? json::parse(core->expected_json) : json();
 }
 
 std::string Sink(const std::string& name, const std::string& more = "") {
-  return fmt::format(R"({{"cpu": 0, "type": 1, "device": "{}", "content": {{"pattern": {{"size": 256}}}} {}}})", name, more);
+  return fmt::format(
+      R"({{"cpu": 0, "type": 1, "device": "{}", "content": {{"pattern": {{"size": 256}}}} {}}})",
+      name, more);
 }
 
 TEST(CoreBuilderTest, OracleCycleAndWildNext) {
-  json e = ExpectedFor("", Sink("a") + "," + Sink("b", R"(, "corrupt": {"next": "cycle-to:0"})") + "," + Sink("c"));
+  json e = ExpectedFor(
+      "", Sink("a") + "," + Sink("b", R"(, "corrupt": {"next": "cycle-to:0"})") + "," + Sink("c"));
   EXPECT_TRUE(e["walk_error_expected"].get<bool>());
   EXPECT_EQ(e["nodes"].size(), 2u);  // c is unreachable
   EXPECT_THAT(e["walk_error_reason"].get<std::string>(), HasSubstr("cycle"));
@@ -209,16 +222,19 @@ TEST(CoreBuilderTest, OracleCycleAndWildNext) {
   EXPECT_EQ(e["nodes"].size(), 1u);
 
   // A forward "cycle" only skips nodes: no error.
-  e = ExpectedFor("", Sink("a", R"(, "corrupt": {"next": "cycle-to:2"})") + "," + Sink("b") + "," + Sink("c"));
+  e = ExpectedFor(
+      "", Sink("a", R"(, "corrupt": {"next": "cycle-to:2"})") + "," + Sink("b") + "," + Sink("c"));
   EXPECT_FALSE(e["walk_error_expected"].get<bool>());
   EXPECT_EQ(e["nodes"].size(), 2u);
 }
 
 TEST(CoreBuilderTest, OracleUnreadableBuffersAndNames) {
-  const json e = ExpectedFor(
-      "", Sink("ok") + "," + Sink("buf", R"(, "corrupt": {"buf": "unmapped"})") + "," +
-              Sink("null", R"(, "corrupt": {"buf": "null"})") + "," + Sink("name", R"(, "corrupt": {"name": "unmapped"})") +
-              "," + Sink("csdev", R"(, "corrupt": {"csdev": "unmapped"})") + "," + Sink("huge", R"(, "buf_size": 4294967295)"));
+  const json e =
+      ExpectedFor("", Sink("ok") + "," + Sink("buf", R"(, "corrupt": {"buf": "unmapped"})") + "," +
+                          Sink("null", R"(, "corrupt": {"buf": "null"})") + "," +
+                          Sink("name", R"(, "corrupt": {"name": "unmapped"})") + "," +
+                          Sink("csdev", R"(, "corrupt": {"csdev": "unmapped"})") + "," +
+                          Sink("huge", R"(, "buf_size": 4294967295)"));
   ASSERT_EQ(e["nodes"].size(), 6u);
   EXPECT_FALSE(e["walk_error_expected"].get<bool>());
   EXPECT_FALSE(e["nodes"][0]["expect_error"].get<bool>());
@@ -232,14 +248,17 @@ TEST(CoreBuilderTest, OracleUnreadableBuffersAndNames) {
 }
 
 TEST(CoreBuilderTest, OracleMetadataWarnings) {
-  const std::string bad_magic = R"({"etmv4": {"trcconfigr": 0, "trctraceidr": 16, "trcidr0": 0, "trcidr1": 0,
+  const std::string bad_magic =
+      R"({"etmv4": {"trcconfigr": 0, "trctraceidr": 16, "trcidr0": 0, "trcidr1": 0,
       "trcidr2": 0, "trcidr8": 0, "trcauthstatus": 0, "magic": "0x4040404040404041"}})";
-  const std::string bad_cpu = R"({"etmv4": {"trcconfigr": 0, "trctraceidr": 16, "trcidr0": 0, "trcidr1": 0,
+  const std::string bad_cpu =
+      R"({"etmv4": {"trcconfigr": 0, "trctraceidr": 16, "trcidr0": 0, "trcidr1": 0,
       "trcidr2": 0, "trcidr8": 0, "trcauthstatus": 0, "cpu_word": 5}})";
-  const json e = ExpectedFor("", fmt::format(R"({{"cpu": 0, "type": 0, "device": "m", "content": {}}},
+  const json e =
+      ExpectedFor("", fmt::format(R"({{"cpu": 0, "type": 0, "device": "m", "content": {}}},
       {{"cpu": 1, "type": 0, "device": "c", "content": {}}},
       {{"cpu": 2, "type": 0, "device": "s", "content": {{"raw_hex": "{}"}}}})",
-                                                 bad_magic, bad_cpu, std::string(96, 'a')));
+                                  bad_magic, bad_cpu, std::string(96, 'a')));
   ASSERT_EQ(e["nodes"].size(), 3u);
   EXPECT_EQ(e["nodes"][0]["kind"], "etm-metadata");
   EXPECT_TRUE(e["nodes"][0]["expect_warning"].get<bool>());
@@ -276,16 +295,22 @@ TEST(CoreBuilderTest, ExtraNodesAreCountedNotListed) {
 }
 
 TEST(CoreBuilderTest, LegacyAndVa39Layouts) {
-  const json legacy = ExpectedFor(R"(, "layout": "legacy")", DemoNodes(), testing::FakeKernelModel(false, 0xffff000008080000ull));
-  EXPECT_THAT(legacy["nodes"][0]["node_address"].get<std::string>(), ::testing::StartsWith("0xffff8000"));
-  const json va39 = ExpectedFor(R"(, "va_bits": 39)", DemoNodes(), testing::FakeKernelModel(false, 0xffffffc008000000ull));
-  EXPECT_THAT(va39["nodes"][0]["node_address"].get<std::string>(), ::testing::StartsWith("0xffffff80"));
+  const json legacy = ExpectedFor(R"(, "layout": "legacy")", DemoNodes(),
+                                  testing::FakeKernelModel(false, 0xffff000008080000ull));
+  EXPECT_THAT(legacy["nodes"][0]["node_address"].get<std::string>(),
+              ::testing::StartsWith("0xffff8000"));
+  const json va39 = ExpectedFor(R"(, "va_bits": 39)", DemoNodes(),
+                                testing::FakeKernelModel(false, 0xffffffc008000000ull));
+  EXPECT_THAT(va39["nodes"][0]["node_address"].get<std::string>(),
+              ::testing::StartsWith("0xffffff80"));
 
   // Mismatched geometry is refused with the keys to change.
-  auto wrong = BuildCore(MustParse(SpecText(R"(, "va_bits": 39)", DemoNodes())), testing::FakeKernelModel());
+  auto wrong =
+      BuildCore(MustParse(SpecText(R"(, "va_bits": 39)", DemoNodes())), testing::FakeKernelModel());
   ASSERT_FALSE(wrong.ok());
   EXPECT_THAT(wrong.error().message(), HasSubstr("spec.va_bits"));
-  auto outside = BuildCore(MustParse(SpecText(R"(, "kernel_phys": "0x41ff0000")", DemoNodes())), testing::FakeKernelModel());
+  auto outside = BuildCore(MustParse(SpecText(R"(, "kernel_phys": "0x41ff0000")", DemoNodes())),
+                           testing::FakeKernelModel());
   ASSERT_FALSE(outside.ok());
   EXPECT_THAT(outside.error().message(), HasSubstr("spec.kernel_phys"));
 }

@@ -20,7 +20,9 @@ namespace {
 
 using nlohmann::json;
 
-std::filesystem::path SpecsDir() { return CSD_SPECS_DIR; }
+std::filesystem::path SpecsDir() {
+  return CSD_SPECS_DIR;
+}
 std::filesystem::path OutDir(const std::string& name) {
   return std::filesystem::path(::testing::TempDir()) / ("mkcore_dwarf_" + name);
 }
@@ -62,14 +64,17 @@ TEST(DwarfKernelsTest, BufPointerLandsAtTheDwarfOffset) {
 }
 
 TEST(DwarfKernelsTest, StrippedAndListlessKernelsAreRefusedClearly) {
-  auto stripped = RunMkcore({SpecsDir() / "demo.json", std::filesystem::path(testdata::kSeedFlippedStrippedVmlinux),
-                             OutDir("stripped")});
+  auto stripped =
+      RunMkcore({SpecsDir() / "demo.json",
+                 std::filesystem::path(testdata::kSeedFlippedStrippedVmlinux), OutDir("stripped")});
   ASSERT_FALSE(stripped.ok());
   EXPECT_EQ(stripped.error().code(), ErrorCode::kLookup) << stripped.error().Describe();
 
-  auto no_list = RunMkcore({SpecsDir() / "demo.json", VariantVmlinux("no-list"), OutDir("no-list")});
+  auto no_list =
+      RunMkcore({SpecsDir() / "demo.json", VariantVmlinux("no-list"), OutDir("no-list")});
   ASSERT_FALSE(no_list.ok());
-  EXPECT_NE(no_list.error().Describe().find("coresight_dump_list"), std::string::npos) << no_list.error().Describe();
+  EXPECT_NE(no_list.error().Describe().find("coresight_dump_list"), std::string::npos)
+      << no_list.error().Describe();
 }
 
 std::vector<std::string> SpecFiles() {
@@ -106,8 +111,9 @@ TEST_P(SpecFileTest, BuildsAgainstItsKernel) {
     return;
   }
   // A split kdump-compressed spec writes vmcore.1..N; file_size is the first part's.
-  const auto vmcore = std::filesystem::exists(OutDir(out_name) / "vmcore") ? OutDir(out_name) / "vmcore"
-                                                                          : OutDir(out_name) / "vmcore.1";
+  const auto vmcore = std::filesystem::exists(OutDir(out_name) / "vmcore")
+                          ? OutDir(out_name) / "vmcore"
+                          : OutDir(out_name) / "vmcore.1";
   EXPECT_EQ(std::filesystem::file_size(vmcore), expected["file_size"].get<uint64_t>());
 }
 

@@ -37,8 +37,8 @@ std::vector<Phdr> Phdrs(const std::vector<std::byte>& f) {
   std::vector<Phdr> out;
   for (uint64_t i = 0; i < U(f, 56, 2); ++i) {
     const uint64_t p = U(f, 32, 8) + i * U(f, 54, 2);
-    out.push_back({static_cast<uint32_t>(U(f, p, 4)), U(f, p + 8, 8), U(f, p + 16, 8), U(f, p + 24, 8), U(f, p + 32, 8),
-                   U(f, p + 40, 8)});
+    out.push_back({static_cast<uint32_t>(U(f, p, 4)), U(f, p + 8, 8), U(f, p + 16, 8),
+                   U(f, p + 24, 8), U(f, p + 32, 8), U(f, p + 40, 8)});
   }
   return out;
 }
@@ -47,14 +47,17 @@ class ElfCoreWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("mkcore_elf_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("mkcore_elf_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    for (uint64_t i = 0; i < 64; ++i) ASSERT_TRUE(image_.WriteUnsigned(0x40000000 + i * 8, 0x1111000000 + i, 8).ok());
+    for (uint64_t i = 0; i < 64; ++i)
+      ASSERT_TRUE(image_.WriteUnsigned(0x40000000 + i * 8, 0x1111000000 + i, 8).ok());
     ASSERT_TRUE(image_.WriteUnsigned(0x40ff0000, 0xabcdef, 8).ok());
   }
   ElfCorePlan Plan(std::optional<uint64_t> truncate = std::nullopt, uint64_t tail = 0) {
-    std::vector<ElfNote> notes = {MakeArm64Prstatus(1), MakeArm64Prstatus(2), MakeVmcoreinfoNote("PAGESIZE=4096\n")};
+    std::vector<ElfNote> notes = {MakeArm64Prstatus(1), MakeArm64Prstatus(2),
+                                  MakeVmcoreinfoNote("PAGESIZE=4096\n")};
     std::vector<ElfLoad> loads = {{0xffff800008000000, 0x40000000, 0x3000, 0x3000},
                                   {0xffff000000000000, 0x40000000, 0x1000000, 0x1000000 - tail}};
     auto plan = PlanElfCore(std::move(notes), std::move(loads), 4096, truncate);
@@ -72,10 +75,10 @@ TEST_F(ElfCoreWriterTest, HeaderProgramHeadersNotesAndData) {
   const auto f = ReadFile(dir_ / "vmcore");
   ASSERT_EQ(f.size(), plan.full_size);
   EXPECT_EQ(U(f, 0, 4), 0x464c457fu);
-  EXPECT_EQ(U(f, 4, 1), 2u);      // ELFCLASS64
-  EXPECT_EQ(U(f, 5, 1), 1u);      // little-endian
-  EXPECT_EQ(U(f, 16, 2), 4u);     // ET_CORE
-  EXPECT_EQ(U(f, 18, 2), 183u);   // EM_AARCH64
+  EXPECT_EQ(U(f, 4, 1), 2u);     // ELFCLASS64
+  EXPECT_EQ(U(f, 5, 1), 1u);     // little-endian
+  EXPECT_EQ(U(f, 16, 2), 4u);    // ET_CORE
+  EXPECT_EQ(U(f, 18, 2), 183u);  // EM_AARCH64
   const auto ph = Phdrs(f);
   ASSERT_EQ(ph.size(), 3u);
   EXPECT_EQ(ph[0].type, 4u);  // PT_NOTE first
@@ -97,7 +100,8 @@ TEST_F(ElfCoreWriterTest, HeaderProgramHeadersNotesAndData) {
       EXPECT_EQ(U(f, desc + 32, 4), names.size());
     } else {
       EXPECT_EQ(type, 0u);
-      EXPECT_EQ(std::string(reinterpret_cast<const char*>(f.data() + desc), descsz), "PAGESIZE=4096\n");
+      EXPECT_EQ(std::string(reinterpret_cast<const char*>(f.data() + desc), descsz),
+                "PAGESIZE=4096\n");
     }
     off = desc + (descsz + 3) / 4 * 4;
   }

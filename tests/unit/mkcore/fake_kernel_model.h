@@ -10,7 +10,8 @@
 namespace csd::mkcore::testing {
 
 inline MemberLayout Field(std::string name, uint64_t offset, uint64_t size,
-                          MemberLayout::Kind kind = MemberLayout::Kind::kInteger, bool is_signed = false) {
+                          MemberLayout::Kind kind = MemberLayout::Kind::kInteger,
+                          bool is_signed = false) {
   MemberLayout m;
   m.name = std::move(name);
   m.offset = offset;
@@ -20,7 +21,8 @@ inline MemberLayout Field(std::string name, uint64_t offset, uint64_t size,
   return m;
 }
 
-inline KernelModel FakeKernelModel(bool reordered = false, uint64_t link_base = 0xffff800008000000ull) {
+inline KernelModel FakeKernelModel(bool reordered = false,
+                                   uint64_t link_base = 0xffff800008000000ull) {
   using K = MemberLayout::Kind;
   KernelModel k;
   k.text = link_base;
@@ -34,12 +36,20 @@ inline KernelModel FakeKernelModel(bool reordered = false, uint64_t link_base = 
   k.build_id = "0123456789abcdef";
   k.uts_name_offset = 4;
   if (!reordered) {
-    k.node = {48, Field("cpu", 0, 4, K::kInteger, true), Field("type", 4, 4, K::kInteger, true),
-              Field("csdev", 8, 8, K::kPointer), Field("buf", 16, 8, K::kPointer), Field("buf_size", 24, 4),
+    k.node = {48,
+              Field("cpu", 0, 4, K::kInteger, true),
+              Field("type", 4, 4, K::kInteger, true),
+              Field("csdev", 8, 8, K::kPointer),
+              Field("buf", 16, 8, K::kPointer),
+              Field("buf_size", 24, 4),
               Field("list", 32, 16, K::kStruct)};
   } else {
-    k.node = {64, Field("cpu", 24, 4, K::kInteger, true), Field("type", 48, 4, K::kInteger, true),
-              Field("csdev", 16, 8, K::kPointer), Field("buf", 32, 8, K::kPointer), Field("buf_size", 40, 8),
+    k.node = {64,
+              Field("cpu", 24, 4, K::kInteger, true),
+              Field("type", 48, 4, K::kInteger, true),
+              Field("csdev", 16, 8, K::kPointer),
+              Field("buf", 32, 8, K::kPointer),
+              Field("buf_size", 40, 8),
               Field("list", 0, 16, K::kStruct)};
   }
   k.list_next = Field("next", 0, 8, K::kPointer);
@@ -50,7 +60,8 @@ inline KernelModel FakeKernelModel(bool reordered = false, uint64_t link_base = 
   ImageSection head{".head.text", k.text, std::vector<std::byte>(0x40, std::byte{0x5a})};
   ImageSection data{".data", k.text + 0x14000, std::vector<std::byte>(0x2000, std::byte{0})};
   const std::string release = k.release;
-  for (size_t i = 0; i < release.size(); ++i) data.bytes[4 + 130 + i] = static_cast<std::byte>(release[i]);
+  for (size_t i = 0; i < release.size(); ++i)
+    data.bytes[4 + 130 + i] = static_cast<std::byte>(release[i]);
   k.sections = {head, data};
   return k;
 }

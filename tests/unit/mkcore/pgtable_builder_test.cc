@@ -2,14 +2,13 @@
 // The table builder is checked against the reader side's translator and
 // walker (lib/xlat), an independent implementation of the same architecture
 // rules: what we build, the extractor must read back.
-#include "csdump-mkcore/arm64_pgtable_builder.h"
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "base/byte_reader.h"
+#include "csdump-mkcore/arm64_pgtable_builder.h"
 #include "xlat/arm64_paging.h"
 #include "xlat/arm64_translator.h"
 #include "xlat/arm64_walker.h"
@@ -35,7 +34,8 @@ TEST_P(PgtableRoundTripTest, ReaderTranslatesEveryMapping) {
   PhysImage image({{ram_start, ram_size}});
   const uint64_t root = ram_start;  // page-aligned, as swapper_pg_dir is
   PhysAllocator alloc({{ram_start, ram_size}}, {{root, page}});
-  auto built = Arm64PgtableBuilder::Create(image, geo, root, [&](uint64_t size) { return alloc.AllocLow(size, size); });
+  auto built = Arm64PgtableBuilder::Create(
+      image, geo, root, [&](uint64_t size) { return alloc.AllocLow(size, size); });
   ASSERT_TRUE(built.ok()) << built.error().Describe();
   Arm64PgtableBuilder& tables = *built;
 
@@ -49,7 +49,8 @@ TEST_P(PgtableRoundTripTest, ReaderTranslatesEveryMapping) {
   std::vector<uint64_t> pas;
   for (int i = 0; i < 20; ++i) pas.push_back(ram_start + ram_size - (2 * i + 1) * page);
   std::swap(pas[3], pas[11]);
-  for (size_t i = 0; i < pas.size(); ++i) ASSERT_TRUE(tables.MapPage(vmalloc + i * page, pas[i]).ok());
+  for (size_t i = 0; i < pas.size(); ++i)
+    ASSERT_TRUE(tables.MapPage(vmalloc + i * page, pas[i]).ok());
   EXPECT_GT(tables.tables_allocated(), 0u);
 
   // Translator: kimage_start/end 0 sends the kernel image through the tables too.
@@ -86,7 +87,8 @@ TEST_P(PgtableRoundTripTest, ReaderTranslatesEveryMapping) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Granules, PgtableRoundTripTest,
-                         ::testing::Values(Case{12, 48}, Case{12, 39}, Case{14, 48}, Case{16, 48}), Name);
+                         ::testing::Values(Case{12, 48}, Case{12, 39}, Case{14, 48}, Case{16, 48}),
+                         Name);
 
 TEST(PgtableBuilderTest, GeometryMatchesTheArchitectureTable) {
   EXPECT_EQ((Arm64PgtableGeometry{12, 48}.levels()), 4u);
@@ -102,8 +104,8 @@ TEST(PgtableBuilderTest, GeometryMatchesTheArchitectureTable) {
 TEST(PgtableBuilderTest, WritesRealDescriptors) {
   PhysImage image({{0x40000000, 0x1000000}});
   PhysAllocator alloc({{0x40000000, 0x1000000}}, {{0x40000000, 0x1000}});
-  auto tables = Arm64PgtableBuilder::Create(image, {12, 48}, 0x40000000,
-                                            [&](uint64_t size) { return alloc.AllocLow(size, size); });
+  auto tables = Arm64PgtableBuilder::Create(
+      image, {12, 48}, 0x40000000, [&](uint64_t size) { return alloc.AllocLow(size, size); });
   ASSERT_TRUE(tables.ok());
   const uint64_t va = 0xffff800080000000ull;
   ASSERT_TRUE(tables->MapPage(va, 0x40800000).ok());
@@ -113,26 +115,26 @@ TEST(PgtableBuilderTest, WritesRealDescriptors) {
   std::byte b[8];
   ASSERT_TRUE(image.ReadPhysical(walk[0], b).ok());
   const uint64_t table_desc = LoadUnsigned(b, Endian::kLittle);
-  EXPECT_EQ(table_desc & 3, 3u);                      // table
+  EXPECT_EQ(table_desc & 3, 3u);  // table
   ASSERT_TRUE(image.ReadPhysical(walk[3], b).ok());
   const uint64_t page_desc = LoadUnsigned(b, Endian::kLittle);
-  EXPECT_EQ(page_desc & 3, 3u);                       // page
-  EXPECT_NE(page_desc & (1u << 10), 0u);              // AF
+  EXPECT_EQ(page_desc & 3, 3u);           // page
+  EXPECT_NE(page_desc & (1u << 10), 0u);  // AF
   EXPECT_EQ(page_desc & arm64_desc::kAddrMask, 0x40800000u);
 }
 
 TEST(PgtableBuilderTest, RejectsConflictsAndUserAddresses) {
   PhysImage image({{0x40000000, 0x1000000}});
   PhysAllocator alloc({{0x40000000, 0x1000000}}, {{0x40000000, 0x1000}});
-  auto tables = Arm64PgtableBuilder::Create(image, {12, 48}, 0x40000000,
-                                            [&](uint64_t size) { return alloc.AllocLow(size, size); });
+  auto tables = Arm64PgtableBuilder::Create(
+      image, {12, 48}, 0x40000000, [&](uint64_t size) { return alloc.AllocLow(size, size); });
   ASSERT_TRUE(tables.ok());
   const uint64_t va = 0xffff000000000000ull;
   ASSERT_TRUE(tables->MapRange(va, 0x40000000, 0x200000, true).ok());  // one 2 MiB block
-  EXPECT_TRUE(tables->MapRange(va, 0x40000000, 0x200000, true).ok());   // identical: fine
-  EXPECT_FALSE(tables->MapPage(va + 0x1000, 0x40001000).ok());          // inside the block
+  EXPECT_TRUE(tables->MapRange(va, 0x40000000, 0x200000, true).ok());  // identical: fine
+  EXPECT_FALSE(tables->MapPage(va + 0x1000, 0x40001000).ok());         // inside the block
   ASSERT_TRUE(tables->MapPage(va + 0x200000, 0x40400000).ok());
-  EXPECT_FALSE(tables->MapPage(va + 0x200000, 0x40500000).ok());        // remap elsewhere
+  EXPECT_FALSE(tables->MapPage(va + 0x200000, 0x40500000).ok());          // remap elsewhere
   EXPECT_FALSE(tables->MapPage(0x0000000080000000ull, 0x40500000).ok());  // TTBR0 address
 }
 

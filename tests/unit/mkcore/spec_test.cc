@@ -11,7 +11,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr const char* kMinimal = R"({"ram": [{"start": "0x40000000", "size": "0x1000000"}], "nodes": []})";
+constexpr const char* kMinimal =
+    R"({"ram": [{"start": "0x40000000", "size": "0x1000000"}], "nodes": []})";
 
 std::string ErrorOf(const std::string& json) {
   auto spec = ParseSpec(json);
@@ -39,7 +40,8 @@ TEST(SpecTest, MinimalSpecGetsDocumentedDefaults) {
 }
 
 TEST(SpecTest, ParsesFullNode) {
-  auto spec = ParseSpec(WithNode(R"({"cpu": 3, "type": 1, "device": "../../etc/x", "name_via": "init_name",
+  auto spec =
+      ParseSpec(WithNode(R"({"cpu": 3, "type": 1, "device": "../../etc/x", "name_via": "init_name",
       "alloc": "vmalloc", "content": {"pattern": {"size": 8192, "barrier": true}}, "buf_size": 4294967295,
       "corrupt": {"buf": "unmapped", "name": "unmapped", "next": "cycle-to:0", "csdev": "unmapped"},
       "expect": {"kind": "sink", "error": true}})"));
@@ -72,62 +74,90 @@ TEST(SpecTest, ParsesEtmAndRawContent) {
 }
 
 TEST(SpecTest, RejectsUnknownKeysNamingThem) {
-  EXPECT_THAT(ErrorOf(R"({"ram": [], "nodes": [], "kaslr": "0x0"})"), HasSubstr("spec: unknown key \"kaslr\""));
+  EXPECT_THAT(ErrorOf(R"({"ram": [], "nodes": [], "kaslr": "0x0"})"),
+              HasSubstr("spec: unknown key \"kaslr\""));
   EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "corupt": {}})")),
               HasSubstr("spec.nodes[0]: unknown key \"corupt\""));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "corrupt": {"nxt": "unmapped"}})")),
-              HasSubstr("spec.nodes[0].corrupt: unknown key \"nxt\""));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "content": {"pattern": {"size": 1, "x": 1}}})")),
-              HasSubstr("spec.nodes[0].content.pattern: unknown key \"x\""));
+  EXPECT_THAT(
+      ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "corrupt": {"nxt": "unmapped"}})")),
+      HasSubstr("spec.nodes[0].corrupt: unknown key \"nxt\""));
+  EXPECT_THAT(
+      ErrorOf(WithNode(
+          R"({"cpu": 0, "type": 0, "device": "x", "content": {"pattern": {"size": 1, "x": 1}}})")),
+      HasSubstr("spec.nodes[0].content.pattern: unknown key \"x\""));
   EXPECT_THAT(ErrorOf(R"({"ram": [{"start": 0, "size": 4096, "end": 1}], "nodes": []})"),
               HasSubstr("spec.ram[0]: unknown key \"end\""));
-  EXPECT_THAT(ErrorOf(R"({"ram": [{"start": 0, "size": 4096}], "nodes": [], "vmcoreinfo": {"drop": []}})"),
-              HasSubstr("spec.vmcoreinfo: unknown key \"drop\""));
+  EXPECT_THAT(
+      ErrorOf(R"({"ram": [{"start": 0, "size": 4096}], "nodes": [], "vmcoreinfo": {"drop": []}})"),
+      HasSubstr("spec.vmcoreinfo: unknown key \"drop\""));
 }
 
 TEST(SpecTest, RejectsBadValuesNamingTheKey) {
   const std::string ram = R"("ram": [{"start": "0x40000000", "size": "0x1000000"}], "nodes": [])";
-  EXPECT_THAT(ErrorOf("{" + ram + R"(, "format": "elf"})"), HasSubstr("spec.format: must be one of \"kdump\", \"qemu\""));
-  EXPECT_THAT(ErrorOf("{" + ram + R"(, "va_bits": 53})"), HasSubstr("spec.va_bits: must be in [36, 52]"));
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "format": "elf"})"),
+              HasSubstr("spec.format: must be one of \"kdump\", \"qemu\""));
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "va_bits": 53})"),
+              HasSubstr("spec.va_bits: must be in [36, 52]"));
   EXPECT_THAT(ErrorOf("{" + ram + R"(, "page_size": 8192})"), HasSubstr("spec.page_size"));
   EXPECT_THAT(ErrorOf("{" + ram + R"(, "layout": "new"})"), HasSubstr("spec.layout"));
-  EXPECT_THAT(ErrorOf("{" + ram + R"(, "kaslr_offset": "0xzz"})"), HasSubstr("spec.kaslr_offset: \"0xzz\" is not a hex"));
-  EXPECT_THAT(ErrorOf("{" + ram + R"(, "kaslr_offset": "0x10000000000000000"})"), HasSubstr("does not fit in 64 bits"));
-  EXPECT_THAT(ErrorOf("{" + ram + R"(, "kaslr_offset": "0x123"})"), HasSubstr("spec.kaslr_offset: must be a multiple"));
-  EXPECT_THAT(ErrorOf("{" + ram + R"(, "seed": -1})"), HasSubstr("spec.seed: must not be negative"));
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "kaslr_offset": "0xzz"})"),
+              HasSubstr("spec.kaslr_offset: \"0xzz\" is not a hex"));
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "kaslr_offset": "0x10000000000000000"})"),
+              HasSubstr("does not fit in 64 bits"));
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "kaslr_offset": "0x123"})"),
+              HasSubstr("spec.kaslr_offset: must be a multiple"));
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "seed": -1})"),
+              HasSubstr("spec.seed: must not be negative"));
   EXPECT_THAT(ErrorOf("{" + ram + R"(, "makedumpfile_excluded_tail": "0x2000000"})"),
               HasSubstr("spec.makedumpfile_excluded_tail"));
   EXPECT_THAT(ErrorOf(R"({"ram": [{"start": "0x40000100", "size": "0x1000"}], "nodes": []})"),
               HasSubstr("spec.ram[0]: start and size must be multiples of page_size"));
-  EXPECT_THAT(ErrorOf(R"({"ram": [{"start": 0, "size": 8192}, {"start": 4096, "size": 4096}], "nodes": []})"),
-              HasSubstr("spec.ram[1]: overlaps"));
-  EXPECT_THAT(ErrorOf(R"({"ram": [], "nodes": []})"), HasSubstr("spec.ram: must list at least one"));
+  EXPECT_THAT(
+      ErrorOf(
+          R"({"ram": [{"start": 0, "size": 8192}, {"start": 4096, "size": 4096}], "nodes": []})"),
+      HasSubstr("spec.ram[1]: overlaps"));
+  EXPECT_THAT(ErrorOf(R"({"ram": [], "nodes": []})"),
+              HasSubstr("spec.ram: must list at least one"));
   EXPECT_THAT(ErrorOf(R"({"nodes": []})"), HasSubstr("missing required key \"ram\""));
   EXPECT_THAT(ErrorOf("not json"), HasSubstr("not valid JSON"));
 }
 
 TEST(SpecTest, RejectsBadNodes) {
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 2, "device": "x"})")), HasSubstr("spec.nodes[0].type: must be in [0, 1]"));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"type": 0, "device": "x"})")), HasSubstr("missing required key \"cpu\""));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": 5})")), HasSubstr("spec.nodes[0].device: must be a string"));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "alloc": "slab"})")), HasSubstr("spec.nodes[0].alloc"));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "corrupt": {"next": "cycle-to:1"}})")),
+  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 2, "device": "x"})")),
+              HasSubstr("spec.nodes[0].type: must be in [0, 1]"));
+  EXPECT_THAT(ErrorOf(WithNode(R"({"type": 0, "device": "x"})")),
+              HasSubstr("missing required key \"cpu\""));
+  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": 5})")),
+              HasSubstr("spec.nodes[0].device: must be a string"));
+  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "alloc": "slab"})")),
+              HasSubstr("spec.nodes[0].alloc"));
+  EXPECT_THAT(ErrorOf(WithNode(
+                  R"({"cpu": 0, "type": 0, "device": "x", "corrupt": {"next": "cycle-to:1"}})")),
               HasSubstr("node index 1 is out of range"));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "corrupt": {"next": "cycle-to:"}})")),
+  EXPECT_THAT(ErrorOf(WithNode(
+                  R"({"cpu": 0, "type": 0, "device": "x", "corrupt": {"next": "cycle-to:"}})")),
               HasSubstr("cycle-to:<node index>"));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "corrupt": {"buf": "wild"}})")),
-              HasSubstr("spec.nodes[0].corrupt.buf: must be one of \"unmapped\", \"null\""));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "content": {"pattern": {"size": 0}}})")),
+  EXPECT_THAT(
+      ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "corrupt": {"buf": "wild"}})")),
+      HasSubstr("spec.nodes[0].corrupt.buf: must be one of \"unmapped\", \"null\""));
+  EXPECT_THAT(ErrorOf(WithNode(
+                  R"({"cpu": 0, "type": 0, "device": "x", "content": {"pattern": {"size": 0}}})")),
               HasSubstr("spec.nodes[0].content.pattern.size: must be in [1,"));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "content": {"raw_hex": "abc"}})")),
-              HasSubstr("odd number of hex digits"));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "content": {"raw_hex": "00", "pattern": {"size": 1}}})")),
-              HasSubstr("exactly one of"));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "content": {"etmv4": {"trcconfigr": 0}}})")),
-              HasSubstr("spec.nodes[0].content.etmv4: missing required key \"trctraceidr\""));
+  EXPECT_THAT(
+      ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "content": {"raw_hex": "abc"}})")),
+      HasSubstr("odd number of hex digits"));
+  EXPECT_THAT(
+      ErrorOf(WithNode(
+          R"({"cpu": 0, "type": 0, "device": "x", "content": {"raw_hex": "00", "pattern": {"size": 1}}})")),
+      HasSubstr("exactly one of"));
+  EXPECT_THAT(
+      ErrorOf(WithNode(
+          R"({"cpu": 0, "type": 0, "device": "x", "content": {"etmv4": {"trcconfigr": 0}}})")),
+      HasSubstr("spec.nodes[0].content.etmv4: missing required key \"trctraceidr\""));
   EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 0, "device": "x", "alloc": "vmalloc"})")),
               HasSubstr("needs a \"content\""));
-  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 4294967296, "type": 0, "device": "x"})")), HasSubstr("spec.nodes[0].cpu"));
+  EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 4294967296, "type": 0, "device": "x"})")),
+              HasSubstr("spec.nodes[0].cpu"));
 }
 
 TEST(SpecTest, VmlinuxIsRelativeToTheSpecAndOverridable) {

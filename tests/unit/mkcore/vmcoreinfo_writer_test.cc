@@ -53,7 +53,8 @@ TEST(VmcoreinfoWriterTest, OmitAndSet) {
   const std::string text = RenderVmcoreinfo(*lines);
   EXPECT_EQ(text.find("KERNELOFFSET"), std::string::npos);
   EXPECT_EQ(text.rfind("OSRELEASE=9.9.9\n", 0), 0u);  // replaced in place
-  EXPECT_NE(text.find("CRASHTIME=1700000000\nNUMBER(KERNELPACMASK)=0xff80000000000000\n"), std::string::npos);
+  EXPECT_NE(text.find("CRASHTIME=1700000000\nNUMBER(KERNELPACMASK)=0xff80000000000000\n"),
+            std::string::npos);
 }
 
 TEST(VmcoreinfoWriterTest, OmittingAnAbsentKeyIsAnError) {
