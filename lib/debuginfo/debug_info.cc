@@ -4,6 +4,7 @@
 #include <dwarf.h>
 #include <elf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gelf.h>
@@ -24,6 +25,7 @@ namespace csd {
 
 using debuginfo_detail::DwarfContext;
 using debuginfo_detail::DwarfPtr;
+using debuginfo_detail::DwflPtr;
 using debuginfo_detail::ElfPtr;
 using debuginfo_detail::StructDetail;
 using debuginfo_detail::UniqueFd;
@@ -75,6 +77,21 @@ struct RawSymbol {
   uint64_t address;
   uint64_t size;
   unsigned char binding;
+  size_t section_index;  // ELF index; meaningful for relocatable objects
+};
+
+// libdwfl asks where else to look for a module's DWARF only when the file
+// has none; finding debug files is DebuginfoSearch's job, not libdwfl's.
+int NoSeparateDebuginfo(Dwfl_Module*, void**, const char*, Dwarf_Addr, const char*, const char*,
+                        GElf_Word, char**) {
+  return -1;
+}
+
+const Dwfl_Callbacks kOfflineCallbacks = {
+    .find_elf = nullptr,
+    .find_debuginfo = NoSeparateDebuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = nullptr,
 };
 
 }  // namespace
@@ -84,7 +101,9 @@ struct DebugInfo::Impl {
   std::filesystem::path path;
   UniqueFd fd;
   ElfPtr elf;
-  DwarfPtr dwarf;
+  DwarfPtr dwarf;        // ET_EXEC/ET_DYN: ours
+  mutable DwflPtr dwfl;  // ET_REL: owns the relocated DWARF, opened lazily
+  bool relocatable = false;
 
   Arch arch = Arch::kUnknown;
   Endian endian = Endian::kLittle;
@@ -97,6 +116,11 @@ struct DebugInfo::Impl {
   // Everything below is filled lazily by const lookups: libelf/libdw calls
   // also mutate internal state, so one mutex serialises every lookup.
   mutable std::mutex mutex;
+
+  // The DWARF handle, from `dwarf` or from `dwfl`; opened on first use for
+  // relocatable objects.
+  mutable Dwarf* dwarf_handle = nullptr;
+  mutable std::optional<Error> dwarf_error;
 
   mutable bool symbols_loaded = false;
   mutable std::optional<Error> symbols_error;
@@ -120,6 +144,8 @@ struct DebugInfo::Impl {
   std::string File() const { return path.string(); }
   DwarfContext Context() const { return {pointer_size, endian}; }
 
+  Status EnsureDwarfLocked() const;
+  std::string SectionNameLocked(size_t elf_index) const;
   Status LoadSymbolsLocked() const;
   Expected<SymbolInfo> SymbolLocked(std::string_view name) const;
   void IndexUnit(Dwarf_Die* unit) const;
@@ -177,6 +203,7 @@ Expected<DebugInfo> DebugInfo::Open(const std::filesystem::path& path) {
                    fmt::format("{}: unknown ELF data encoding {}", file, ehdr.e_ident[EI_DATA]));
   }
   impl->pointer_size = ehdr.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : 4;
+  impl->relocatable = ehdr.e_type == ET_REL;
   switch (ehdr.e_machine) {
     case EM_AARCH64: impl->arch = Arch::kArm64; break;
     case EM_ARM: impl->arch = Arch::kArm; break;
@@ -230,10 +257,13 @@ Expected<DebugInfo> DebugInfo::Open(const std::filesystem::path& path) {
                              "the -dbg package)",
                              file));
   }
-  impl->dwarf.reset(dwarf_begin_elf(elf, DWARF_C_READ, nullptr));
-  if (!impl->dwarf) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("{}: cannot read DWARF debug info: {}", file, dwarf_errmsg(-1)));
+  if (!impl->relocatable) {
+    impl->dwarf.reset(dwarf_begin_elf(elf, DWARF_C_READ, nullptr));
+    if (!impl->dwarf) {
+      return Error(ErrorCode::kCorrupt,
+                   fmt::format("{}: cannot read DWARF debug info: {}", file, dwarf_errmsg(-1)));
+    }
+    impl->dwarf_handle = impl->dwarf.get();
   }
   return DebugInfo(std::move(impl));
 }
@@ -255,6 +285,9 @@ Endian DebugInfo::endian() const {
 unsigned DebugInfo::pointer_size() const {
   return impl_->pointer_size;
 }
+bool DebugInfo::relocatable() const {
+  return impl_->relocatable;
+}
 std::optional<std::string> DebugInfo::BuildId() const {
   return impl_->build_id;
 }
@@ -267,6 +300,33 @@ const MemberLayout* StructLayout::Find(std::string_view member) const {
     if (m.name == member) return &m;
   }
   return nullptr;
+}
+
+// ---------------------------------------------------------------- DWARF of modules
+
+Status DebugInfo::Impl::EnsureDwarfLocked() const {
+  if (dwarf_handle != nullptr) return OkStatus();
+  if (dwarf_error) return *dwarf_error;
+  // A module's .debug_* sections hold zeros where its relocations go (string
+  // offsets, abbreviation offsets, addresses); libdwfl applies them, for the
+  // object's own machine, whatever the host is.
+  DwflPtr session(dwfl_begin(&kOfflineCallbacks));
+  Dwfl_Module* module = nullptr;
+  if (session) {
+    module = dwfl_report_offline(session.get(), path.filename().c_str(), File().c_str(), -1);
+    dwfl_report_end(session.get(), nullptr, nullptr);
+  }
+  Dwarf_Addr bias = 0;
+  Dwarf* handle = module ? dwfl_module_getdwarf(module, &bias) : nullptr;
+  if (handle == nullptr) {
+    dwarf_error =
+        Error(ErrorCode::kCorrupt,
+              fmt::format("{}: cannot read or relocate its DWARF: {}", File(), dwfl_errmsg(-1)));
+    return *dwarf_error;
+  }
+  dwfl = std::move(session);
+  dwarf_handle = handle;
+  return OkStatus();
 }
 
 // ---------------------------------------------------------------- symbols
@@ -301,14 +361,23 @@ Status DebugInfo::Impl::LoadSymbolsLocked() const {
       const char* name = elf_strptr(e, shdr.sh_link, sym.st_name);
       // '$x'/'$d' are AArch64/ARM mapping symbols, not objects.
       if (name == nullptr || name[0] == '\0' || name[0] == '$') continue;
-      symbols[name].push_back(
-          {sym.st_value, sym.st_size, static_cast<unsigned char>(GELF_ST_BIND(sym.st_info))});
+      symbols[name].push_back({sym.st_value, sym.st_size,
+                               static_cast<unsigned char>(GELF_ST_BIND(sym.st_info)),
+                               sym.st_shndx});
     }
     return OkStatus();
   }
   symbols_error =
       Error(ErrorCode::kLookup, fmt::format("{} has no .symtab (stripped of symbols?)", File()));
   return *symbols_error;
+}
+
+std::string DebugInfo::Impl::SectionNameLocked(size_t elf_index) const {
+  if (!relocatable) return {};
+  for (size_t i = 0; i < sections.size(); ++i) {
+    if (section_indices[i] == elf_index) return sections[i].name;
+  }
+  return {};  // SHN_ABS, SHN_COMMON: no section to place
 }
 
 Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const {
@@ -334,14 +403,17 @@ Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const 
     info.address = best_global->address;
     info.size = best_global->size;
     info.global = true;
+    info.section = SectionNameLocked(best_global->section_index);
     return info;
   }
-  std::set<uint64_t> addresses;
-  for (const RawSymbol& sym : candidates) addresses.insert(sym.address);
+  std::set<std::pair<size_t, uint64_t>> addresses;
+  for (const RawSymbol& sym : candidates) {
+    addresses.insert({relocatable ? sym.section_index : 0, sym.address});
+  }
   if (addresses.size() > 1) {
     std::string list;
-    for (uint64_t address : addresses)
-      list += fmt::format("{}{:#x}", list.empty() ? "" : ", ", address);
+    for (const auto& entry : addresses)
+      list += fmt::format("{}{:#x}", list.empty() ? "" : ", ", entry.second);
     return Error(ErrorCode::kLookup,
                  fmt::format("symbol '{}' is ambiguous in {}: {} local (static) definitions at "
                              "{} and no global one",
@@ -350,6 +422,7 @@ Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const 
   info.address = candidates.front().address;
   info.size = candidates.front().size;
   info.global = false;
+  info.section = SectionNameLocked(candidates.front().section_index);
   return info;
 }
 
@@ -388,13 +461,19 @@ void DebugInfo::Impl::IndexUnit(Dwarf_Die* unit) const {
 
 template <typename Done>
 void DebugInfo::Impl::ScanUntil(Done done) const {
+  if (!scan_done) {
+    if (auto status = EnsureDwarfLocked(); !status.ok()) {
+      scan_done = true;
+      scan_error = status.error();
+    }
+  }
   while (!scan_done && !done()) {
     Dwarf_CU* next = nullptr;
     Dwarf_Half version;
     uint8_t unit_type;
     Dwarf_Die unit_die;
     int rc =
-        dwarf_get_units(dwarf.get(), scan_cursor, &next, &version, &unit_type, &unit_die, nullptr);
+        dwarf_get_units(dwarf_handle, scan_cursor, &next, &version, &unit_type, &unit_die, nullptr);
     if (rc != 0) {
       scan_done = true;
       if (rc < 0) {

@@ -30,6 +30,9 @@ struct SymbolInfo {
   uint64_t address = 0;  // link-time address (add the KASLR offset for runtime)
   uint64_t size = 0;
   bool global = false;
+  // Relocatable objects (kernel modules) only: the section `address` is an
+  // offset into. Where the kernel placed that section gives the runtime address.
+  std::string section;
 };
 
 struct MemberLayout {
@@ -63,7 +66,10 @@ struct SectionInfo {
 class DebugInfo {
  public:
   // kIo when the file cannot be read; kCorrupt when it is not ELF; kLookup
-  // when it has no DWARF (stripped vmlinux).
+  // when it has no DWARF (stripped vmlinux). A relocatable object (a kernel
+  // module's .ko or .ko.debug) is accepted too: its DWARF is relocated by
+  // libdwfl when a type is first asked for, so finding a symbol in many
+  // modules costs one symbol table each.
   static Expected<DebugInfo> Open(const std::filesystem::path& path);
 
   DebugInfo(DebugInfo&&) noexcept;
@@ -74,6 +80,8 @@ class DebugInfo {
   Arch arch() const;
   Endian endian() const;
   unsigned pointer_size() const;
+  // ET_REL: symbol addresses are section offsets (see SymbolInfo::section).
+  bool relocatable() const;
   // NT_GNU_BUILD_ID as lowercase hex, if present.
   std::optional<std::string> BuildId() const;
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
 #include <libelf.h>
 #include <unistd.h>
 
@@ -49,5 +50,12 @@ struct DwarfCloser {
   void operator()(Dwarf* dwarf) const { dwarf_end(dwarf); }
 };
 using DwarfPtr = std::unique_ptr<Dwarf, DwarfCloser>;
+
+// A relocatable object's (kernel module's) DWARF is owned by the Dwfl that
+// relocated it: dwfl_end releases it, never dwarf_end.
+struct DwflCloser {
+  void operator()(Dwfl* dwfl) const { dwfl_end(dwfl); }
+};
+using DwflPtr = std::unique_ptr<Dwfl, DwflCloser>;
 
 }  // namespace csd::debuginfo_detail

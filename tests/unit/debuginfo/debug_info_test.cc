@@ -706,5 +706,69 @@ TEST(DebugInfoTest, CorruptedContentsDoNotCrash) {
   EXPECT_GT(opened, 0);
 }
 
+// ---------------------------------------------------------------- modules
+
+// A relocatable module (testdata/kernels/module_coresight.c, `ld -r`): symbols
+// are section offsets, and the DWARF is only right once relocated. Without the
+// relocations every DW_FORM_strp name would read as the first string of
+// .debug_str, so finding `coresight_dump_node` by name proves they were applied.
+TEST(DebugInfoModuleTest, SymbolsAreSectionRelative) {
+  DebugInfo module = OpenOrDie(td::kCoresightModule);
+  EXPECT_TRUE(module.relocatable());
+  EXPECT_EQ(module.arch(), Arch::kArm64);
+  auto head = module.Symbol("coresight_dump_list");
+  ASSERT_TRUE(head.ok()) << head.error().Describe();
+  EXPECT_EQ(head->section, ".data");
+  EXPECT_EQ(head->size, 16u);
+  EXPECT_FALSE(head->global);  // static, as in the seed patch
+  auto cookie = module.Symbol("csd_module_cookie");
+  ASSERT_TRUE(cookie.ok()) << cookie.error().Describe();
+  EXPECT_EQ(cookie->section, ".data");
+  EXPECT_EQ(cookie->size, 40u);
+  // Both live in .data; one of them cannot be at offset 0.
+  EXPECT_NE(head->address, cookie->address);
+  EXPECT_TRUE(head->address == cookie->address + 40 || cookie->address == head->address + 16);
+  auto counter = module.Symbol("csd_dump_nodes");
+  ASSERT_TRUE(counter.ok()) << counter.error().Describe();
+  EXPECT_EQ(counter->section, ".bss");
+  auto function = module.Symbol("coresight_dump_add");
+  ASSERT_TRUE(function.ok()) << function.error().Describe();
+  EXPECT_EQ(function->section, ".text");
+  EXPECT_TRUE(function->global);
+}
+
+TEST(DebugInfoModuleTest, RelocatedDwarfGivesTheNodeLayout) {
+  DebugInfo module = OpenOrDie(td::kCoresightModule);
+  auto node = module.Struct("coresight_dump_node");
+  ASSERT_TRUE(node.ok()) << node.error().Describe();
+  EXPECT_EQ(node->size, 48u);
+  ASSERT_NE(node->Find("list"), nullptr);
+  EXPECT_EQ(node->Find("list")->offset, 32u);
+  EXPECT_EQ(node->Find("buf_size")->offset, 24u);
+  auto name = module.MemberPath("coresight_device", "dev.kobj.name");
+  ASSERT_TRUE(name.ok()) << name.error().Describe();
+  EXPECT_EQ(name->offset, 32u + 16u);
+  auto head = module.VariableType("coresight_dump_list");
+  ASSERT_TRUE(head.ok()) << head.error().Describe();
+  EXPECT_EQ(head->target_struct, "list_head");
+}
+
+TEST(DebugInfoModuleTest, BuildIdFromTheModuleNote) {
+  DebugInfo module = OpenOrDie(td::kCoresightModule);
+  std::string expected = ReadText(td::kCoresightModuleBuildIdFile);
+  while (!expected.empty() && expected.back() == '\n') expected.pop_back();
+  ASSERT_TRUE(module.BuildId().has_value());
+  EXPECT_EQ(*module.BuildId(), expected);
+}
+
+TEST(DebugInfoModuleTest, VmlinuxSymbolsHaveNoSection) {
+  DebugInfo vmlinux = OpenOrDie(td::kModulesHostVmlinux);
+  EXPECT_FALSE(vmlinux.relocatable());
+  auto modules = vmlinux.Symbol("modules");
+  ASSERT_TRUE(modules.ok()) << modules.error().Describe();
+  EXPECT_TRUE(modules->section.empty());
+  EXPECT_GE(modules->address, td::kModulesHostLinkBase);
+}
+
 }  // namespace
 }  // namespace csd
