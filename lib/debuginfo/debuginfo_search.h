@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// Finds the debug file of a loaded kernel module: in the files and directories
+// the user named (--debuginfo), then in the places distributions install them
+// for the kernel's release. Knows nothing of the dump: the caller says which
+// module, with which build-id, it needs.
+//
+// Layouts searched in a directory DIR (and under SYSROOT/usr/lib/debug):
+//   DIR/.build-id/<first two hex digits>/<rest>.debug     (Debian, Fedora)
+//   DIR/lib/modules/<release>/**/<name>.ko[.debug]       (Debian -dbg, Fedora)
+//   DIR/**/<name>.ko[.debug] when DIR has no lib/modules/<release>
+// and SYSROOT/lib/modules/<release>/**, SYSROOT/usr/lib/modules/<release>/**
+// (modules installed unstripped by a local build).
+// Module names compare with '-' and '_' equal, as the kernel's do.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "debuginfo/debug_info.h"
+
+namespace csd {
+
+struct DebuginfoSearchOptions {
+  std::vector<std::filesystem::path> paths;  // --debuginfo, searched first, in order
+  std::filesystem::path sysroot = "/";       // the standard places are under it
+  bool standard_places = true;
+  size_t max_directory_entries = 200000;  // a directory walk stops here (and says so)
+};
+
+struct ModuleDebuginfo {
+  DebugInfo info;
+  std::string matched_by;  // "build-id" or "name" (the loaded module's build-id is unknown)
+};
+
+struct ModuleDebuginfoLookup {
+  std::optional<ModuleDebuginfo> found;
+  // Every place looked at and, for each candidate rejected, why: the error
+  // message when nothing fits.
+  std::vector<std::string> tried;
+};
+
+class DebuginfoSearch {
+ public:
+  DebuginfoSearch(DebuginfoSearchOptions options, std::string release);
+  DebuginfoSearch(DebuginfoSearch&&) noexcept;
+  DebuginfoSearch& operator=(DebuginfoSearch&&) noexcept;
+  ~DebuginfoSearch();
+
+  // `build_id`: the loaded module's, lowercase hex, when the dump has it.
+  // A candidate whose build-id differs is rejected; without one, the first
+  // file of that module name is taken.
+  ModuleDebuginfoLookup FindModule(std::string_view module_name,
+                                   const std::optional<std::string>& build_id) const;
+
+  // The directories and files searched, for messages.
+  std::vector<std::string> Places() const;
+
+  // "coresight-etm4x.ko.debug" -> "coresight_etm4x"; empty when not a module file.
+  static std::string ModuleNameOfFile(std::string_view file_name);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace csd
