@@ -80,6 +80,16 @@ struct ListSummary {
   std::string node_struct;    // "coresight_dump_node"
   uint64_t node_size = 0;
   uint64_t list_offset = 0;  // offsetof(node, list)
+  // Set when the list lives in a loaded module (CoreSight built as modules).
+  struct Module {
+    std::string name;
+    std::string debuginfo;                // the debug file its symbol and types came from
+    std::optional<std::string> build_id;  // the loaded module's, from the dump
+    std::string matched_by;               // "build-id" or "name"
+    std::string section;                  // the list head's section
+    uint64_t section_address = 0;         // where the kernel placed that section
+  };
+  std::optional<Module> module;
 };
 
 // Bytes of the crashed kernel at a runtime VA, for decoders that follow the

@@ -185,24 +185,38 @@ class NodeReader {
 
 }  // namespace
 
-Expected<DumpNodeLayout> ResolveDumpNodeLayout(const DebugInfo& vmlinux) {
+Expected<DumpNodeLayout> ResolveDumpNodeLayout(const DebugInfo& types, const DebugInfo* fallback) {
   using Kind = MemberLayout::Kind;
+  // A module's DWARF may only declare a type the kernel defines (and the
+  // other way round): use the first definition, the list's own object first.
+  auto find_struct = [&](std::string_view name) -> Expected<StructLayout> {
+    auto found = types.Struct(name);
+    if (found.ok() || fallback == nullptr || fallback == &types) return found;
+    auto other = fallback->Struct(name);
+    return other.ok() ? std::move(other) : std::move(found);
+  };
+  auto find_path = [&](std::string_view name, std::string_view path) -> Expected<MemberLayout> {
+    auto found = types.MemberPath(name, path);
+    if (found.ok() || fallback == nullptr || fallback == &types) return found;
+    auto other = fallback->MemberPath(name, path);
+    return other.ok() ? std::move(other) : std::move(found);
+  };
   DumpNodeLayout layout;
-  CSD_ASSIGN_OR_RETURN(layout.node, vmlinux.Struct(kNodeStruct));
+  CSD_ASSIGN_OR_RETURN(layout.node, types.Struct(kNodeStruct));
   CSD_ASSIGN_OR_RETURN(layout.cpu, RequireMember(layout.node, "cpu", Kind::kInteger));
   CSD_ASSIGN_OR_RETURN(layout.type, RequireMember(layout.node, "type", Kind::kInteger));
   CSD_ASSIGN_OR_RETURN(layout.csdev, RequireMember(layout.node, "csdev", Kind::kPointer));
   CSD_ASSIGN_OR_RETURN(layout.buf, RequireMember(layout.node, "buf", Kind::kPointer));
   CSD_ASSIGN_OR_RETURN(layout.buf_size, RequireMember(layout.node, "buf_size", Kind::kInteger));
   CSD_ASSIGN_OR_RETURN(layout.list, RequireMember(layout.node, "list", Kind::kStruct));
-  CSD_ASSIGN_OR_RETURN(StructLayout list_head, vmlinux.Struct("list_head"));
+  CSD_ASSIGN_OR_RETURN(StructLayout list_head, find_struct("list_head"));
   CSD_ASSIGN_OR_RETURN(MemberLayout next, RequireMember(list_head, "next", Kind::kPointer));
   CSD_ASSIGN_OR_RETURN(MemberLayout prev, RequireMember(list_head, "prev", Kind::kPointer));
   layout.list_head = {next.offset, prev.offset, static_cast<unsigned>(next.size)};
-  if (auto m = vmlinux.MemberPath("coresight_device", "dev.kobj.name"); m.ok()) {
+  if (auto m = find_path("coresight_device", "dev.kobj.name"); m.ok()) {
     layout.kobj_name = *m;
   }
-  if (auto m = vmlinux.MemberPath("coresight_device", "dev.init_name"); m.ok()) {
+  if (auto m = find_path("coresight_device", "dev.init_name"); m.ok()) {
     layout.init_name = *m;
   }
   if (!layout.kobj_name && !layout.init_name) {
@@ -212,37 +226,42 @@ Expected<DumpNodeLayout> ResolveDumpNodeLayout(const DebugInfo& vmlinux) {
   return layout;
 }
 
-Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, const ReadLimits& limits,
-                                    DiagnosticSink& diagnostics) {
-  auto head = target.RuntimeSymbol(kListSymbol);
+Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, KernelSymbols& symbols,
+                                    const ReadLimits& limits, DiagnosticSink& diagnostics) {
+  auto head = symbols.Locate(kListSymbol);
   if (!head.ok()) {
+    if (head.error().code() != ErrorCode::kLookup) return head.error();
     return Error(ErrorCode::kLookup,
-                 fmt::format("this kernel has no {} symbol: it was built without the CoreSight "
-                             "panic-dump patches, or the list lives in a module ({})",
-                             kListSymbol, target.debuginfo().path().string()));
+                 fmt::format("this kernel has no {}: it was built without the CoreSight "
+                             "panic-dump patches, or the list is in a module whose debuginfo "
+                             "was not found (give it with --debuginfo). {}",
+                             kListSymbol, head.error().message()));
   }
-  // The list head exists, so a layout failure is the vmlinux's fault (corrupt
-  // or different DWARF), not a missing list: say so, and exit as such.
-  auto resolved = ResolveDumpNodeLayout(target.debuginfo());
+  const DebugInfo& types = *head->types;
+  // The list head exists, so a layout failure is the debuginfo's fault
+  // (corrupt or different DWARF), not a missing list: say so, and exit as such.
+  auto resolved = ResolveDumpNodeLayout(types, &target.debuginfo());
   if (!resolved.ok()) {
-    return Error(
-        ErrorCode::kUnsupported,
-        fmt::format("{} exists, but its node layout cannot be read from {}: {}", kListSymbol,
-                    target.debuginfo().path().string(), resolved.error().Describe()));
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("{} exists, but its node layout cannot be read from {}: {}",
+                             kListSymbol, types.path().string(), resolved.error().Describe()));
   }
   DumpNodeLayout layout = std::move(resolved).value();
 
   DumpSet set;
   set.target = target.summary();
-  set.list = {kListSymbol,
-              head->address,
-              "DWARF (" + target.debuginfo().path().filename().string() + ")",
-              kNodeStruct,
-              layout.node.size,
-              layout.list.offset};
+  set.list = {kListSymbol, head->symbol.address, "DWARF (" + types.path().filename().string() + ")",
+              kNodeStruct, layout.node.size,     layout.list.offset,
+              std::nullopt};
+  if (head->module) {
+    const SymbolModule& module = *head->module;
+    set.list.module = ListSummary::Module{module.name,     module.debuginfo_path.string(),
+                                          module.build_id, module.matched_by,
+                                          module.section,  module.section_address};
+  }
 
   ListWalkResult walk =
-      WalkList(target.memory(), head->address, layout.list_head, limits.max_nodes);
+      WalkList(target.memory(), head->symbol.address, layout.list_head, limits.max_nodes);
   if (walk.stop_error) {
     if (walk.head_unreadable) {
       return std::move(*walk.stop_error).AddContext(fmt::format("walking {}", kListSymbol));

@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "coresight/dump_set.h"
 #include "debuginfo/debug_info.h"
+#include "kernel/kernel_symbols.h"
 #include "kernel/kernel_target.h"
 #include "kernel/list_walk.h"
 
@@ -32,13 +33,17 @@ struct DumpNodeLayout {
   std::optional<MemberLayout> init_name;  // coresight_device.dev.init_name
 };
 
-// kUnsupported naming the member when the vmlinux's node struct lacks one we
-// need (a different series), kLookup when the struct is missing.
-Expected<DumpNodeLayout> ResolveDumpNodeLayout(const DebugInfo& vmlinux);
+// kUnsupported naming the member when the node struct lacks one we need (a
+// different series), kLookup when the struct is missing. Types are taken from
+// `types` (the DWARF of the object that defines the list: vmlinux or a
+// module), and from `fallback` (vmlinux) for those `types` only declares.
+Expected<DumpNodeLayout> ResolveDumpNodeLayout(const DebugInfo& types,
+                                               const DebugInfo* fallback = nullptr);
 
-// kLookup when the kernel has no panic-dump list; otherwise a DumpSet, which
-// may be partial (see DumpSet::complete()).
-Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, const ReadLimits& limits,
-                                    DiagnosticSink& diagnostics);
+// kLookup when neither the kernel nor any loaded module with debuginfo has
+// the panic-dump list; otherwise a DumpSet, which may be partial (see
+// DumpSet::complete()).
+Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, KernelSymbols& symbols,
+                                    const ReadLimits& limits, DiagnosticSink& diagnostics);
 
 }  // namespace csd

@@ -54,6 +54,18 @@ Json ListObject(const ListSummary& list) {
   out["node_struct"] = list.node_struct;
   out["node_size"] = list.node_size;
   out["list_offset"] = list.list_offset;
+  if (list.module) {
+    Json module = Json::object();
+    module["name"] = list.module->name;
+    module["debuginfo"] = list.module->debuginfo;
+    module["build_id"] = list.module->build_id ? Json(*list.module->build_id) : Json(nullptr);
+    module["matched_by"] = list.module->matched_by;
+    module["section"] = list.module->section;
+    module["section_address"] = HexString(list.module->section_address);
+    out["module"] = std::move(module);
+  } else {
+    out["module"] = nullptr;
+  }
   return out;
 }
 

@@ -34,6 +34,10 @@ struct Options {
   std::vector<RawImageSpec> ram;
   std::optional<std::string> vmcoreinfo_file;  // --vmcoreinfo FILE, with --ram
   std::optional<Arch> arch;                    // --arch, for `info --ram` without a vmlinux
+  // Module debuginfo: --debuginfo FILE|DIR (repeatable), searched before the
+  // standard places under --sysroot.
+  std::vector<std::string> debuginfo_paths;
+  std::string sysroot = "/";
 };
 
 // Parses argv. Returns the options, or an exit code after printing help,

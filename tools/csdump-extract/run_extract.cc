@@ -7,7 +7,9 @@
 #include "coresight/kernel_text.h"
 #include "coresight/panic_list.h"
 #include "debuginfo/debug_info.h"
+#include "debuginfo/debuginfo_search.h"
 #include "dump/dump_file.h"
+#include "kernel/kernel_symbols.h"
 #include "kernel/kernel_target.h"
 #include "open_input.h"
 #include "output/decoder_writer.h"
@@ -24,7 +26,14 @@ void PrintSummary(const DumpSet& set, const WriteReport& report, const std::stri
   fmt::print("{}: {} {} ({}), kernel {}, KASLR offset {:#x}\n", t.dump_path, t.dump_format,
              t.dump_producer.empty() ? "" : t.dump_producer, t.arch, t.osrelease.value_or("?"),
              t.kaslr_offset);
-  fmt::print("{} at {:#x}: {} node(s)\n", set.list.symbol, set.list.address, set.nodes.size());
+  std::string where;
+  if (set.list.module) {
+    where = fmt::format(" in module {} ({}, build-id {}, matched by {})", set.list.module->name,
+                        set.list.module->debuginfo, set.list.module->build_id.value_or("unknown"),
+                        set.list.module->matched_by);
+  }
+  fmt::print("{} at {:#x}{}: {} node(s)\n", set.list.symbol, set.list.address, where,
+             set.nodes.size());
   for (const auto& node : set.nodes) {
     std::string file = "-";
     for (const auto& record : report.files) {
@@ -70,7 +79,18 @@ int RunExtract(const Options& options) {
   if (!vmlinux.ok()) return Fail(Stage::kVmlinux, vmlinux.error(), diagnostics);
   auto target = KernelTarget::Open(**dump, *vmlinux, TargetOptionsFrom(options), diagnostics);
   if (!target.ok()) return Fail(Stage::kTarget, target.error(), diagnostics);
-  auto set = ReadPanicDumpList(*target, options.limits, diagnostics);
+  // Modules are looked for only when the list is not in vmlinux; the
+  // standard places are those of the crashed kernel's release.
+  std::string release = target->summary().osrelease.value_or("");
+  if (release.empty()) {
+    if (auto from_vmlinux = VmlinuxRelease(*vmlinux); from_vmlinux.ok()) release = *from_vmlinux;
+  }
+  DebuginfoSearch search(DebuginfoSearchOptions{.paths = {options.debuginfo_paths.begin(),
+                                                          options.debuginfo_paths.end()},
+                                                .sysroot = options.sysroot},
+                         release);
+  KernelSymbols symbols(*target, search);
+  auto set = ReadPanicDumpList(*target, symbols, options.limits, diagnostics);
   if (!set.ok()) return Fail(Stage::kList, set.error(), diagnostics);
 
   auto out = OutputDir::Create(options.output_dir, options.force);

@@ -56,7 +56,8 @@ constexpr std::string_view kGolden = R"json({
     "layout_source": "DWARF (vmlinux)",
     "node_struct": "coresight_dump_node",
     "node_size": 48,
-    "list_offset": 16
+    "list_offset": 16,
+    "module": null
   },
   "nodes": [
     {
@@ -158,6 +159,24 @@ std::vector<FileRecord> SampleFiles() {
 
 TEST(ManifestTest, GoldenText) {
   EXPECT_EQ(SerializeManifest(BuildManifest(SampleDumpSet(), SampleFiles())), Golden());
+}
+
+TEST(ManifestTest, ListInAModuleSaysWhichAndHowItWasMatched) {
+  DumpSet set = SampleDumpSet();
+  set.list.module =
+      ListSummary::Module{"coresight", "/usr/lib/debug/lib/modules/6.1.0-28-arm64/coresight.ko",
+                          "0123abcd",  "build-id",
+                          ".data",     0xffff80000a3f2000};
+  auto manifest = BuildManifest(set, SampleFiles());
+  const auto& module = manifest["list"]["module"];
+  EXPECT_EQ(module["name"], "coresight");
+  EXPECT_EQ(module["debuginfo"], "/usr/lib/debug/lib/modules/6.1.0-28-arm64/coresight.ko");
+  EXPECT_EQ(module["build_id"], "0123abcd");
+  EXPECT_EQ(module["matched_by"], "build-id");
+  EXPECT_EQ(module["section"], ".data");
+  EXPECT_EQ(module["section_address"], "0xffff80000a3f2000");
+  set.list.module->build_id.reset();
+  EXPECT_TRUE(BuildManifest(set, SampleFiles())["list"]["module"]["build_id"].is_null());
 }
 
 TEST(ManifestTest, Deterministic) {
