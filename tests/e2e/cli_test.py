@@ -46,6 +46,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check(["extract", text_file, text_file, "-o", out], 3)
     check([text_file, text_file, "-o", out, "--split-part", text_file], 3, stderr_has=["split dump"])
     check(["info", text_file, "--split-part", text_file], 3, stderr_has=["split dump"])
+    # Arguments that contradict each other are usage errors, not bad dumps.
+    ram = os.path.join(tmp, "ram.bin")
+    with open(ram, "wb") as f:
+        f.write(b"\0" * 8192)
+    check(["info", "--ram", f"{ram}@0x40000000", "--ram", f"{ram}@0x40001000", "--arch", "arm64"],
+          2, stderr_has=["overlap"])
+    check(["info", "--ram", f"{ram}@0xfffffffffffff000", "--arch", "arm64"], 2,
+          stderr_has=["2^64"])
+    check([text_file, text_file, "-o", out, "--debuginfo", os.path.join(tmp, "absent.ko")], 2,
+          stderr_has=["--debuginfo"])
+    check([text_file, text_file, "-o", out, "--sysroot", text_file], 2, stderr_has=["--sysroot"])
     if os.path.exists(out):
         failures.append("a failed extraction created OUT")
 

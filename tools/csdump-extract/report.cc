@@ -16,7 +16,10 @@ void PrintWarnings(const std::vector<std::string>& warnings) {
 int ExitCodeFor(Stage stage, const Error& error) {
   if (error.code() == ErrorCode::kMismatch) return kExitBadVmlinux;
   switch (stage) {
-    case Stage::kDump: return kExitBadDump;
+    case Stage::kDump:
+      // The dump layer says kInvalidArgument only of what the command line
+      // gave it (overlapping --ram images, an image past 2^64).
+      return error.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitBadDump;
     case Stage::kVmlinux: return kExitBadVmlinux;
     case Stage::kTarget: return kExitBadDump;
     case Stage::kList:
