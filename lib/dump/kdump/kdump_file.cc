@@ -85,7 +85,11 @@ class KdumpFile final : public DumpFile {
     shift_ = h.block_shift();
     // formats.md §3.4: 32-bit ARM makedumpfile numbers PFNs from phys_base;
     // absolute PFNs always reach past phys_base>>shift, relative ones never do.
-    relative_pfns_ = h.phys_base != 0 && h.max_mapnr <= (h.phys_base >> shift_);
+    // Only 32-bit dumps: arm64 makedumpfile writes absolute PFNs and puts
+    // PHYS_OFFSET in phys_base, which KASLR makes "negative" (a real 6.1
+    // dump has 0xfffffc5a40000000), so the test alone would misfire there.
+    relative_pfns_ = h.layout != KdumpLayout::k64 && h.phys_base != 0 &&
+                     h.max_mapnr <= (h.phys_base >> shift_);
     pfn_base_ = relative_pfns_ ? h.phys_base >> shift_ : 0;
     BuildRanges();
   }

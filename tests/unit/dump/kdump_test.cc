@@ -154,6 +154,23 @@ TEST_F(KdumpTest, ArmRelativePfnsAndQemuProducer) {
   EXPECT_EQ((*qdump)->Producer(), "qemu");
 }
 
+// Seen on a real Debian 6.1 arm64 dump: makedumpfile stores PHYS_OFFSET as
+// phys_base, and with KASLR's randomised linear map it is "negative". The
+// PFNs stay absolute.
+TEST_F(KdumpTest, Arm64NegativePhysBaseKeepsAbsolutePfns) {
+  KdumpBuilder b = Basic();
+  b.machine = "aarch64";
+  b.phys_base = 0xfffffc5a40000000;
+  auto dump = Open(b.Build());
+  ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+  EXPECT_EQ(ReadPa(**dump, 40 * 1024, 1024), b.pages[40]);
+  for (const auto& [k, v] : (*dump)->Describe()) {
+    if (k == "pfn_origin") {
+      EXPECT_EQ(v.find("relative"), std::string::npos) << v;
+    }
+  }
+}
+
 TEST_F(KdumpTest, SplitSetsSelectThePartByPfn) {
   std::vector<std::filesystem::path> paths;
   KdumpBuilder b = Basic();
