@@ -3,15 +3,21 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <span>
+#include <utility>
+#include <vector>
+
 #include "output/decoder_inputs.h"
+#include "output/hashed_write.h"
 #include "output/perf/perf_writer.h"
-#include "output/sha256.h"
 #include "output/snapshot/snapshot_writer.h"
 
 namespace csd {
 
 Expected<DecoderOutputsRecord> WriteDecoderOutputs(const DumpSet& dump_set,
-                                                   const DecoderFormats& formats, OutputDir& out) {
+                                                   const DecoderFormats& formats, OutputDir& out,
+                                                   const std::vector<FileRecord>* raw_files) {
   DecoderOutputsRecord record;
   if (formats.opencsd) record.formats.push_back("opencsd");
   if (formats.perf) record.formats.push_back("perf");
@@ -50,17 +56,43 @@ Expected<DecoderOutputsRecord> WriteDecoderOutputs(const DumpSet& dump_set,
 
   const uint64_t cap = out.options().max_file_size;
   for (const auto& p : planned) {
-    if (p.file.bytes.size() > cap) {
+    if (p.file.content.size() > cap) {
       return Error(ErrorCode::kLimit, fmt::format("{} would be {} bytes, over the per-file limit "
                                                   "of {} bytes",
-                                                  p.file.path, p.file.bytes.size(), cap));
+                                                  p.file.path, p.file.content.size(), cap));
     }
     CSD_RETURN_IF_ERROR(out.CheckWritable(p.file.path));
   }
+
+  // The same bytes go to several files (sinks/X.bin, opencsd/X.bin,
+  // opencsd-X/X.bin): hash each distinct run of pieces once. Keys are the
+  // pieces' addresses, which stay valid and unchanged for this call: the
+  // DumpSet is const and every owned piece lives in `planned` until the end.
+  std::map<std::vector<std::pair<const std::byte*, size_t>>, std::string> digests;
+  auto key_of = [](const std::vector<std::span<const std::byte>>& pieces) {
+    std::vector<std::pair<const std::byte*, size_t>> key;
+    for (const auto& piece : pieces) key.emplace_back(piece.data(), piece.size());
+    return key;
+  };
+  if (raw_files != nullptr) {
+    for (const FileRecord& f : *raw_files) {
+      for (const DumpNode& node : dump_set.nodes) {
+        if (node.index != f.node_index || !node.data || node.data->size() != f.size) continue;
+        digests.emplace(key_of({std::span<const std::byte>(*node.data)}), f.sha256);
+      }
+    }
+  }
   for (const auto& p : planned) {
-    CSD_ASSIGN_OR_RETURN(std::string digest, Sha256Hex(p.file.bytes));
-    CSD_RETURN_IF_ERROR(out.WriteFile(p.file.path, p.file.bytes));
-    record.files.push_back({p.format, p.file.path, std::move(digest), p.file.bytes.size()});
+    const std::vector<std::span<const std::byte>> pieces = p.file.content.Pieces();
+    std::string digest;
+    if (auto known = digests.find(key_of(pieces)); known != digests.end()) {
+      digest = known->second;
+      CSD_RETURN_IF_ERROR(out.WriteFile(p.file.path, pieces));
+    } else {
+      CSD_ASSIGN_OR_RETURN(digest, WriteHashed(out, p.file.path, pieces));
+      digests.emplace(key_of(pieces), digest);
+    }
+    record.files.push_back({p.format, p.file.path, std::move(digest), p.file.content.size()});
   }
   return record;
 }

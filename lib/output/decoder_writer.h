@@ -5,6 +5,8 @@
 // warning; guesses made for missing metadata are listed once for both.
 #pragma once
 
+#include <vector>
+
 #include "base/error.h"
 #include "coresight/dump_set.h"
 #include "output/manifest.h"
@@ -19,7 +21,11 @@ struct DecoderFormats {
 
 // Checks every target before writing the first file, like WriteRawOutputs.
 // Errors are OutputDir's; everything about the dump is in the record.
-Expected<DecoderOutputsRecord> WriteDecoderOutputs(const DumpSet& dump_set,
-                                                   const DecoderFormats& formats, OutputDir& out);
+// `raw_files`, when given, are WriteRawOutputs' records for the same
+// `dump_set`: a decoder file holding exactly a node's buffer reuses its
+// digest instead of hashing the buffer again.
+Expected<DecoderOutputsRecord> WriteDecoderOutputs(
+    const DumpSet& dump_set, const DecoderFormats& formats, OutputDir& out,
+    const std::vector<FileRecord>* raw_files = nullptr);
 
 }  // namespace csd

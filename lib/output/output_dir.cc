@@ -285,13 +285,21 @@ Status OutputDir::CheckWritable(std::string_view relative_path) const {
 }
 
 Status OutputDir::WriteFile(std::string_view relative_path, std::span<const std::byte> bytes) {
+  const std::span<const std::byte> pieces[] = {bytes};
+  return WriteFile(relative_path, pieces);
+}
+
+Status OutputDir::WriteFile(std::string_view relative_path,
+                            std::span<const std::span<const std::byte>> pieces) {
   if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
   CSD_ASSIGN_OR_RETURN(auto parts, SplitRelativePath(relative_path));
   const std::string display = Display(relative_path);
-  if (bytes.size() > options_.max_file_size) {
-    return Error(ErrorCode::kLimit,
-                 "refusing to write " + display + ": " + std::to_string(bytes.size()) +
-                     " bytes exceeds the limit of " + std::to_string(options_.max_file_size));
+  uint64_t size = 0;
+  for (const auto& piece : pieces) size += piece.size();
+  if (size > options_.max_file_size) {
+    return Error(ErrorCode::kLimit, "refusing to write " + display + ": " + std::to_string(size) +
+                                        " bytes exceeds the limit of " +
+                                        std::to_string(options_.max_file_size));
   }
   CSD_ASSIGN_OR_RETURN(auto parent, OpenParent(fd_, path_, parts, /*create=*/true));
   const std::string& name = parts.back();
@@ -319,7 +327,7 @@ Status OutputDir::WriteFile(std::string_view relative_path, std::span<const std:
   }
   TempFileGuard guard(parent.fd, temp_name);
 
-  CSD_RETURN_IF_ERROR(WriteAll(file.get(), bytes, display));
+  for (const auto& piece : pieces) CSD_RETURN_IF_ERROR(WriteAll(file.get(), piece, display));
   if (options_.sync && ::fsync(file.get()) != 0) return IoError("cannot sync", display, errno);
   // close(2) can report a deferred write error (NFS, quotas).
   if (::close(file.Release()) != 0 && errno != EINTR)

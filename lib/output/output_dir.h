@@ -57,6 +57,11 @@ class OutputDir {
   // needed. `relative_path` is '/'-separated, with no empty, "." or ".."
   // component and no leading '/'. The file is created 0644 (less the umask).
   Status WriteFile(std::string_view relative_path, std::span<const std::byte> bytes);
+  // The same for the concatenation of `pieces`, written one after another
+  // from where they are: a file made of generated headers around a large
+  // borrowed buffer is never joined in memory first.
+  Status WriteFile(std::string_view relative_path,
+                   std::span<const std::span<const std::byte>> pieces);
 
   // The checks WriteFile would make before writing, without creating
   // anything: the path is valid, no directory on the way is a symlink or a

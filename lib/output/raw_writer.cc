@@ -6,7 +6,7 @@
 #include <string>
 
 #include "output/file_names.h"
-#include "output/sha256.h"
+#include "output/hashed_write.h"
 
 namespace csd {
 
@@ -90,10 +90,10 @@ Expected<WriteReport> WriteRawOutputs(const DumpSet& dump_set, OutputDir& out,
   WriteReport report;
   report.complete = dump_set.complete();
   for (const auto& entry : plan) {
-    std::span<const std::byte> bytes = NodeBytes(*entry.node);
-    CSD_ASSIGN_OR_RETURN(std::string digest, Sha256Hex(bytes));
-    CSD_RETURN_IF_ERROR(out.WriteFile(entry.path, bytes));
-    report.files.push_back({entry.node->index, entry.path, std::move(digest), bytes.size()});
+    // Straight from the DumpSet's buffer: no copy, hashed while it is written.
+    const std::span<const std::byte> pieces[] = {NodeBytes(*entry.node)};
+    CSD_ASSIGN_OR_RETURN(std::string digest, WriteHashed(out, entry.path, pieces));
+    report.files.push_back({entry.node->index, entry.path, std::move(digest), pieces[0].size()});
   }
   if (options.write_manifest) {
     CSD_RETURN_IF_ERROR(WriteManifest(dump_set, report.files, out));

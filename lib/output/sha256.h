@@ -15,5 +15,7 @@ namespace csd {
 // Lower-case hex digest (64 characters). Fails only if libcrypto cannot
 // provide SHA-256 at all (e.g. a provider configuration that disables it).
 Expected<std::string> Sha256Hex(std::span<const std::byte> bytes);
+// The digest of the concatenation of `pieces`, without joining them.
+Expected<std::string> Sha256Hex(std::span<const std::span<const std::byte>> pieces);
 
 }  // namespace csd

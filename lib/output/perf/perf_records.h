@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "output/generated_file.h"
+
 namespace csd::perf {
 
 inline constexpr char kMagic[] = "PERFILE2";
@@ -58,40 +60,65 @@ inline constexpr unsigned kFeatArch = 6;
 inline constexpr unsigned kFeatAuxtrace = 18;
 inline constexpr size_t kNameAlign = 64;  // NAME_ALIGN for feature strings
 
-// Appends little-endian integers and padded strings.
+// Appends little-endian integers and padded strings, and large payloads by
+// reference: the encoded file is a FileContent whose sink buffers stay where
+// they are (no whole-file buffer). Offsets and sizes count every byte,
+// borrowed or not.
 class Encoder {
  public:
   void U8(uint8_t v) { bytes_.push_back(static_cast<std::byte>(v)); }
   void U16(uint16_t v) { Le(v, 2); }
   void U32(uint32_t v) { Le(v, 4); }
   void U64(uint64_t v) { Le(v, 8); }
+  // Copies `data`: for small fields.
   void Bytes(std::span<const std::byte> data) {
     bytes_.insert(bytes_.end(), data.begin(), data.end());
   }
+  // Appends `data` without copying it; it must outlive the encoded content.
+  void Borrow(std::span<const std::byte> data) {
+    Flush();
+    done_.AppendBorrowed(data);
+  }
+  // Appends what another encoder produced, borrowed pieces included.
+  void Append(Encoder&& other) {
+    Flush();
+    done_.Append(std::move(other).Finish());
+  }
   // `text`, a NUL, then zeros up to a multiple of `align`.
   void PaddedString(std::string_view text, size_t align) {
-    const size_t start = bytes_.size();
+    const size_t start = size();
     for (char c : text) U8(static_cast<uint8_t>(c));
     U8(0);
-    while ((bytes_.size() - start) % align != 0) U8(0);
+    while ((size() - start) % align != 0) U8(0);
   }
   void PadTo(size_t align) {
-    while (bytes_.size() % align != 0) U8(0);
+    while (size() % align != 0) U8(0);
   }
+  // Patches bytes at absolute offset `at`, which must lie after the last
+  // borrowed piece (records never span one: payloads follow their record).
   void PatchU16(size_t at, uint16_t v) {
-    for (size_t i = 0; i < 2; ++i) bytes_[at + i] = static_cast<std::byte>(v >> (8 * i));
+    for (size_t i = 0; i < 2; ++i) Local(at + i) = static_cast<std::byte>(v >> (8 * i));
   }
   void PatchU64(size_t at, uint64_t v) {
-    for (size_t i = 0; i < 8; ++i) bytes_[at + i] = static_cast<std::byte>(v >> (8 * i));
+    for (size_t i = 0; i < 8; ++i) Local(at + i) = static_cast<std::byte>(v >> (8 * i));
   }
-  size_t size() const { return bytes_.size(); }
-  std::vector<std::byte>& bytes() { return bytes_; }
+  size_t size() const { return static_cast<size_t>(done_.size()) + bytes_.size(); }
+  FileContent Finish() && {
+    Flush();
+    return std::move(done_);
+  }
 
  private:
   void Le(uint64_t v, size_t width) {
     for (size_t i = 0; i < width; ++i) U8(static_cast<uint8_t>(v >> (8 * i)));
   }
-  std::vector<std::byte> bytes_;
+  std::byte& Local(size_t at) { return bytes_.at(at - static_cast<size_t>(done_.size())); }
+  void Flush() {
+    done_.AppendOwned(std::move(bytes_));
+    bytes_.clear();
+  }
+  FileContent done_;              // everything before bytes_
+  std::vector<std::byte> bytes_;  // the run being encoded
 };
 
 // Writes `u32 type; u16 misc; u16 size` and patches size when the body is

@@ -155,7 +155,9 @@ Expected<GeneratedFile> BuildPerfData(const DumpSet& dump_set, const DecoderInpu
       data.U32(cpu);
       data.U32(0);
     }
-    data.Bytes(sink.data);  // the payload follows the 48-byte record, outside its size
+    // The payload follows the 48-byte record, outside its size; it is
+    // written from the sink buffer, never copied into the file image.
+    data.Borrow(sink.data);
     data.PadTo(8);
   }
   { RecordScope record(data, kRecordFinishedRound, 0); }
@@ -217,20 +219,21 @@ Expected<GeneratedFile> BuildPerfData(const DumpSet& dump_set, const DecoderInpu
   file.U64(ids_offset);
   file.U64(8);
   file.U64(options.sample_id);
-  file.Bytes(data.bytes());
+  const uint64_t data_size = data.size();
+  file.Append(std::move(data));
 
   // The feature index sits right after the data, payloads after the index.
-  uint64_t payload_offset = data_offset + data.size() + kFileSectionSize * features.size();
+  uint64_t payload_offset = data_offset + data_size + kFileSectionSize * features.size();
   for (const auto& f : features) {
     file.U64(payload_offset);
     file.U64(f.payload.size());
     payload_offset += f.payload.size();
   }
-  for (auto& f : features) file.Bytes(f.payload.bytes());
+  for (auto& f : features) file.Append(std::move(f.payload));
 
   GeneratedFile out;
   out.path = kPerfDataFile;
-  out.bytes = std::move(file.bytes());
+  out.content = std::move(file).Finish();
   return out;
 }
 

@@ -32,6 +32,8 @@ struct PerfOptions {
   uint64_t sample_id = 42;
 };
 
+// The sink payloads are borrowed from `inputs` (the DumpSet's buffers), so
+// the result must not outlive them; the rest is encoded in pieces around them.
 // kInvalidArgument when there is nothing to decode (no sink, no CPU) or no
 // runtime _text (no memory image); kLimit when a record would overflow its
 // 16-bit size (thousands of CPUs).

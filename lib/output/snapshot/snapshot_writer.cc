@@ -30,8 +30,7 @@ class Ini {
   GeneratedFile File(std::string_view dir, std::string_view name) const {
     GeneratedFile file;
     file.path = fmt::format("{}/{}", dir, name);
-    auto bytes = std::as_bytes(std::span(text_));
-    file.bytes.assign(bytes.begin(), bytes.end());
+    file.content.AppendText(text_);
     return file;
   }
 
@@ -71,11 +70,13 @@ const char* SourceType(TraceProtocol protocol) {
   return kTypeEtm4;
 }
 
+// A data file borrowing its bytes from the DumpSet: sink buffers and the
+// kernel text are written from where they are, never copied here.
 GeneratedFile BytesFile(std::string_view dir, std::string_view name,
                         std::span<const std::byte> bytes) {
   GeneratedFile file;
   file.path = fmt::format("{}/{}", dir, name);
-  file.bytes.assign(bytes.begin(), bytes.end());
+  file.content.AppendBorrowed(bytes);
   return file;
 }
 

@@ -28,7 +28,9 @@ namespace csd {
 
 inline constexpr const char* kSnapshotDir = "opencsd";
 
-// The ini text, exposed for golden tests; paths are relative to OUT.
+// The ini text, exposed for golden tests; paths are relative to OUT. Data
+// files borrow their bytes from `dump_set` and `inputs`, which must outlive
+// the result.
 std::vector<GeneratedFile> BuildSnapshot(const DumpSet& dump_set, const DecoderInputs& inputs);
 
 }  // namespace csd

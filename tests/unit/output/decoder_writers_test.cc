@@ -8,16 +8,22 @@
 #include <string>
 
 #include "output/decoder_inputs.h"
+#include "output/decoder_writer.h"
 #include "output/perf/perf_records.h"
 #include "output/perf/perf_writer.h"
+#include "output/raw_writer.h"
+#include "output/sha256.h"
 #include "output/snapshot/snapshot_writer.h"
 #include "sample_dump_set.h"
+#include "test_files.h"
 
 namespace csd {
 namespace {
 
 using testing_output::ByteVector;
 using testing_output::MetadataNode;
+using testing_output::ReadText;
+using testing_output::ScratchDir;
 using testing_output::SinkNode;
 
 constexpr uint64_t kText = 0xffff800009e50000;
@@ -43,7 +49,8 @@ DumpSet DecoderDumpSet() {
 }
 
 std::string Text(const GeneratedFile& file) {
-  return std::string(reinterpret_cast<const char*>(file.bytes.data()), file.bytes.size());
+  const std::vector<std::byte> bytes = file.content.Flatten();
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
 TEST(DecoderInputsTest, GuessesMissingMetadataAndDropsPartialFrames) {
@@ -202,7 +209,7 @@ TEST(PerfWriterTest, HeaderAttrAndRecords) {
   const DumpSet set = DecoderDumpSet();
   auto file = BuildPerfData(set, PlanDecoderInputs(set));
   ASSERT_TRUE(file.ok()) << file.error().Describe();
-  const auto& b = file->bytes;
+  const std::vector<std::byte> b = file->content.Flatten();
   EXPECT_EQ(std::memcmp(b.data(), "PERFILE2", 8), 0);
   EXPECT_EQ(U64(b, 8), 104u);
   EXPECT_EQ(U64(b, 16), 128u);  // attr entry: 112-byte attr + ids section
@@ -278,7 +285,7 @@ TEST(PerfWriterTest, AuxtraceInfoBlocksPerProtocol) {
   const DumpSet set = MixedProtocolDumpSet("arm64");
   auto file = BuildPerfData(set, PlanDecoderInputs(set));
   ASSERT_TRUE(file.ok()) << file.error().Describe();
-  const auto& b = file->bytes;
+  const std::vector<std::byte> b = file->content.Flatten();
   size_t at = U64(b, 40);  // data offset; MMAP first, AUXTRACE_INFO second
   at += U16(b, at + 6);
   ASSERT_EQ(U32(b, at), perf::kRecordAuxtraceInfo);
@@ -309,6 +316,55 @@ TEST(PerfWriterTest, RefusesWithoutKernelText) {
   auto file = BuildPerfData(set, PlanDecoderInputs(set));
   ASSERT_FALSE(file.ok());
   EXPECT_NE(file.error().message().find("_text"), std::string::npos);
+}
+
+// Sink bytes go from the DumpSet's buffer into every file that holds them:
+// the snapshot's data file and perf.data's AUXTRACE payload borrow them.
+TEST(DecoderWriterTest, SinkBytesAreBorrowedNotCopied) {
+  const DumpSet set = DecoderDumpSet();
+  const DecoderInputs inputs = PlanDecoderInputs(set);
+  const std::byte* sink = set.nodes[1].data->data();
+  bool found = false;
+  for (const auto& file : BuildSnapshot(set, inputs)) {
+    if (file.path != "opencsd/20010000.etf.bin") continue;
+    found = true;
+    ASSERT_EQ(file.content.Pieces().size(), 1u);
+    EXPECT_EQ(file.content.Pieces()[0].data(), sink);
+    EXPECT_EQ(file.content.size(), 32u);  // whole frames only
+  }
+  EXPECT_TRUE(found);
+  auto perf = BuildPerfData(set, inputs);
+  ASSERT_TRUE(perf.ok());
+  size_t borrowed = 0;
+  for (const auto& piece : perf->content.Pieces()) borrowed += piece.data() == sink;
+  EXPECT_EQ(borrowed, 1u);
+}
+
+// Files that hold the same bytes get the same digest, whether it was computed
+// or reused from the raw writer's records; every digest matches the file.
+TEST(DecoderWriterTest, DigestsMatchTheFilesWhenReused) {
+  DumpSet set = DecoderDumpSet();
+  set.nodes[1].data = testing_output::ByteVector(std::string(48, 'y'));  // whole frames
+  set.nodes.push_back(SinkNode(2, "20020000.etr", std::string(64, 'z')));
+  set.nodes.back().cpu = 1;
+  ScratchDir scratch;
+  auto out = OutputDir::Create(scratch.path() / "out", false);
+  ASSERT_TRUE(out.ok());
+  auto raw = WriteRawOutputs(set, *out, WriteOptions{.write_manifest = false});
+  ASSERT_TRUE(raw.ok());
+  auto decoder =
+      WriteDecoderOutputs(set, DecoderFormats{.opencsd = true, .perf = true}, *out, &raw->files);
+  ASSERT_TRUE(decoder.ok()) << decoder.error().Describe();
+  std::map<std::string, std::string> digests;
+  for (const auto& f : raw->files) digests[f.path] = f.sha256;
+  for (const auto& f : decoder->files) digests[f.path] = f.sha256;
+  for (const auto& [path, digest] : digests) {
+    const std::string text = ReadText(scratch.path() / "out" / path);
+    EXPECT_EQ(digest, *Sha256Hex(testing_output::Bytes(text))) << path;
+  }
+  EXPECT_EQ(digests["opencsd/20010000.etf.bin"], digests["sinks/20010000.etf.bin"]);
+  EXPECT_EQ(digests["opencsd-20020000.etr/20020000.etr.bin"], digests["opencsd/20020000.etr.bin"]);
+  EXPECT_EQ(digests.count("perf.data"), 1u);
 }
 
 }  // namespace

@@ -100,6 +100,20 @@ TEST(OutputDirTest, WriteFileCreatesSubdirectoriesAndContent) {
   EXPECT_EQ(st.st_mode & 0777, 0644 & ~mask);
 }
 
+TEST(OutputDirTest, WriteFileJoinsPiecesInOrder) {
+  ScratchDir scratch;
+  OutputDir out = MustCreate(scratch.path() / "out", false);
+  const std::span<const std::byte> pieces[] = {Bytes("he"), Bytes(""), Bytes("llo")};
+  ASSERT_TRUE(out.WriteFile("p.bin", pieces).ok());
+  EXPECT_EQ(ReadText(scratch.path() / "out" / "p.bin"), "hello");
+  // The size cap counts every piece.
+  OutputDir capped = MustCreate(scratch.path() / "capped", false, {.max_file_size = 4});
+  Status status = capped.WriteFile("p.bin", pieces);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kLimit);
+  EXPECT_THAT(ListTree(scratch.path() / "capped"), IsEmpty());
+}
+
 TEST(OutputDirTest, OverwriteRefusedWithoutForce) {
   ScratchDir scratch;
   OutputDir out = MustCreate(scratch.path(), false);
