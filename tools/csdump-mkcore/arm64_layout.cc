@@ -91,6 +91,15 @@ Expected<Arm64Layout> Arm64Layout::Create(const Spec& spec, const KernelModel& k
     }
   }
 
+  // Module space: MODULES_END = KIMAGE_VADDR, 128 MiB below it; with KASLR
+  // the module region moves with the image (module_alloc_base).
+  constexpr uint64_t kModulesSize = 128ull << 20;
+  if (l.text_ - kimage_lo >= kModulesSize) {
+    l.module_base_ = l.text_ - kModulesSize;
+    l.module_next_ = l.module_base_;
+    l.module_limit_ = l.text_;
+  }
+
   l.vmalloc_base_ = AlignUp(l.text_ + l.image_size_, kGiB) + kGiB;
   l.vmalloc_next_ = l.vmalloc_base_;
   l.unmapped_next_ = l.vmalloc_base_ + 2 * kGiB;
@@ -110,8 +119,24 @@ uint64_t Arm64Layout::NextUnmapped() {
   return va;
 }
 
-bool Arm64Layout::IsVmalloc(uint64_t va) const {
-  return va >= vmalloc_base_ && va < vmalloc_next_;
+Expected<uint64_t> Arm64Layout::ReserveModule(uint64_t pages) {
+  if (module_limit_ == 0) {
+    return LayoutError(fmt::format(
+        "no module space: the 128 MiB below _text {:#x} are not kernel-image space in this layout",
+        text_));
+  }
+  const uint64_t free_pages = (module_limit_ - module_next_) / page_size_;
+  if (pages >= free_pages) {  // the guard page needs one more
+    return Error(ErrorCode::kLimit,
+                 fmt::format("module space [{:#x}, {:#x}) is full", module_base_, module_limit_));
+  }
+  const uint64_t va = module_next_;
+  module_next_ += (pages + 1) * page_size_;
+  return va;
+}
+
+bool Arm64Layout::IsPageMapped(uint64_t va) const {
+  return (va >= vmalloc_base_ && va < vmalloc_next_) || (va >= module_base_ && va < module_next_);
 }
 
 std::optional<uint64_t> Arm64Layout::ResolveOne(uint64_t va, uint64_t* contiguous) const {

@@ -56,6 +56,11 @@ class Arm64Layout {
 
   // Reserves `pages` pages of vmalloc VA (plus a guard page, as vmalloc does).
   uint64_t ReserveVmalloc(uint64_t pages);
+  // Reserves `pages` pages of module space (arm64 MODULES_VADDR..MODULES_END:
+  // the 128 MiB below the runtime _text), plus a guard page; kLimit when full.
+  Expected<uint64_t> ReserveModule(uint64_t pages);
+  uint64_t module_base() const { return module_base_; }
+  // Maps one page of vmalloc or module space (the page tables map every one).
   void MapVmallocPage(uint64_t va, uint64_t pa) { vmalloc_pages_[va] = pa; }
   const std::map<uint64_t, uint64_t>& vmalloc_pages() const { return vmalloc_pages_; }
   // A distinct kernel VA that nothing maps (a hole in our vmalloc area), for
@@ -65,7 +70,9 @@ class Arm64Layout {
   // The physical pieces behind [va, va+size), or nullopt if any byte has no
   // mapping (the truth the page tables are built from).
   std::optional<std::vector<PaPiece>> Resolve(uint64_t va, uint64_t size) const;
-  bool IsVmalloc(uint64_t va) const;
+  // Whether `va` lies in the vmalloc or module area, which only the page
+  // tables map (no linear or kimage shortcut).
+  bool IsPageMapped(uint64_t va) const;
 
  private:
   std::optional<uint64_t> ResolveOne(uint64_t va, uint64_t* contiguous) const;
@@ -77,6 +84,7 @@ class Arm64Layout {
   uint64_t phys_offset_ = 0, kaslr_ = 0, kimage_voffset_ = 0, kernel_phys_ = 0;
   uint64_t text_ = 0, image_size_ = 0;
   uint64_t vmalloc_base_ = 0, vmalloc_next_ = 0, vmalloc_limit_ = 0, unmapped_next_ = 0;
+  uint64_t module_base_ = 0, module_next_ = 0, module_limit_ = 0;  // module_limit_ 0: none
   std::vector<PhysicalRange> ram_;
   std::map<uint64_t, uint64_t> vmalloc_pages_;  // page VA -> PA
 };

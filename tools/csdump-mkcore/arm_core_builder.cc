@@ -56,9 +56,15 @@ Expected<BuiltCore> BuildArmCore(const Spec& spec, const KernelModel& kernel) {
   if (ram_end > lowmem_end) reserved.push_back({lowmem_end, ram_end - lowmem_end});
   PhysAllocator alloc(layout.ram(), reserved);
 
-  KernelLayoutWriter writer(spec, kernel, layout, *image, alloc);
+  if (!kernel.list_types) {
+    Error error = kernel.dump_list_error.value_or(
+        Error(ErrorCode::kLookup, "no coresight_dump_list in the vmlinux"));
+    return std::move(error).AddContext("no panic-dump list in the vmlinux");
+  }
+  KernelLayoutWriter writer(spec, kernel, *kernel.list_types, layout, *image, alloc);
   CSD_RETURN_IF_ERROR(writer.PlaceKernelImage());
-  CSD_ASSIGN_OR_RETURN(KernelWriteResult written, writer.WriteDumpList());
+  CSD_ASSIGN_OR_RETURN(KernelWriteResult written,
+                       writer.WriteDumpList(layout.Runtime(*kernel.dump_list)));
 
   const uint64_t root_align = spec.lpae ? 0x1000 : 0x4000;
   if (pgd_pa % root_align || kernel.swapper_pg_dir < spec.page_offset) {
@@ -118,7 +124,7 @@ Expected<BuiltCore> BuildArmCore(const Spec& spec, const KernelModel& kernel) {
                                                      PhysImage::kChunk, spec.truncate_file));
   CSD_ASSIGN_OR_RETURN(
       std::string expected,
-      BuildExpectedJson({spec, kernel, layout, written, plan, *image,
+      BuildExpectedJson({spec, kernel, *kernel.list_types, layout, written, plan, *image,
                          [&tables](uint64_t va) { return tables.WalkDescriptorAddresses(va); }}));
   BuiltCore core{std::move(layout), std::move(image), std::move(written), pgd_pa,
                  vmcoreinfo,        std::move(plan),  std::move(expected)};

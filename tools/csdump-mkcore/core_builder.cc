@@ -104,17 +104,58 @@ void WithholdKernelText(const Spec& spec, const KernelModel& kernel, const Arm64
   plan.withheld.push_back({pa, page});
 }
 
+// The types the panic-dump list is written with: from the object of the
+// module that owns it, else from the vmlinux.
+Expected<const DumpListTypes*> ListTypes(const Spec& spec, const KernelModel& kernel,
+                                         std::span<const ModuleObject> objects) {
+  if (const auto owner = spec.list_owner()) {
+    const size_t object = *spec.modules[*owner].object;
+    const std::string where = fmt::format("spec.modules[{}]", *owner);
+    if (object >= objects.size()) {
+      return Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("{}.object: {} names module file {}, but {} --module file{} given", where,
+                      object, object, objects.size(), objects.size() == 1 ? " was" : "s were"));
+    }
+    if (!objects[object].list_types) {
+      Error error = objects[object].dump_list_error.value_or(
+          Error(ErrorCode::kLookup, "no coresight_dump_list in the object"));
+      return std::move(error).AddContext(
+          fmt::format("{}.owns_list: {} cannot hold the panic-dump list", where,
+                      objects[object].path.filename().string()));
+    }
+    return &*objects[object].list_types;
+  }
+  if (!kernel.list_types) {
+    Error error = kernel.dump_list_error.value_or(
+        Error(ErrorCode::kLookup, "no coresight_dump_list in the vmlinux"));
+    return std::move(error).AddContext(
+        "no panic-dump list: the vmlinux has none usable and no spec.modules entry \"owns_list\"");
+  }
+  return &*kernel.list_types;
+}
+
 }  // namespace
 
-Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
+Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel,
+                              std::span<const ModuleObject> objects) {
   if (spec.arm) return BuildArmCore(spec, kernel);
+  CSD_ASSIGN_OR_RETURN(const DumpListTypes* types, ListTypes(spec, kernel, objects));
   CSD_ASSIGN_OR_RETURN(Arm64Layout layout, Arm64Layout::Create(spec, kernel));
   auto image = std::make_unique<PhysImage>(layout.ram());
   PhysAllocator alloc(layout.ram(), {{layout.kernel_phys(), layout.image_size()}});
 
-  KernelLayoutWriter writer(spec, kernel, layout, *image, alloc);
+  KernelLayoutWriter writer(spec, kernel, *types, layout, *image, alloc);
   CSD_RETURN_IF_ERROR(writer.PlaceKernelImage());
-  CSD_ASSIGN_OR_RETURN(KernelWriteResult written, writer.WriteDumpList());
+  // The module list first: a module that owns the panic-dump list must be
+  // placed before the list is linked into its .data.
+  std::optional<ModuleWriteResult> modules;
+  if (kernel.module_list || !spec.modules.empty()) {
+    CSD_ASSIGN_OR_RETURN(modules, WriteModules(spec, kernel, objects, layout, *image, alloc));
+  }
+  const uint64_t head_va =
+      modules && modules->list_owner ? modules->list_head_va : layout.Runtime(*kernel.dump_list);
+  CSD_ASSIGN_OR_RETURN(KernelWriteResult written, writer.WriteDumpList(head_va));
 
   const Arm64PgtableGeometry geometry{PageShift(spec.page_size), spec.va_bits};
   const uint64_t pgd_pa = layout.KimagePa(layout.Runtime(kernel.swapper_pg_dir));
@@ -181,10 +222,12 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel) {
 
   CSD_ASSIGN_OR_RETURN(
       std::string expected,
-      BuildExpectedJson({spec, kernel, layout, written, plan, *image,
-                         [&tables](uint64_t va) { return tables.WalkDescriptorAddresses(va); }}));
+      BuildExpectedJson({spec, kernel, *types, layout, written, plan, *image,
+                         [&tables](uint64_t va) { return tables.WalkDescriptorAddresses(va); },
+                         modules ? &*modules : nullptr}));
   BuiltCore core{std::move(layout), std::move(image), std::move(written), pgd_pa,
                  vmcoreinfo,        std::move(plan),  std::move(expected)};
+  core.modules = std::move(modules);
   if (spec.format == DumpFormat::kRaw) core.raw = spec.raw_vmcoreinfo;
   core.release = kernel.release;
   if (spec.kdump.enabled) {
@@ -238,7 +281,13 @@ Expected<BuiltCore> RunMkcore(const MkcoreOptions& options) {
   auto kernel = LoadKernelModel(*info);
   if (!kernel.ok())
     return std::move(kernel).error().AddContext(fmt::format("vmlinux {}", vmlinux.string()));
-  auto core = BuildCore(spec, *kernel);
+  std::vector<ModuleObject> objects;
+  for (const std::filesystem::path& path : options.modules) {
+    auto object = LoadModuleObject(path);
+    if (!object.ok()) return std::move(object).error().AddContext("--module");
+    objects.push_back(std::move(*object));
+  }
+  auto core = BuildCore(spec, *kernel, objects);
   if (!core.ok()) return std::move(core).error().AddContext(options.spec_path.string());
   CSD_RETURN_IF_ERROR(WriteCore(*core, options.out_dir));
   return core;

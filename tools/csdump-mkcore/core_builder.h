@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@
 #include "csdump-mkcore/elf_core_writer.h"
 #include "csdump-mkcore/kernel_layout_writer.h"
 #include "csdump-mkcore/kernel_model.h"
+#include "csdump-mkcore/module_object.h"
+#include "csdump-mkcore/module_writer.h"
 #include "csdump-mkcore/phys_image.h"
 #include "csdump-mkcore/spec.h"
 
@@ -36,9 +39,13 @@ struct BuiltCore {
   bool elf32 = false;        // a 32-bit ARM core: ELF32 EM_ARM headers (arm_core_builder.h)
   // Set for "format": "raw" (raw_writer.h): RAM image files instead of a vmcore.
   std::optional<RawVmcoreinfo> raw = std::nullopt;
+  // Set when the vmlinux has a loaded-module list (module_writer.h).
+  std::optional<ModuleWriteResult> modules = std::nullopt;
 };
 
-Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel);
+// `objects`: the module files spec "modules[].object" indexes (--module).
+Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel,
+                              std::span<const ModuleObject> objects = {});
 
 // Creates `out_dir` if needed; writes out_dir/vmcore and out_dir/expected.json
 // (each through a temporary name, so a failed run leaves no half file).
@@ -49,6 +56,7 @@ struct MkcoreOptions {
   std::filesystem::path spec_path;
   std::optional<std::filesystem::path> vmlinux;
   std::filesystem::path out_dir;
+  std::vector<std::filesystem::path> modules = {};  // --module, in order
 };
 Expected<BuiltCore> RunMkcore(const MkcoreOptions& options);
 

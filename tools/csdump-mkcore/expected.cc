@@ -33,7 +33,7 @@ class Oracle {
     for (const PaPiece& p : *pieces) {
       if (!in_.plan.IsFileBacked(p.pa, p.size)) return false;
     }
-    if (in_.layout.IsVmalloc(va)) {
+    if (in_.layout.IsPageMapped(va)) {
       const uint64_t page = in_.layout.page_size();
       for (uint64_t v = va & ~(page - 1); v < va + size; v += page) {
         for (uint64_t desc_pa : in_.descriptor_addresses(v)) {
@@ -70,6 +70,34 @@ bool IsCleanEtmBlock(const std::vector<std::byte>& bytes, int64_t cpu) {
   return magic == kEtmV4Magic && cpu_word == static_cast<uint64_t>(cpu);
 }
 
+constexpr const char* kModuleStateNames[] = {"live", "coming", "going", "unformed"};
+
+Json ModulesJson(const ExpectedInputs& in) {
+  if (!in.modules) return nullptr;
+  Json modules = Json::array();
+  for (size_t i = 0; i < in.modules->modules.size(); ++i) {
+    const WrittenModule& m = in.modules->modules[i];
+    Json sections = Json::array();
+    for (const WrittenModuleSection& s : m.sections) {
+      sections.push_back({{"name", s.name}, {"address", Hex(s.address)}, {"size", s.size}});
+    }
+    Json j;
+    j["index"] = i;
+    j["spec_index"] = m.spec_index;
+    j["name"] = m.name;
+    j["address"] = Hex(m.module_va);
+    j["state"] = m.state >= 0 && m.state < 4 ? kModuleStateNames[m.state] : "unknown";
+    j["has_object"] = m.has_object;
+    j["owns_list"] = in.modules->list_owner == i;
+    j["build_id"] = m.build_id ? Json(*m.build_id) : Json(nullptr);
+    j["object_build_id"] = m.object_build_id ? Json(*m.object_build_id) : Json(nullptr);
+    j["sect_attrs"] = m.sect_attrs_va ? Json(Hex(m.sect_attrs_va)) : Json(nullptr);
+    j["sections"] = std::move(sections);
+    modules.push_back(std::move(j));
+  }
+  return modules;
+}
+
 }  // namespace
 
 std::string Sha256Hex(std::span<const std::byte> bytes) {
@@ -93,7 +121,7 @@ Expected<std::string> BuildExpectedJson(const ExpectedInputs& in) {
   std::vector<size_t> order;
   std::vector<bool> visited(w.nodes.size());
   std::string walk_error;
-  if (!oracle.Readable(w.list_head_va, in.kernel.list_next.offset + 8)) {
+  if (!oracle.Readable(w.list_head_va, in.types.list_next.offset + 8)) {
     walk_error = "list head not in the file";
   } else {
     for (uint64_t cur = w.list_head_next; cur != w.list_head_va;) {
@@ -108,7 +136,7 @@ Expected<std::string> BuildExpectedJson(const ExpectedInputs& in) {
         break;
       }
       visited[k] = true;
-      if (!oracle.Readable(w.nodes[k].node_va, in.kernel.node.size)) {
+      if (!oracle.Readable(w.nodes[k].node_va, in.types.node.size)) {
         walk_error = fmt::format("node at {:#x} not in the file", w.nodes[k].node_va);
         break;
       }
@@ -126,7 +154,7 @@ Expected<std::string> BuildExpectedJson(const ExpectedInputs& in) {
       continue;
     }
     const NodeSpec& spec = in.spec.nodes[*node.spec_index];
-    const bool name_ok = oracle.Readable(node.csdev_va, in.kernel.csdev_size) &&
+    const bool name_ok = oracle.Readable(node.csdev_va, in.types.csdev_size) &&
                          oracle.Readable(node.name_va, spec.device.size() + 1);
     bool data_ok = true;
     std::optional<std::vector<std::byte>> data;
@@ -172,8 +200,15 @@ Expected<std::string> BuildExpectedJson(const ExpectedInputs& in) {
   root["kaslr_offset"] = Hex(in.layout.kaslr_offset());
   root["list_symbol"] = "coresight_dump_list";
   root["list_address"] = Hex(w.list_head_va);
-  root["node_struct_size"] = in.kernel.node.size;
-  root["list_offset"] = in.kernel.node.list.offset;
+  // The module whose .data holds the list head (null: the vmlinux's), and
+  // the loaded-module list (null: the vmlinux has none).
+  const bool in_module = in.modules && in.modules->list_owner;
+  root["list_module"] =
+      in_module ? Json(in.modules->modules[*in.modules->list_owner].name) : Json(nullptr);
+  root["modules_address"] = in.modules ? Json(Hex(in.modules->modules_head_va)) : Json(nullptr);
+  root["modules"] = ModulesJson(in);
+  root["node_struct_size"] = in.types.node.size;
+  root["list_offset"] = in.types.node.list.offset;
   root["nodes"] = std::move(nodes);
   root["extra_nodes"] = {{"count", extra_reached}, {"device", kExtraNodeDevice}, {"buf_size", 0}};
   root["total_nodes"] = order.size();

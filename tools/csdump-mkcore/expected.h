@@ -17,6 +17,7 @@
 #include "csdump-mkcore/elf_core_writer.h"
 #include "csdump-mkcore/kernel_layout_writer.h"
 #include "csdump-mkcore/kernel_model.h"
+#include "csdump-mkcore/module_writer.h"
 #include "csdump-mkcore/phys_image.h"
 #include "csdump-mkcore/spec.h"
 
@@ -25,6 +26,7 @@ namespace csd::mkcore {
 struct ExpectedInputs {
   const Spec& spec;
   const KernelModel& kernel;
+  const DumpListTypes& types;  // of the list as written (vmlinux or owning module)
   const Arm64Layout& layout;
   const KernelWriteResult& written;
   const ElfCorePlan& plan;
@@ -32,6 +34,8 @@ struct ExpectedInputs {
   // The PAs of the descriptors a table walk of a VA reads (the arm64 or ARM
   // builder's WalkDescriptorAddresses).
   std::function<std::vector<uint64_t>(uint64_t)> descriptor_addresses;
+  // The loaded-module list, when the vmlinux has one.
+  const ModuleWriteResult* modules = nullptr;
 };
 
 // Pretty-printed JSON text with a trailing newline; keys in a fixed order.

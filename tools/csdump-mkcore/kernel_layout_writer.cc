@@ -23,6 +23,10 @@ uint64_t AlignUp(uint64_t v, uint64_t a) {
 
 }  // namespace
 
+Expected<uint64_t> KmallocStructure(PhysAllocator& alloc, uint64_t size) {
+  return alloc.AllocLow(AlignUp(std::max<uint64_t>(size, 1), kKmallocAlign), kKmallocAlign);
+}
+
 Status KernelLayoutWriter::PlaceKernelImage() {
   for (const ImageSection& s : kernel_.sections) {
     const uint64_t pa = layout_.kernel_phys() + (s.address - kernel_.text);
@@ -34,7 +38,7 @@ Status KernelLayoutWriter::PlaceKernelImage() {
 }
 
 Expected<uint64_t> KernelLayoutWriter::Kmalloc(uint64_t size) {
-  return alloc_.AllocLow(AlignUp(std::max<uint64_t>(size, 1), kKmallocAlign), kKmallocAlign);
+  return KmallocStructure(alloc_, size);
 }
 
 Expected<uint64_t> KernelLayoutWriter::KmallocBuffer(uint64_t size) {
@@ -112,7 +116,7 @@ Status KernelLayoutWriter::WriteSignedField(uint64_t struct_pa, const MemberLayo
 }
 
 Expected<uint64_t> KernelLayoutWriter::WriteDevice(const NodeSpec& node, uint64_t* name_va) {
-  CSD_ASSIGN_OR_RETURN(uint64_t pa, Kmalloc(kernel_.csdev_size));
+  CSD_ASSIGN_OR_RETURN(uint64_t pa, Kmalloc(types_.csdev_size));
   if (node.corrupt.name_unmapped) {
     *name_va = layout_.NextUnmapped();
   } else {
@@ -121,16 +125,22 @@ Expected<uint64_t> KernelLayoutWriter::WriteDevice(const NodeSpec& node, uint64_
   // After device_add() the name lives in kobj.name and init_name is NULL; a
   // device caught before that has only init_name.
   const MemberLayout& member =
-      node.name_via == NameVia::kKobj ? kernel_.csdev_kobj_name : kernel_.csdev_init_name;
+      node.name_via == NameVia::kKobj ? types_.csdev_kobj_name : types_.csdev_init_name;
   CSD_RETURN_IF_ERROR(WriteField(pa, member, *name_va, "struct coresight_device"));
   return layout_.LinearVa(pa);
 }
 
-Expected<KernelWriteResult> KernelLayoutWriter::WriteDumpList() {
-  const DumpNodeLayout& L = kernel_.node;
+Expected<KernelWriteResult> KernelLayoutWriter::WriteDumpList(uint64_t head_va) {
+  const DumpNodeLayout& L = types_.node;
   KernelWriteResult result;
-  result.list_head_va = layout_.Runtime(kernel_.dump_list);
-  const uint64_t head_pa = layout_.KimagePa(result.list_head_va);
+  result.list_head_va = head_va;
+  // A list_head is pointer-aligned, so it never straddles two pages.
+  const auto head = layout_.Resolve(head_va, types_.list_prev.offset + types_.list_prev.size);
+  if (!head || head->size() != 1) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("internal: list head {:#x} is not mapped in one piece", head_va));
+  }
+  const uint64_t head_pa = head->front().pa;
   std::vector<uint64_t> node_pas;
 
   auto write_node = [&](WrittenNode& w, int64_t cpu, int64_t type,
@@ -203,14 +213,14 @@ Expected<KernelWriteResult> KernelLayoutWriter::WriteDumpList() {
       if (c.next == NodeCorruption::Next::kCycle) w.next = result.nodes[c.cycle_to].list_va;
     }
     const uint64_t list_pa = node_pas[k] + L.list.offset;
-    CSD_RETURN_IF_ERROR(WriteField(list_pa, kernel_.list_next, w.next, "struct list_head"));
-    CSD_RETURN_IF_ERROR(WriteField(list_pa, kernel_.list_prev, prev, "struct list_head"));
+    CSD_RETURN_IF_ERROR(WriteField(list_pa, types_.list_next, w.next, "struct list_head"));
+    CSD_RETURN_IF_ERROR(WriteField(list_pa, types_.list_prev, prev, "struct list_head"));
   }
   result.list_head_next = n ? result.nodes.front().list_va : result.list_head_va;
   const uint64_t head_prev = n ? result.nodes.back().list_va : result.list_head_va;
   CSD_RETURN_IF_ERROR(
-      WriteField(head_pa, kernel_.list_next, result.list_head_next, "coresight_dump_list"));
-  CSD_RETURN_IF_ERROR(WriteField(head_pa, kernel_.list_prev, head_prev, "coresight_dump_list"));
+      WriteField(head_pa, types_.list_next, result.list_head_next, "coresight_dump_list"));
+  CSD_RETURN_IF_ERROR(WriteField(head_pa, types_.list_prev, head_prev, "coresight_dump_list"));
   return result;
 }
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Lays the CoreSight panic-dump list out in the synthetic machine's memory,
 // the way a kernel carrying the v2 patch would have (kernel-abi.md §2.3/§2.5):
-// coresight_dump_list (in the kernel image) -> struct coresight_dump_node
+// coresight_dump_list (in the kernel image, or in a module's .data) -> struct coresight_dump_node
 // (kmalloc, linear map) -> csdev -> struct coresight_device (name through
 // dev.kobj.name or dev.init_name) and buf -> the dumped bytes (kmalloc, or
 // vmalloc with scattered physical pages). Every offset and width comes from
-// the KernelModel, i.e. from the vmlinux DWARF.
+// DumpListTypes, i.e. from the DWARF of the vmlinux or module owning the list.
 //
 // Corruptions from the spec are applied while writing; the result records
 // what was written so expected.json can be derived from it.
@@ -48,16 +48,26 @@ struct KernelWriteResult {
 // Device name and placement of the shared device behind every extra node.
 inline constexpr const char* kExtraNodeDevice = "idle";
 
+// kmalloc for kernel structures: low RAM (linear map), 64-byte aligned.
+Expected<uint64_t> KmallocStructure(PhysAllocator& alloc, uint64_t size);
+
 class KernelLayoutWriter {
  public:
-  KernelLayoutWriter(const Spec& spec, const KernelModel& kernel, Arm64Layout& layout,
-                     PhysImage& image, PhysAllocator& alloc)
-      : spec_(spec), kernel_(kernel), layout_(layout), image_(image), alloc_(alloc) {}
+  KernelLayoutWriter(const Spec& spec, const KernelModel& kernel, const DumpListTypes& types,
+                     Arm64Layout& layout, PhysImage& image, PhysAllocator& alloc)
+      : spec_(spec),
+        kernel_(kernel),
+        types_(types),
+        layout_(layout),
+        image_(image),
+        alloc_(alloc) {}
 
   // Copies the vmlinux's allocated sections to kernel_phys + (addr - _text).
   Status PlaceKernelImage();
-  // Writes the list head, nodes, devices, names and buffers.
-  Expected<KernelWriteResult> WriteDumpList();
+  // Writes the nodes, devices, names and buffers, and links them into the
+  // list head at runtime address `head_va` (mapped already: the kernel image,
+  // or a placed module's .data).
+  Expected<KernelWriteResult> WriteDumpList(uint64_t head_va);
 
  private:
   Expected<uint64_t> Kmalloc(uint64_t size);        // structures: low, linear map
@@ -72,6 +82,7 @@ class KernelLayoutWriter {
 
   const Spec& spec_;
   const KernelModel& kernel_;
+  const DumpListTypes& types_;
   Arm64Layout& layout_;
   PhysImage& image_;
   PhysAllocator& alloc_;

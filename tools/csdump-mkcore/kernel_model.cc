@@ -17,14 +17,72 @@ Expected<uint64_t> SymbolAddress(const DebugInfo& info, std::string_view name,
 Expected<MemberLayout> Member(const StructLayout& layout, std::string_view name) {
   const MemberLayout* m = layout.Find(name);
   if (!m) {
-    return Error(
-        ErrorCode::kLookup,
-        fmt::format("struct {} has no member \"{}\" in the vmlinux DWARF", layout.name, name));
+    return Error(ErrorCode::kLookup,
+                 fmt::format("struct {} has no member \"{}\" in the DWARF", layout.name, name));
   }
   return *m;
 }
 
+Expected<ModuleListTypes> LoadModuleListTypes(const DebugInfo& info) {
+  ModuleListTypes m;
+  CSD_ASSIGN_OR_RETURN(m.modules, SymbolAddress(info, "modules"));
+  CSD_ASSIGN_OR_RETURN(StructLayout list_head, info.Struct("list_head"));
+  CSD_ASSIGN_OR_RETURN(m.list_next, Member(list_head, "next"));
+  CSD_ASSIGN_OR_RETURN(m.list_prev, Member(list_head, "prev"));
+  CSD_ASSIGN_OR_RETURN(StructLayout module, info.Struct("module"));
+  m.module_size = module.size;
+  CSD_ASSIGN_OR_RETURN(m.state, Member(module, "state"));
+  CSD_ASSIGN_OR_RETURN(m.list, Member(module, "list"));
+  CSD_ASSIGN_OR_RETURN(m.name, Member(module, "name"));
+  CSD_ASSIGN_OR_RETURN(m.sect_attrs, Member(module, "sect_attrs"));
+  if (m.name.kind != MemberLayout::Kind::kArray || m.name.size == 0) {
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("struct module.name is '{}', not a char array", m.name.type_name));
+  }
+  CSD_ASSIGN_OR_RETURN(StructLayout attrs, info.Struct("module_sect_attrs"));
+  m.sect_attrs_size = attrs.size;
+  CSD_ASSIGN_OR_RETURN(m.nsections, Member(attrs, "nsections"));
+  CSD_ASSIGN_OR_RETURN(m.attrs, Member(attrs, "attrs"));
+  CSD_ASSIGN_OR_RETURN(StructLayout attr, info.Struct("module_sect_attr"));
+  m.sect_attr_size = attr.size;
+  // 5.8+ keep the section name in the bin_attribute; older kernels in a member of its own.
+  auto name = info.MemberPath("module_sect_attr", "battr.attr.name");
+  if (!name.ok()) name = info.MemberPath("module_sect_attr", "name");
+  if (!name.ok()) return std::move(name).error();
+  m.attr_name = *name;
+  CSD_ASSIGN_OR_RETURN(m.attr_address, Member(attr, "address"));
+  return m;
+}
+
 }  // namespace
+
+Expected<DumpListTypes> LoadDumpListTypes(const DebugInfo& info, std::string_view origin) {
+  DumpListTypes t;
+  auto load = [&]() -> Status {
+    CSD_ASSIGN_OR_RETURN(StructLayout node, info.Struct("coresight_dump_node"));
+    t.node.size = node.size;
+    CSD_ASSIGN_OR_RETURN(t.node.cpu, Member(node, "cpu"));
+    CSD_ASSIGN_OR_RETURN(t.node.type, Member(node, "type"));
+    CSD_ASSIGN_OR_RETURN(t.node.csdev, Member(node, "csdev"));
+    CSD_ASSIGN_OR_RETURN(t.node.buf, Member(node, "buf"));
+    CSD_ASSIGN_OR_RETURN(t.node.buf_size, Member(node, "buf_size"));
+    CSD_ASSIGN_OR_RETURN(t.node.list, Member(node, "list"));
+    CSD_ASSIGN_OR_RETURN(StructLayout list_head, info.Struct("list_head"));
+    CSD_ASSIGN_OR_RETURN(t.list_next, Member(list_head, "next"));
+    CSD_ASSIGN_OR_RETURN(t.list_prev, Member(list_head, "prev"));
+    CSD_ASSIGN_OR_RETURN(StructLayout csdev, info.Struct("coresight_device"));
+    t.csdev_size = csdev.size;
+    CSD_ASSIGN_OR_RETURN(t.csdev_kobj_name, info.MemberPath("coresight_device", "dev.kobj.name"));
+    CSD_ASSIGN_OR_RETURN(t.csdev_init_name, info.MemberPath("coresight_device", "dev.init_name"));
+    return OkStatus();
+  };
+  auto status = load();
+  if (!status.ok()) {
+    return std::move(status).error().AddContext(
+        fmt::format("the panic-dump list types in the {} DWARF", origin));
+  }
+  return t;
+}
 
 Expected<KernelModel> LoadKernelModel(const DebugInfo& info) {
   // 32-bit ARM kernels ("arch": "arm" specs) have 4-byte pointers.
@@ -44,7 +102,6 @@ Expected<KernelModel> LoadKernelModel(const DebugInfo& info) {
   CSD_ASSIGN_OR_RETURN(k.swapper_pg_dir,
                        SymbolAddress(info, "swapper_pg_dir", &k.swapper_pg_dir_size));
   CSD_ASSIGN_OR_RETURN(k.init_uts_ns, SymbolAddress(info, "init_uts_ns"));
-  CSD_ASSIGN_OR_RETURN(k.dump_list, SymbolAddress(info, "coresight_dump_list"));
   if (k.end <= k.text) {
     return Error(ErrorCode::kCorrupt,
                  fmt::format("vmlinux _end {:#x} is not above _text {:#x}", k.end, k.text));
@@ -63,22 +120,21 @@ Expected<KernelModel> LoadKernelModel(const DebugInfo& info) {
   if (k.release.empty())
     return Error(ErrorCode::kCorrupt, "init_uts_ns.name.release is empty in the vmlinux");
 
-  CSD_ASSIGN_OR_RETURN(StructLayout node, info.Struct("coresight_dump_node"));
-  k.node.size = node.size;
-  CSD_ASSIGN_OR_RETURN(k.node.cpu, Member(node, "cpu"));
-  CSD_ASSIGN_OR_RETURN(k.node.type, Member(node, "type"));
-  CSD_ASSIGN_OR_RETURN(k.node.csdev, Member(node, "csdev"));
-  CSD_ASSIGN_OR_RETURN(k.node.buf, Member(node, "buf"));
-  CSD_ASSIGN_OR_RETURN(k.node.buf_size, Member(node, "buf_size"));
-  CSD_ASSIGN_OR_RETURN(k.node.list, Member(node, "list"));
-  CSD_ASSIGN_OR_RETURN(StructLayout list_head, info.Struct("list_head"));
-  CSD_ASSIGN_OR_RETURN(k.list_next, Member(list_head, "next"));
-  CSD_ASSIGN_OR_RETURN(k.list_prev, Member(list_head, "prev"));
-
-  CSD_ASSIGN_OR_RETURN(StructLayout csdev, info.Struct("coresight_device"));
-  k.csdev_size = csdev.size;
-  CSD_ASSIGN_OR_RETURN(k.csdev_kobj_name, info.MemberPath("coresight_device", "dev.kobj.name"));
-  CSD_ASSIGN_OR_RETURN(k.csdev_init_name, info.MemberPath("coresight_device", "dev.init_name"));
+  // Either may be missing: CoreSight built as a module keeps its list in the
+  // module, and a kernel without module support has no `modules`.
+  if (auto head = SymbolAddress(info, "coresight_dump_list"); !head.ok()) {
+    k.dump_list_error = std::move(head).error();
+  } else if (auto types = LoadDumpListTypes(info, "vmlinux"); !types.ok()) {
+    k.dump_list_error = std::move(types).error();
+  } else {
+    k.dump_list = *head;
+    k.list_types = std::move(*types);
+  }
+  if (auto modules = LoadModuleListTypes(info); modules.ok()) {
+    k.module_list = std::move(*modules);
+  } else {
+    k.module_list_error = std::move(modules).error();
+  }
 
   // The kernel image as loaded: every allocated section with file bytes
   // inside [_text, _end). Debug sections have address 0 and are skipped.

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
@@ -24,6 +25,36 @@ struct DumpNodeLayout {
   MemberLayout cpu, type, csdev, buf, buf_size, list;
 };
 
+// The types the panic-dump list is written with, from the DWARF of whichever
+// object defines coresight_dump_list: the vmlinux, or the kernel module that
+// owns the list when CoreSight is built as a module.
+struct DumpListTypes {
+  DumpNodeLayout node;
+  MemberLayout list_next, list_prev;  // inside struct list_head
+  uint64_t csdev_size = 0;
+  MemberLayout csdev_kobj_name;  // coresight_device.dev.kobj.name
+  MemberLayout csdev_init_name;  // coresight_device.dev.init_name
+};
+
+// kLookup naming the missing struct or member; `origin` ("vmlinux",
+// "module coresight_dump.ko") names the object in the message.
+Expected<DumpListTypes> LoadDumpListTypes(const DebugInfo& info, std::string_view origin);
+
+// The loaded-module list of a kernel with module support (Linux 6.1 shape,
+// kernel/module/sysfs.c): `static LIST_HEAD(modules)` of struct module, each
+// with mod->sect_attrs recording where each SHF_ALLOC section was placed.
+struct ModuleListTypes {
+  uint64_t modules = 0;               // link-time address of the `modules` list head
+  MemberLayout list_next, list_prev;  // the vmlinux's struct list_head
+  uint64_t module_size = 0;
+  MemberLayout state, list, name, sect_attrs;  // struct module
+  uint64_t sect_attrs_size = 0;                // struct module_sect_attrs (without attrs[])
+  MemberLayout nsections, attrs;               // attrs: the flexible array
+  uint64_t sect_attr_size = 0;                 // struct module_sect_attr
+  MemberLayout attr_name;                      // battr.attr.name (5.8+) or name
+  MemberLayout attr_address;
+};
+
 struct ImageSection {
   std::string name;
   uint64_t address = 0;  // link-time
@@ -35,22 +66,27 @@ struct KernelModel {
   uint64_t text = 0, end = 0, stext = 0;
   uint64_t swapper_pg_dir = 0, swapper_pg_dir_size = 0;
   uint64_t init_uts_ns = 0;
-  uint64_t dump_list = 0;
   std::string release;                  // init_uts_ns.name.release
   std::optional<std::string> build_id;  // lowercase hex
   uint64_t uts_name_offset = 0;         // OFFSET(uts_namespace.name)
 
-  DumpNodeLayout node;
-  MemberLayout list_next, list_prev;  // inside struct list_head
-  uint64_t csdev_size = 0;
-  MemberLayout csdev_kobj_name;  // coresight_device.dev.kobj.name
-  MemberLayout csdev_init_name;  // coresight_device.dev.init_name
+  // coresight_dump_list in the vmlinux (link-time) and its types. Absent in
+  // kernels that build CoreSight as a module; `dump_list_error` then says
+  // why, for the error raised when no spec module owns the list either.
+  std::optional<uint64_t> dump_list;
+  std::optional<DumpListTypes> list_types;
+  std::optional<Error> dump_list_error;
+
+  // The loaded-module list; absent (with the reason) in kernels without one.
+  std::optional<ModuleListTypes> module_list;
+  std::optional<Error> module_list_error;
 
   std::vector<ImageSection> sections;  // allocated, with file bytes, inside [_text, _end)
 };
 
 // kUnsupported for a non-arm64 or big-endian vmlinux; kLookup naming the
-// missing symbol, struct or member.
+// missing symbol, struct or member. The panic-dump list and the module list
+// are optional here (see KernelModel); the builder asks for what a spec needs.
 Expected<KernelModel> LoadKernelModel(const DebugInfo& info);
 
 }  // namespace csd::mkcore

@@ -345,6 +345,89 @@ Expected<VmcoreinfoEdits> ParseVmcoreinfo(const json& value, const std::string& 
   return edits;
 }
 
+constexpr const char* kModuleStates[] = {"live", "coming", "going", "unformed"};
+
+Expected<ModuleSpec> ParseModule(const json& value, const std::string& where) {
+  CSD_RETURN_IF_ERROR(CheckKeys(
+      value, where, {"comment", "name", "object", "owns_list", "build_id", "sect_attrs", "state"}));
+  ModuleSpec m;
+  if (!value.contains("name")) return SpecError(where, "missing required key \"name\"");
+  CSD_ASSIGN_OR_RETURN(m.name, ParseString(value["name"], Child(where, "name")));
+  if (m.name.empty() || m.name.find('\0') != std::string::npos) {
+    return SpecError(Child(where, "name"), "must be a non-empty string without NUL");
+  }
+  if (value.contains("comment"))
+    CSD_RETURN_IF_ERROR(ParseString(value["comment"], Child(where, "comment")));
+  if (value.contains("object")) {
+    CSD_ASSIGN_OR_RETURN(int64_t object, ParseInt(value["object"], Child(where, "object"), 0, 63));
+    m.object = static_cast<size_t>(object);
+  }
+  if (value.contains("owns_list")) {
+    CSD_ASSIGN_OR_RETURN(m.owns_list, ParseBool(value["owns_list"], Child(where, "owns_list")));
+    if (m.owns_list && !m.object) {
+      return SpecError(Child(where, "owns_list"),
+                       "needs \"object\" (the list head is the object's coresight_dump_list)");
+    }
+  }
+  if (value.contains("build_id")) {
+    CSD_ASSIGN_OR_RETURN(
+        m.build_id, ParseEnum<ModuleSpec::BuildId>(value["build_id"], Child(where, "build_id"),
+                                                   {{"match", ModuleSpec::BuildId::kMatch},
+                                                    {"mismatch", ModuleSpec::BuildId::kMismatch},
+                                                    {"absent", ModuleSpec::BuildId::kAbsent}}));
+    if (m.build_id != ModuleSpec::BuildId::kAbsent && !m.object) {
+      return SpecError(Child(where, "build_id"),
+                       "\"match\" and \"mismatch\" need \"object\" (a decoy's build-id is "
+                       "made up, or \"absent\")");
+    }
+  }
+  if (value.contains("sect_attrs")) {
+    CSD_ASSIGN_OR_RETURN(m.sect_attrs_null,
+                         ParseEnum<bool>(value["sect_attrs"], Child(where, "sect_attrs"),
+                                         {{"present", false}, {"null", true}}));
+  }
+  if (value.contains("state")) {
+    CSD_ASSIGN_OR_RETURN(m.state, ParseEnum<int64_t>(value["state"], Child(where, "state"),
+                                                     {{kModuleStates[0], 0},
+                                                      {kModuleStates[1], 1},
+                                                      {kModuleStates[2], 2},
+                                                      {kModuleStates[3], 3}}));
+  }
+  return m;
+}
+
+Status ParseModules(const json& root, const std::string& where, Spec& spec) {
+  if (root.contains("module_objects")) {
+    const std::string w = Child(where, "module_objects");
+    if (!root["module_objects"].is_array()) return SpecError(w, "must be a list of file names");
+    for (size_t i = 0; i < root["module_objects"].size(); ++i) {
+      CSD_ASSIGN_OR_RETURN(std::string name, ParseString(root["module_objects"][i], Index(w, i)));
+      spec.module_objects.push_back(std::move(name));
+    }
+  }
+  if (!root.contains("modules")) return OkStatus();
+  const std::string w = Child(where, "modules");
+  if (!root["modules"].is_array()) return SpecError(w, "must be a list");
+  if (root["modules"].size() > kMaxModules) {
+    return SpecError(w, fmt::format("must hold at most {} modules", kMaxModules));
+  }
+  if (spec.arm) return SpecError(w, "modules are only laid out for \"arch\": \"arm64\"");
+  for (size_t i = 0; i < root["modules"].size(); ++i) {
+    CSD_ASSIGN_OR_RETURN(ModuleSpec m, ParseModule(root["modules"][i], Index(w, i)));
+    if (m.owns_list && spec.list_owner()) {
+      return SpecError(Child(Index(w, i), "owns_list"),
+                       fmt::format("spec.modules[{}] already owns the list", *spec.list_owner()));
+    }
+    if (m.object && !spec.module_objects.empty() && *m.object >= spec.module_objects.size()) {
+      return SpecError(Child(Index(w, i), "object"),
+                       fmt::format("{} is out of range (module_objects has {})", *m.object,
+                                   spec.module_objects.size()));
+    }
+    spec.modules.push_back(std::move(m));
+  }
+  return OkStatus();
+}
+
 Status ValidateGeometry(const Spec& spec) {
   const uint64_t page = spec.page_size;
   if (spec.ram.empty()) return SpecError("spec.ram", "must list at least one RAM range");
@@ -416,6 +499,8 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
                                  "seed",
                                  "cpus",
                                  "nodes",
+                                 "modules",
+                                 "module_objects",
                                  "extra_nodes",
                                  "expect",
                                  "compression",
@@ -558,6 +643,7 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
                          ParseNode(root["nodes"][i], Index(Child(where, "nodes"), i), node_count));
     spec.nodes.push_back(std::move(node));
   }
+  CSD_RETURN_IF_ERROR(ParseModules(root, where, spec));
   if (root.contains("extra_nodes")) {
     CSD_ASSIGN_OR_RETURN(spec.extra_nodes,
                          ParseU64(root["extra_nodes"], Child(where, "extra_nodes")));

@@ -98,6 +98,22 @@ struct NodeSpec {
   NodeExpect expect;
 };
 
+// A loaded kernel module on the crashed kernel's `modules` list
+// (module_writer.h). With "object" it is placed from a relocatable .ko given
+// to csdump-mkcore with --module; without, it is a decoy with a few made-up
+// sections and no debug file anywhere.
+struct ModuleSpec {
+  // The loaded note: kMatch is the object's own build-id (a decoy gets a
+  // made-up one), kMismatch a different one, kAbsent no note at all.
+  enum class BuildId { kMatch, kMismatch, kAbsent };
+  std::string name;
+  std::optional<size_t> object;  // index into the --module files
+  bool owns_list = false;        // coresight_dump_list is this module's
+  BuildId build_id = BuildId::kMatch;
+  bool sect_attrs_null = false;  // mod->sect_attrs = NULL
+  int64_t state = 0;             // MODULE_STATE_LIVE 0, COMING 1, GOING 2, UNFORMED 3
+};
+
 struct Spec {
   std::optional<std::string> vmlinux;  // as written (relative to the spec file)
   std::optional<std::string> kernel;   // test-harness hint: fake kernel variant
@@ -115,6 +131,10 @@ struct Spec {
   uint64_t seed = 0;
   std::optional<unsigned> cpus;  // NT_PRSTATUS notes; default 1 + highest node cpu
   std::vector<NodeSpec> nodes;
+  // The `modules` list in list order; "module_objects" is a test-harness
+  // hint (object files under the fake-kernel build directory) the tool ignores.
+  std::vector<ModuleSpec> modules;
+  std::vector<std::string> module_objects;
   uint64_t extra_nodes = 0;
   std::optional<bool> expect_walk_error;
   KdumpOptions kdump;  // "format": "kdump-compressed" and its fields
@@ -128,12 +148,20 @@ struct Spec {
 
   uint64_t phys_offset_or_default() const { return phys_offset.value_or(ram.front().start); }
   uint64_t kernel_phys_or_default() const { return kernel_phys.value_or(ram.front().start); }
+  // The module whose coresight_dump_list is the panic-dump list, if any.
+  std::optional<size_t> list_owner() const {
+    for (size_t i = 0; i < modules.size(); ++i) {
+      if (modules[i].owns_list) return i;
+    }
+    return std::nullopt;
+  }
 };
 
 // Caps that keep a spec from asking for more memory than a test machine has.
 inline constexpr uint64_t kMaxContentBytes = 256ull << 20;
 inline constexpr uint64_t kMaxExtraNodes = 1'000'000;
 inline constexpr uint64_t kMaxRamBytes = 4ull << 30;
+inline constexpr size_t kMaxModules = 256;
 
 // Parses and validates JSON text. `origin` names the input in errors.
 Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin = "spec");

@@ -93,9 +93,10 @@ class Reader {
 TEST(CoreBuilderTest, ListNodesDevicesAndBuffersReadBackThroughTheTranslator) {
   const Spec spec = MustParse(SpecText("", DemoNodes()));
   const KernelModel kernel = testing::FakeKernelModel();
+  const DumpListTypes& types = *kernel.list_types;
   const BuiltCore core = MustBuild(spec, kernel);
   Reader r(core, spec);
-  const uint64_t head = kernel.dump_list + 0x1e50000;
+  const uint64_t head = *kernel.dump_list + 0x1e50000;
   ASSERT_EQ(core.written.list_head_va, head);
   uint64_t cur = r.U64(head);
   uint64_t prev = head;
@@ -103,21 +104,21 @@ TEST(CoreBuilderTest, ListNodesDevicesAndBuffersReadBackThroughTheTranslator) {
     const WrittenNode& w = core.written.nodes[i];
     ASSERT_EQ(cur, w.list_va) << i;
     EXPECT_EQ(r.U64(cur + 8), prev);  // prev pointer
-    const uint64_t node = cur - kernel.node.list.offset;
-    EXPECT_EQ(LoadUnsigned(r.Read(node + kernel.node.cpu.offset, 4), Endian::kLittle),
+    const uint64_t node = cur - types.node.list.offset;
+    EXPECT_EQ(LoadUnsigned(r.Read(node + types.node.cpu.offset, 4), Endian::kLittle),
               static_cast<uint64_t>(spec.nodes[i].cpu));
-    const uint64_t csdev = r.U64(node + kernel.node.csdev.offset);
+    const uint64_t csdev = r.U64(node + types.node.csdev.offset);
     const auto& name_member =
-        spec.nodes[i].name_via == NameVia::kKobj ? kernel.csdev_kobj_name : kernel.csdev_init_name;
+        spec.nodes[i].name_via == NameVia::kKobj ? types.csdev_kobj_name : types.csdev_init_name;
     const auto& other_member =
-        spec.nodes[i].name_via == NameVia::kKobj ? kernel.csdev_init_name : kernel.csdev_kobj_name;
+        spec.nodes[i].name_via == NameVia::kKobj ? types.csdev_init_name : types.csdev_kobj_name;
     const uint64_t name = r.U64(csdev + name_member.offset);
     EXPECT_EQ(r.U64(csdev + other_member.offset), 0u);
     const auto name_bytes = r.Read(name, spec.nodes[i].device.size() + 1);
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(name_bytes.data())), spec.nodes[i].device);
-    const uint64_t buf = r.U64(node + kernel.node.buf.offset);
+    const uint64_t buf = r.U64(node + types.node.buf.offset);
     const uint64_t size =
-        LoadUnsigned(r.Read(node + kernel.node.buf_size.offset, 4), Endian::kLittle);
+        LoadUnsigned(r.Read(node + types.node.buf_size.offset, 4), Endian::kLittle);
     EXPECT_EQ(r.Read(buf, size), NodeContentBytes(spec.nodes[i], i, spec.seed)) << i;
     prev = cur;
     cur = r.U64(cur);

@@ -96,7 +96,12 @@ TEST_P(SpecFileTest, BuildsAgainstItsKernel) {
   EXPECT_FALSE(spec->vmlinux.has_value()) << "specs must not depend on a build directory";
   std::string out_name = GetParam();
   std::replace(out_name.begin(), out_name.end(), '-', '_');
-  auto core = RunMkcore({spec_path, VariantVmlinux(*spec->kernel), OutDir(out_name)});
+  // Module objects, like the vmlinux, come from the fake-kernel build directory.
+  std::vector<std::filesystem::path> modules;
+  for (const std::string& object : spec->module_objects)
+    modules.push_back(std::filesystem::path(testdata::kFakeKernelsDir) / object);
+  auto core =
+      RunMkcore({spec_path, VariantVmlinux(*spec->kernel), OutDir(out_name), std::move(modules)});
   ASSERT_TRUE(core.ok()) << core.error().Describe();
   std::ifstream in(OutDir(out_name) / "expected.json");
   const json expected = json::parse(in);

@@ -30,13 +30,14 @@ inline KernelModel FakeKernelModel(bool reordered = false,
   k.stext = k.text + 0x10000;
   k.init_uts_ns = k.text + 0x14000;
   k.dump_list = k.text + 0x15000;
+  DumpListTypes& t = k.list_types.emplace();
   k.swapper_pg_dir = k.text + 0x18000;
   k.swapper_pg_dir_size = 4096;
   k.release = "6.1.0-fake";
   k.build_id = "0123456789abcdef";
   k.uts_name_offset = 4;
   if (!reordered) {
-    k.node = {48,
+    t.node = {48,
               Field("cpu", 0, 4, K::kInteger, true),
               Field("type", 4, 4, K::kInteger, true),
               Field("csdev", 8, 8, K::kPointer),
@@ -44,7 +45,7 @@ inline KernelModel FakeKernelModel(bool reordered = false,
               Field("buf_size", 24, 4),
               Field("list", 32, 16, K::kStruct)};
   } else {
-    k.node = {64,
+    t.node = {64,
               Field("cpu", 24, 4, K::kInteger, true),
               Field("type", 48, 4, K::kInteger, true),
               Field("csdev", 16, 8, K::kPointer),
@@ -52,11 +53,11 @@ inline KernelModel FakeKernelModel(bool reordered = false,
               Field("buf_size", 40, 8),
               Field("list", 0, 16, K::kStruct)};
   }
-  k.list_next = Field("next", 0, 8, K::kPointer);
-  k.list_prev = Field("prev", 8, 8, K::kPointer);
-  k.csdev_size = 216;
-  k.csdev_kobj_name = Field("name", 48, 8, K::kPointer);
-  k.csdev_init_name = Field("init_name", 112, 8, K::kPointer);
+  t.list_next = Field("next", 0, 8, K::kPointer);
+  t.list_prev = Field("prev", 8, 8, K::kPointer);
+  t.csdev_size = 216;
+  t.csdev_kobj_name = Field("name", 48, 8, K::kPointer);
+  t.csdev_init_name = Field("init_name", 112, 8, K::kPointer);
   ImageSection head{".head.text", k.text, std::vector<std::byte>(0x40, std::byte{0x5a})};
   ImageSection data{".data", k.text + 0x14000, std::vector<std::byte>(0x2000, std::byte{0})};
   const std::string release = k.release;

@@ -160,6 +160,69 @@ TEST(SpecTest, RejectsBadNodes) {
               HasSubstr("spec.nodes[0].cpu"));
 }
 
+// A spec with `modules` (inserted verbatim) and `extra` top-level keys.
+std::string WithModules(const std::string& modules, const std::string& extra = "") {
+  return R"({"ram": [{"start": "0x40000000", "size": "0x1000000"}], "nodes": [], "modules": [)" +
+         modules + "]" + extra + "}";
+}
+
+TEST(SpecTest, ParsesModules) {
+  auto spec = ParseSpec(WithModules(
+      R"({"name": "snd_dummy"},
+         {"name": "nf_conntrack", "build_id": "absent", "state": "going", "comment": "x"},
+         {"name": "coresight_dump", "object": 1, "owns_list": true, "build_id": "mismatch",
+          "sect_attrs": "null"})",
+      R"(, "module_objects": ["modules/other.ko", "modules/coresight_dump.ko"])"));
+  ASSERT_TRUE(spec.ok()) << spec.error().Describe();
+  ASSERT_EQ(spec->modules.size(), 3u);
+  const ModuleSpec& decoy = spec->modules[0];
+  EXPECT_EQ(decoy.name, "snd_dummy");
+  EXPECT_FALSE(decoy.object.has_value());
+  EXPECT_FALSE(decoy.owns_list);
+  EXPECT_EQ(decoy.build_id, ModuleSpec::BuildId::kMatch);
+  EXPECT_FALSE(decoy.sect_attrs_null);
+  EXPECT_EQ(decoy.state, 0);
+  EXPECT_EQ(spec->modules[1].build_id, ModuleSpec::BuildId::kAbsent);
+  EXPECT_EQ(spec->modules[1].state, 2);
+  const ModuleSpec& owner = spec->modules[2];
+  EXPECT_EQ(owner.object, 1u);
+  EXPECT_TRUE(owner.owns_list);
+  EXPECT_EQ(owner.build_id, ModuleSpec::BuildId::kMismatch);
+  EXPECT_TRUE(owner.sect_attrs_null);
+  EXPECT_EQ(spec->list_owner(), 2u);
+  EXPECT_EQ(spec->module_objects.size(), 2u);
+  EXPECT_FALSE(ParseSpec(kMinimal)->list_owner().has_value());
+}
+
+TEST(SpecTest, RejectsBadModulesNamingTheKey) {
+  EXPECT_THAT(ErrorOf(WithModules(R"({"object": 0})")),
+              HasSubstr("spec.modules[0]: missing required key \"name\""));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": ""})")), HasSubstr("spec.modules[0].name"));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": "a", "owner": true})")),
+              HasSubstr("spec.modules[0]: unknown key \"owner\""));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": "a", "owns_list": true})")),
+              HasSubstr("spec.modules[0].owns_list: needs \"object\""));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": "a", "build_id": "match"})")),
+              HasSubstr("spec.modules[0].build_id"));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": "a", "object": 0, "build_id": "other"})")),
+              HasSubstr("spec.modules[0].build_id: must be one of"));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": "a", "object": 0, "sect_attrs": "none"})")),
+              HasSubstr("spec.modules[0].sect_attrs"));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": "a", "state": "dead"})")),
+              HasSubstr("spec.modules[0].state"));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": "a", "object": -1})")),
+              HasSubstr("spec.modules[0].object"));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": "a", "object": 0, "owns_list": true},
+                                     {"name": "b", "object": 0, "owns_list": true})")),
+              HasSubstr("spec.modules[1].owns_list: spec.modules[0] already owns the list"));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": "a", "object": 1})",
+                                  R"(, "module_objects": ["modules/coresight_dump.ko"])")),
+              HasSubstr("spec.modules[0].object: 1 is out of range"));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": "a"})", R"(, "module_objects": "x.ko")")),
+              HasSubstr("spec.module_objects"));
+  EXPECT_THAT(ErrorOf(WithModules(R"({"name": "a"})", R"(, "arch": "arm")")), HasSubstr("arm64"));
+}
+
 TEST(SpecTest, VmlinuxIsRelativeToTheSpecAndOverridable) {
   Spec spec;
   EXPECT_FALSE(ResolveVmlinux(spec, "/a/b/spec.json", std::nullopt).ok());
