@@ -159,6 +159,8 @@ struct DebugInfo::Impl {
   Status LoadSymbolsLocked() const;
   Expected<SymbolInfo> SymbolLocked(std::string_view name) const;
   void IndexUnit(Dwarf_Die* unit) const;
+  bool IndexUnitOfLocked(std::string_view function) const;
+  std::optional<uint64_t> UnitOfAddressLocked(uint64_t address) const;
   template <typename Done>
   void ScanUntil(Done done) const;
   Expected<const StructDetail*> StructByNameLocked(std::string_view name) const;
@@ -551,6 +553,87 @@ Expected<const StructDetail*> DebugInfo::Impl::StructByNameLocked(std::string_vi
   }
   struct_by_name.emplace(std::move(key), result);
   return result;
+}
+
+Expected<StructLayout> DebugInfo::Struct(std::string_view name,
+                                         std::initializer_list<std::string_view> functions) const {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->struct_by_name.contains(name) && !impl_->struct_dies.contains(name)) {
+    for (std::string_view function : functions) {
+      if (impl_->IndexUnitOfLocked(function)) break;
+    }
+  }
+  CSD_ASSIGN_OR_RETURN(const StructDetail* detail, impl_->StructByNameLocked(name));
+  return detail->layout;
+}
+
+bool DebugInfo::Impl::IndexUnitOfLocked(std::string_view function) const {
+  // Best effort: any failure leaves the ordinary scan to find the struct.
+  if (relocatable || !EnsureDwarfLocked().ok()) return false;
+  auto symbol = SymbolLocked(function);
+  if (!symbol.ok()) return false;
+  auto unit_offset = UnitOfAddressLocked(symbol->address);
+  if (!unit_offset) return false;
+  Dwarf_Off next = 0;
+  size_t header_size = 0;
+  if (dwarf_next_unit(dwarf_handle, *unit_offset, &next, &header_size, nullptr, nullptr, nullptr,
+                      nullptr, nullptr, nullptr) != 0) {
+    return false;
+  }
+  Dwarf_Die unit;
+  if (dwarf_offdie(dwarf_handle, *unit_offset + header_size, &unit) == nullptr) return false;
+  IndexUnit(&unit);
+  return true;
+}
+
+std::optional<uint64_t> DebugInfo::Impl::UnitOfAddressLocked(uint64_t address) const {
+  // .debug_aranges read in place: libdw's dwarf_addrdie sorts every range of
+  // every unit first (15 ms on a distro vmlinux) to answer one question.
+  const SectionInfo* aranges = nullptr;
+  size_t index = 0;
+  for (size_t i = 0; i < sections.size(); ++i) {
+    if (sections[i].name == ".debug_aranges") {
+      aranges = &sections[i];
+      index = section_indices[i];
+    }
+  }
+  if (aranges == nullptr) return std::nullopt;
+  Elf_Scn* scn = elf_getscn(elf.get(), index);
+  Elf_Data* data = scn ? elf_rawdata(scn, nullptr) : nullptr;
+  if (data == nullptr || data->d_buf == nullptr) return std::nullopt;
+  ByteReader reader(std::span(static_cast<const std::byte*>(data->d_buf), data->d_size), endian);
+  uint64_t set = 0;
+  while (set + 4 <= reader.size()) {
+    auto length32 = reader.Unsigned(set, 4);
+    if (!length32.ok()) return std::nullopt;
+    const bool dwarf64 = *length32 == 0xffffffffu;
+    const uint64_t length_size = dwarf64 ? 12 : 4;
+    const uint64_t offset_size = dwarf64 ? 8 : 4;
+    auto length = dwarf64 ? reader.Unsigned(set + 4, 8) : length32;
+    if (!length.ok() || *length > reader.size() - set - length_size) return std::nullopt;
+    const uint64_t end = set + length_size + *length;
+    // unit_length, version (2), debug_info_offset, address_size, segment_selector_size
+    auto unit = reader.Unsigned(set + length_size + 2, offset_size);
+    auto address_size = reader.Unsigned(set + length_size + 2 + offset_size, 1);
+    auto segment_size = reader.Unsigned(set + length_size + 3 + offset_size, 1);
+    if (!unit.ok() || !address_size.ok() || !segment_size.ok() ||
+        (*address_size != 4 && *address_size != 8) || *segment_size != 0) {
+      return std::nullopt;
+    }
+    // Tuples start at the first multiple of twice the address size.
+    const uint64_t tuple = 2 * *address_size;
+    uint64_t at = set + length_size + 4 + offset_size;
+    at = (at + tuple - 1) / tuple * tuple;
+    for (; at + tuple <= end; at += tuple) {
+      auto first = reader.Unsigned(at, *address_size);
+      auto size = reader.Unsigned(at + *address_size, *address_size);
+      if (!first.ok() || !size.ok()) return std::nullopt;
+      if (*first == 0 && *size == 0) break;
+      if (address >= *first && address - *first < *size) return *unit;
+    }
+    set = end;
+  }
+  return std::nullopt;
 }
 
 Expected<StructLayout> DebugInfo::Struct(std::string_view name) const {

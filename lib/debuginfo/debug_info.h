@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +92,13 @@ class DebugInfo {
   Expected<SymbolInfo> Symbol(std::string_view name) const;
   // The complete definition of `struct name` (declarations are skipped).
   Expected<StructLayout> Struct(std::string_view name) const;
+  // The same, looking first in the compile unit of the first of `functions`
+  // the symbol table has (found through .debug_aranges), then everywhere. A
+  // struct private to one .c file would otherwise cost a scan of every unit
+  // linked before it: 60 ms of a distro vmlinux for module_sect_attrs, where
+  // this costs under 2.
+  Expected<StructLayout> Struct(std::string_view name,
+                                std::initializer_list<std::string_view> functions) const;
   // A dotted member path inside a struct ("dev.kobj.name"), offsets summed.
   Expected<MemberLayout> MemberPath(std::string_view struct_name, std::string_view path) const;
   // The type of a global or static variable, as MemberLayout (name = variable).

@@ -56,8 +56,10 @@ Expected<ModuleLayout> ResolveModuleLayout(const DebugInfo& vmlinux) {
   // Section addresses: absent without CONFIG_SYSFS/KALLSYMS; then modules can
   // be listed but not relocated, and each says why.
   if (const MemberLayout* sect_attrs = layout.module.Find("sect_attrs")) {
-    auto attrs = vmlinux.Struct("module_sect_attrs");
-    auto attr = vmlinux.Struct("module_sect_attr");
+    // Both are private to the .c file that builds the sysfs attributes
+    // (kernel/module/sysfs.c since 5.19, kernel/module.c before): start there.
+    auto attrs = vmlinux.Struct("module_sect_attrs", {"mod_sysfs_setup"});
+    auto attr = vmlinux.Struct("module_sect_attr", {"mod_sysfs_setup"});
     if (attrs.ok() && attr.ok()) {
       const MemberLayout* nsections = attrs->Find("nsections");
       const MemberLayout* array = attrs->Find("attrs");

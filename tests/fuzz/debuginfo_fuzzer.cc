@@ -15,6 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   (void)info->Struct("coresight_dump_node");
   (void)info->Struct("list_head");
+  // Anchored lookups read .debug_aranges by hand.
+  (void)info->Struct("module_sect_attrs", {"mod_sysfs_setup", "coresight_dump_add", "_text"});
   (void)info->MemberPath("coresight_device", "dev.kobj.name");
   (void)info->MemberPath("uts_namespace", "name.release");
   (void)info->VariableType("coresight_dump_list");

@@ -706,6 +706,32 @@ TEST(DebugInfoTest, CorruptedContentsDoNotCrash) {
   EXPECT_GT(opened, 0);
 }
 
+// A lookup that starts in the unit of an anchor function (found through
+// .debug_aranges) gives the same layout as the full scan, and an anchor that
+// does not exist or is not code only costs the fallback.
+TEST(DebugInfoTest, AnchoredStructLookupMatchesTheScan) {
+  DebugInfo scanned = OpenOrDie(td::kSeedFlippedVmlinux);
+  auto expected = scanned.Struct("coresight_device");
+  ASSERT_TRUE(expected.ok()) << expected.error().Describe();
+  for (std::initializer_list<std::string_view> anchors :
+       {std::initializer_list<std::string_view>{"coresight_dump_add"},
+        std::initializer_list<std::string_view>{"no_such_function", "coresight_dump_add"},
+        std::initializer_list<std::string_view>{"coresight_dump_list"},
+        std::initializer_list<std::string_view>{}}) {
+    DebugInfo anchored = OpenOrDie(td::kSeedFlippedVmlinux);
+    auto layout = anchored.Struct("coresight_device", anchors);
+    ASSERT_TRUE(layout.ok()) << layout.error().Describe();
+    EXPECT_EQ(layout->size, expected->size);
+    ASSERT_EQ(layout->members.size(), expected->members.size());
+    for (size_t i = 0; i < layout->members.size(); ++i) {
+      EXPECT_EQ(layout->members[i].name, expected->members[i].name);
+      EXPECT_EQ(layout->members[i].offset, expected->members[i].offset);
+    }
+  }
+  DebugInfo missing = OpenOrDie(td::kSeedFlippedVmlinux);
+  EXPECT_FALSE(missing.Struct("no_such_struct", {"coresight_dump_add"}).ok());
+}
+
 // ---------------------------------------------------------------- modules
 
 // A relocatable module (testdata/kernels/module_coresight.c, `ld -r`): symbols
