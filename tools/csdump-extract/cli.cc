@@ -133,6 +133,20 @@ bool ResolvePositionals(Options& options, bool vmlinux_required) {
   return true;
 }
 
+void AddDebuginfoOptions(CLI::App& app, Options& options) {
+  app.add_option("--debuginfo", options.debuginfo_paths,
+                 "a kernel module's debug file (.ko, .ko.debug) or a directory of them (searched "
+                 "by build-id in .build-id/ and by module name); for a panic-dump list that "
+                 "lives in a module; repeatable")
+      ->type_name("PATH")
+      ->check(CLI::ExistingPath);
+  app.add_option("--sysroot", options.sysroot,
+                 "root of the standard debuginfo places (/usr/lib/debug, /lib/modules/RELEASE)")
+      ->type_name("DIR")
+      ->check(CLI::ExistingDirectory)
+      ->capture_default_str();
+}
+
 void AddExtractOptions(CLI::App& app, Options& options) {
   app.add_option("VMCORE", options.vmcore, "the crash dump (ELF vmcore); omitted with --ram");
   app.add_option("VMLINUX", options.vmlinux, "the crashed kernel's vmlinux with DWARF (required)");
@@ -150,17 +164,6 @@ void AddExtractOptions(CLI::App& app, Options& options) {
                  "refuse buffers larger than BYTES")
       ->capture_default_str();
   app.add_flag("-q,--quiet", options.quiet, "print nothing but warnings and errors");
-  app.add_option("--debuginfo", options.debuginfo_paths,
-                 "a kernel module's debug file (.ko, .ko.debug) or a directory of them (searched "
-                 "by build-id in .build-id/ and by module name); for a panic-dump list that "
-                 "lives in a module; repeatable")
-      ->type_name("PATH")
-      ->check(CLI::ExistingPath);
-  app.add_option("--sysroot", options.sysroot,
-                 "root of the standard debuginfo places (/usr/lib/debug, /lib/modules/RELEASE)")
-      ->type_name("DIR")
-      ->check(CLI::ExistingDirectory)
-      ->capture_default_str();
   app.add_option(
          "--split-part", options.split_parts,
          "a further file of a split kdump-compressed dump (VMCORE is the first); repeatable")
@@ -188,6 +191,7 @@ void AddExtractOptions(CLI::App& app, Options& options) {
             return {};
           },
           ""));
+  AddDebuginfoOptions(app, options);
   AddTranslationOptions(app, options);
   AddRawOptions(app, options, false);
 }
@@ -201,6 +205,7 @@ void AddInfoOptions(CLI::App& app, Options& options) {
          "--split-part", options.split_parts,
          "a further file of a split kdump-compressed dump (VMCORE is the first); repeatable")
       ->type_name("FILE");
+  AddDebuginfoOptions(app, options);
   AddTranslationOptions(app, options);
   AddRawOptions(app, options, true);
 }

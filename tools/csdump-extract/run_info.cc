@@ -5,8 +5,10 @@
 
 #include "commands.h"
 #include "debuginfo/debug_info.h"
+#include "debuginfo/debuginfo_search.h"
 #include "dump/dump_file.h"
 #include "kernel/kernel_target.h"
+#include "kernel/module_list.h"
 #include "open_input.h"
 #include "report.h"
 
@@ -50,6 +52,38 @@ void PrintParameters(const std::vector<DerivedValue>& derived) {
   }
 }
 
+// The loaded modules and the debug file each would be read from: what a user
+// checks when the panic-dump list is in a module. Kernels without a module
+// list print nothing here.
+void PrintModules(const KernelTarget& target, const Options& options, const DebugInfo& vmlinux) {
+  auto modules = ReadModuleList(target, ModuleListLimits{});
+  if (!modules.ok()) return;
+  std::string release = target.summary().osrelease.value_or("");
+  if (release.empty()) {
+    if (auto from_vmlinux = VmlinuxRelease(vmlinux); from_vmlinux.ok()) release = *from_vmlinux;
+  }
+  DebuginfoSearch search(DebuginfoSearchOptions{.paths = {options.debuginfo_paths.begin(),
+                                                          options.debuginfo_paths.end()},
+                                                .sysroot = options.sysroot},
+                         release);
+  fmt::print("modules: {}\n", modules->modules.size());
+  for (const LoadedModule& module : modules->modules) {
+    std::string debuginfo = "-";
+    if (!module.name.empty()) {
+      auto lookup = search.FindModule(module.name, module.build_id);
+      if (lookup.found) {
+        debuginfo =
+            fmt::format("{} (by {})", lookup.found->info.path().string(), lookup.found->matched_by);
+      }
+    }
+    fmt::print("  {} at {:#x} state {} build-id {} sections {} debuginfo {}{}\n",
+               module.name.empty() ? "?" : module.name, module.address, module.state,
+               module.build_id.value_or("unknown"), module.sections.size(), debuginfo,
+               module.error ? "  error: " + *module.error : "");
+  }
+  if (modules->walk_error) fmt::print("  module list walk stopped: {}\n", *modules->walk_error);
+}
+
 }  // namespace
 
 int RunInfo(const Options& options) {
@@ -81,6 +115,7 @@ int RunInfo(const Options& options) {
   PrintParameters(target->summary().parameters);
   fmt::print("checks:\n");
   for (const auto& check : target->summary().checks) fmt::print("  {}\n", check);
+  PrintModules(*target, options, *vmlinux);
   return finish(kExitOk);
 }
 
