@@ -47,6 +47,11 @@ LAYOUT = 1
 GUEST_LIBDIRS = ["lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu", "lib", "usr/lib"]
 
 
+class Unavailable(Exception):
+    """The packages cannot be fetched here (no apt access, no network) and
+    nothing is cached: the tests that need them are skipped, not failed."""
+
+
 def log(msg):
     print(f"[fetch] {msg}", flush=True)
 
@@ -65,10 +70,15 @@ def sudo():
 
 
 def ensure_apt_arm64():
-    archs = out(["dpkg", "--print-foreign-architectures"]).split()
-    if "arm64" not in archs:
-        run(sudo() + ["dpkg", "--add-architecture", "arm64"])
-    run(sudo() + ["apt-get", "update", "-qq"])
+    if os.geteuid() != 0 and shutil.which("sudo") is None:
+        raise Unavailable("apt-get update needs root or sudo")
+    try:
+        archs = out(["dpkg", "--print-foreign-architectures"]).split()
+        if "arm64" not in archs:
+            run(sudo() + ["dpkg", "--add-architecture", "arm64"])
+        run(sudo() + ["apt-get", "update", "-qq"])
+    except (subprocess.CalledProcessError, FileNotFoundError) as e:
+        raise Unavailable(f"apt cannot update its lists ({e})") from e
 
 
 def versions(pkg):
@@ -127,7 +137,10 @@ def download(pkgs, dest):
     have = {spec: cached_deb(dest, spec) for spec in pkgs}
     missing = [spec for spec, deb in have.items() if deb is None]
     if missing:
-        run(["apt-get", "download", "-q"] + missing, cwd=dest, stdout=subprocess.DEVNULL)
+        try:
+            run(["apt-get", "download", "-q"] + missing, cwd=dest, stdout=subprocess.DEVNULL)
+        except subprocess.CalledProcessError as e:
+            raise Unavailable(f"apt-get download failed ({e})") from e
     debs = []
     for spec in pkgs:
         deb = cached_deb(dest, spec)
@@ -239,14 +252,21 @@ def fetch_userland(kdir):
     return files, sorted(have)
 
 
-def stext_minus_text(vmlinux):
+def vmlinux_symbols(vmlinux, names):
+    """Link-time addresses of the named symbols in the vmlinux."""
     syms = {}
     for line in out(["readelf", "-sW", str(vmlinux)]).splitlines():
         parts = line.split()
-        if len(parts) == 8 and parts[7] in ("_text", "_stext"):
+        if len(parts) == 8 and parts[7] in names:
             syms[parts[7]] = int(parts[1], 16)
-    if len(syms) != 2:
-        sys.exit(f"fetch: {vmlinux} lacks _text or _stext")
+    missing = set(names) - set(syms)
+    if missing:
+        sys.exit(f"fetch: {vmlinux} lacks {', '.join(sorted(missing))}")
+    return syms
+
+
+def stext_minus_text(vmlinux):
+    syms = vmlinux_symbols(vmlinux, ("_text", "_stext"))
     return syms["_stext"] - syms["_text"]
 
 
@@ -259,7 +279,7 @@ def fetch():
         paths += [str(Path(info.get("userland", "")) / f) for f in info.get("userland_files", [])]
         if info.get("layout") == LAYOUT and all(Path(p).exists() for p in paths):
             log(f"cached: {info['release']} ({info['package_version']}) in {info['dir']}")
-            return info, {"download": 0.0}
+            return info, {"download": None}
         log("cached kernel.json is stale or refers to missing files; fetching again")
         kernel_json.unlink()
 
@@ -349,15 +369,36 @@ def fetch():
     return info, timings
 
 
+def record_timings(stages):
+    """Merges this run's stage times (seconds; None = reused from the cache)
+    into $CACHE/timings.json: last_run is this run, measured keeps the latest
+    real measurement of every stage. Prints this run's."""
+    path = CACHE / "timings.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        data = {}
+    measured = data.get("measured", {})
+    last = {}
+    for stage, secs in stages.items():
+        last[stage] = "cached" if secs is None else secs
+        if secs is not None:
+            measured[stage] = secs
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"last_run": last, "measured": measured}, indent=2) + "\n")
+    print(f"timings (seconds; 'cached' = reused), written to {path}:")
+    for stage, secs in last.items():
+        print(f"  {stage:26} {secs}")
+
+
 def main():
-    info, timings = fetch()
-    timings_path = CACHE / "timings.json"
-    all_timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
-    if timings.get("download", 0) > 0 or "download" not in all_timings:
-        all_timings.update(timings)
-        timings_path.write_text(json.dumps(all_timings, indent=2) + "\n")
+    try:
+        info, timings = fetch()
+    except Unavailable as e:
+        print(f"fetch: skipped: {e}")
+        sys.exit(77)
     log(f"kernel {info['release']} ({info['package_version']}); vmlinux {info['vmlinux']}")
-    log("timings: " + json.dumps(timings))
+    record_timings(timings)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,563 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Makes real arm64 kernel crash dumps that carry the CoreSight panic-dump list.
+
+Builds module/csdump_panic_test.ko against the kernel fetch.py selected, an
+initramfs (busybox, kexec-tools, makedumpfile, the 9p modules, the test module),
+boots the Debian kernel under qemu-system-aarch64 (TCG, KASLR on), panics it,
+and stores the dumps per scenario:
+
+  $CACHE/dumps/<scenario>/
+    scenario.json           what the dump must contain (written last)
+    csdump_panic_test.ko    the module the guest loaded (with DWARF)
+    serial.log              the guest's console, both kernels
+    vmcore.elf, vmcore.zlib.kdump, vmcore.lzo.kdump   (kdump scenarios)
+    qemu.elf, qemu.flat     (qemu-monitor)
+
+A scenario is made again only when its inputs change: the module source, these
+scripts, the kernel, QEMU's version or the scenario's settings (one hash,
+inputs_hash in scenario.json). Each stage's wall time goes to
+$CACHE/timings.json. Usage: make_dumps.py [--force] [SCENARIO...]
+"""
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import fetch  # noqa: E402
+import patterns  # noqa: E402
+
+CACHE = fetch.CACHE
+MODULE_NAME = "csdump_panic_test"
+GUEST_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "qemu_fw_cfg"]
+QEMU_TIMEOUT = int(os.environ.get("CSD_REALKERNEL_QEMU_TIMEOUT", "2400"))
+
+# Each scenario: CPUs, who writes the dump, whether the panic notifiers run
+# before kdump, and the dump formats (key -> file name).
+SCENARIOS = {
+    "kdump-2cpu": {"smp": 2, "producer": "kdump", "post_notifiers": True,
+                   "formats": {"elf": "vmcore.elf", "zlib": "vmcore.zlib.kdump",
+                               "lzo": "vmcore.lzo.kdump"}},
+    "kdump-nonotifier": {"smp": 2, "producer": "kdump", "post_notifiers": False,
+                         "formats": {"elf": "vmcore.elf"}},
+    "kdump-4cpu": {"smp": 4, "producer": "kdump", "post_notifiers": True,
+                   "formats": {"elf": "vmcore.elf"}},
+    "qemu-monitor": {"smp": 2, "producer": "qemu", "post_notifiers": True,
+                     "formats": {"elf": "qemu.elf", "flat": "qemu.flat"}},
+}
+
+# How each dump file is laid out, and whether Debian's drgn can open it.
+FORMAT_INFO = {
+    "vmcore.elf": ("elf64 kdump (/proc/vmcore)", True),
+    "vmcore.zlib.kdump": ("kdump-compressed, zlib (makedumpfile -c -d 31)", True),
+    "vmcore.lzo.kdump": ("kdump-compressed, lzo (makedumpfile -l -d 31)", True),
+    "qemu.elf": ("elf64, physical addresses only (QEMU dump-guest-memory)", False),
+    "qemu.flat": ("flattened kdump (QEMU dump-guest-memory -z)", False),
+}
+
+GUEST_INIT = r"""#!/bin/busybox sh
+# /init of the csdump real-kernel test guest (written by make_dumps.py).
+# Kernel parameters arrive as variables: csd_mode (kdump|qemu), csd_formats,
+# csd_stext_off (_stext - _text in the vmlinux).
+/bin/busybox mkdir -p /proc /sys /dev /tmp /share /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+export PATH=/sbin:/usr/sbin:/bin:/usr/bin
+export LD_LIBRARY_PATH=/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+
+fail() {
+    echo "csd: FAIL: $*"
+    sync
+    poweroff -f
+}
+
+for m in $(cat /modules/order); do
+    insmod /modules/$m.ko || fail "insmod $m"
+done
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share /share || fail "mount 9p share"
+
+if [ -e /proc/vmcore ]; then
+    echo "csd: capture kernel, /proc/vmcore is $(stat -c %s /proc/vmcore) bytes"
+    : > /share/capture.status
+    for f in $(echo "$csd_formats" | tr , ' '); do
+        t0=$(date +%s)
+        case $f in
+        elf)  dd if=/proc/vmcore of=/share/vmcore.elf bs=1M 2>/tmp/dd.log; rc=$? ;;
+        zlib) makedumpfile -c -d 31 /proc/vmcore /share/vmcore.zlib.kdump; rc=$? ;;
+        lzo)  makedumpfile -l -d 31 /proc/vmcore /share/vmcore.lzo.kdump; rc=$? ;;
+        *)    rc=99 ;;
+        esac
+        echo "$f $rc $(( $(date +%s) - t0 ))" >> /share/capture.status
+        echo "csd: capture $f exit $rc"
+    done
+    sync
+    umount /share
+    echo "csd: capture done"
+    poweroff -f
+fi
+
+insmod /csdump_panic_test.ko || fail "insmod csdump_panic_test"
+stext=$(grep -m1 ' _stext$' /proc/kallsyms | cut -d' ' -f1)
+[ -n "$stext" ] || fail "no _stext in /proc/kallsyms"
+echo "csd: _stext $stext"
+
+if [ "$csd_mode" = kdump ]; then
+    # kexec-tools needs _text in /proc/kallsyms, which this kernel does not list:
+    # add it, computed from _stext (only the low 32 bits change, checked).
+    hi=${stext%????????}
+    lo=${stext#$hi}
+    lo=$(( 0x$lo - csd_stext_off ))
+    [ $lo -ge 0 ] || fail "_text computation borrows beyond 32 bits"
+    text=$(printf '%s%08x' "$hi" "$lo")
+    echo "csd: _text $text"
+    cp /proc/kallsyms /tmp/kallsyms
+    echo "$text T _text" >> /tmp/kallsyms
+    mount --bind /tmp/kallsyms /proc/kallsyms || fail "bind-mount kallsyms"
+    kexec -p -i /share/Image --initrd=/share/initrd.cpio.gz \
+        --append="console=ttyAMA0 reset_devices nr_cpus=1 irqpoll nousb panic=1 rdinit=/init csd_formats=$csd_formats" \
+        || fail "kexec -p"
+    umount /proc/kallsyms
+    echo "csd: capture kernel loaded"
+fi
+
+sync
+echo "csd: triggering panic"
+echo c > /proc/sysrq-trigger
+sleep 30
+fail "still alive after the panic"
+"""
+
+
+def log(msg):
+    print(f"[make_dumps] {msg}", flush=True)
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def inputs_hash(kernel):
+    """One hash of everything the dumps depend on except the scenario itself."""
+    h = hashlib.sha256()
+    for path in sorted((HERE / "module").iterdir()) + [HERE / "make_dumps.py",
+                                                       HERE / "patterns.py"]:
+        if path.is_file() and not path.name.startswith("."):
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for key in ("release", "package_version", "userland_packages"):
+        h.update(json.dumps(kernel[key]).encode())
+    qemu = subprocess.run(["qemu-system-aarch64", "--version"], capture_output=True, text=True)
+    h.update(qemu.stdout.splitlines()[0].encode() if qemu.stdout else b"?")
+    gcc = subprocess.run(["aarch64-linux-gnu-gcc", "--version"], capture_output=True, text=True)
+    h.update(gcc.stdout.splitlines()[0].encode() if gcc.stdout else b"?")
+    return h.hexdigest()[:16]
+
+
+def scenario_hash(common, name):
+    return hashlib.sha256(f"{common}:{name}:{json.dumps(SCENARIOS[name], sort_keys=True)}"
+                          .encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- module build
+
+def build_module(kernel, build_dir):
+    src = build_dir / "module"
+    ko = src / f"{MODULE_NAME}.ko"
+    if ko.exists():
+        return ko, None
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    for f in ("csdump_panic_test.c", "Kbuild"):
+        shutil.copy2(HERE / "module" / f, src / f)
+    t0 = time.monotonic()
+    res = subprocess.run(["make", "-C", kernel["headers"], f"M={src}", "ARCH=arm64",
+                          "CROSS_COMPILE=aarch64-linux-gnu-", "modules"],
+                         capture_output=True, text=True)
+    elapsed = time.monotonic() - t0
+    (src / "build.log").write_text(res.stdout + res.stderr)
+    if res.returncode != 0 or not ko.exists():
+        sys.exit(f"make_dumps: module build failed:\n{res.stdout}{res.stderr}")
+    warnings = [l for l in (res.stdout + res.stderr).splitlines() if "warning:" in l]
+    if warnings:
+        sys.exit("make_dumps: module build warnings:\n" + "\n".join(warnings))
+    debug = subprocess.run(["readelf", "-S", str(ko)], capture_output=True, text=True).stdout
+    if ".debug_info" not in debug:
+        sys.exit(f"make_dumps: {ko} has no DWARF")
+    log(f"built {ko} in {elapsed:.1f} s")
+    return ko, round(elapsed, 1)
+
+
+# ---------------------------------------------------------------- initramfs
+
+class Cpio:
+    """A newc cpio archive written in memory: no root needed for /dev/console."""
+
+    def __init__(self):
+        self.parts, self.ino = [], 1
+
+    def _entry(self, name, mode, data=b"", rdev=(0, 0)):
+        fields = [self.ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1],
+                  len(name) + 1, 0]
+        self.ino += 1
+        head = b"070701" + b"".join(b"%08x" % v for v in fields) + name.encode() + b"\0"
+        head += b"\0" * (-len(head) % 4)
+        self.parts += [head, data, b"\0" * (-len(data) % 4)]
+
+    def dir(self, name):
+        self._entry(name, stat.S_IFDIR | 0o755)
+
+    def file(self, name, data, mode=0o644):
+        self._entry(name, stat.S_IFREG | mode, data)
+
+    def chardev(self, name, major, minor):
+        self._entry(name, stat.S_IFCHR | 0o600, rdev=(major, minor))
+
+    def bytes(self):
+        self._entry("TRAILER!!!", 0)
+        return b"".join(self.parts)
+
+
+def module_closure(modules_dir, names):
+    """The .ko files for names and what they depend on, dependencies first."""
+    paths = {}
+    for ko in modules_dir.rglob("*.ko"):
+        paths[ko.stem.replace("-", "_")] = ko
+    order, seen = [], set()
+
+    def visit(name):
+        name = name.replace("-", "_")
+        if name in seen:
+            return
+        seen.add(name)
+        if name not in paths:
+            sys.exit(f"make_dumps: kernel module {name} not in {modules_dir}")
+        deps = subprocess.run(["modinfo", "-F", "depends", str(paths[name])],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        for dep in filter(None, deps.split(",")):
+            visit(dep)
+        order.append(name)
+
+    for n in names:
+        visit(n)
+    return [(n, paths[n]) for n in order]
+
+
+def build_initramfs(kernel, ko, build_dir):
+    initrd = build_dir / "initrd.cpio.gz"
+    if initrd.exists():
+        return initrd, None
+    t0 = time.monotonic()
+    cpio = Cpio()
+    dirs = set()
+
+    def parents(rel):
+        parts = Path(rel).parts[:-1]
+        for i in range(1, len(parts) + 1):
+            d = "/".join(parts[:i])
+            if d not in dirs:
+                dirs.add(d)
+                cpio.dir(d)
+
+    for d in ("dev", "proc", "sys", "tmp", "share", "modules"):
+        parents(d + "/x")
+    cpio.chardev("dev/console", 5, 1)
+    cpio.chardev("dev/null", 1, 3)
+    userland = Path(kernel["userland"])
+    for rel in kernel["userland_files"]:
+        parents(rel)
+        src = userland / rel
+        cpio.file(rel, src.read_bytes(), 0o755)  # symlinks (ld.so) dereferenced
+    mods = module_closure(Path(kernel["modules"]), GUEST_MODULES)
+    for name, path in mods:
+        cpio.file(f"modules/{name}.ko", path.read_bytes())
+    cpio.file("modules/order", ("\n".join(n for n, _ in mods) + "\n").encode())
+    cpio.file(f"{MODULE_NAME}.ko", ko.read_bytes())
+    cpio.file("init", GUEST_INIT.encode(), 0o755)
+    tmp = initrd.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        f.write(gzip.compress(cpio.bytes(), compresslevel=6, mtime=0))
+    tmp.rename(initrd)
+    elapsed = time.monotonic() - t0
+    log(f"built {initrd} ({initrd.stat().st_size} bytes) in {elapsed:.1f} s")
+    return initrd, round(elapsed, 1)
+
+
+# ---------------------------------------------------------------- QEMU runs
+
+def monitor_read_prompt(sock, timeout):
+    """Reads the HMP monitor's output up to its next prompt."""
+    sock.settimeout(timeout)
+    reply = b""
+    while not reply.rstrip().endswith(b"(qemu)"):
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise RuntimeError(f"monitor closed the connection after {reply!r}")
+        reply += chunk
+    return reply.decode(errors="replace")
+
+
+def monitor_command(sock, command, timeout):
+    """Sends one HMP command and waits for the next prompt; returns the reply."""
+    sock.sendall(command.encode() + b"\n")
+    return monitor_read_prompt(sock, timeout)
+
+
+def wait_for(pattern, serial, proc, deadline):
+    while time.monotonic() < deadline:
+        text = serial.read_text(errors="replace") if serial.exists() else ""
+        if re.search(pattern, text):
+            return text
+        if proc.poll() is not None:
+            return None
+        time.sleep(1)
+    return None
+
+
+def run_qemu(name, cfg, kernel, initrd, work):
+    """Boots the guest for scenario name in work/ (the 9p share); returns the
+    run's wall time. Leaves the dumps, serial.log and capture.status in work."""
+    if same_fs(kernel["image"], work):
+        os.link(kernel["image"], work / "Image")
+    else:
+        shutil.copy2(kernel["image"], work / "Image")
+    shutil.copy2(initrd, work / "initrd.cpio.gz")
+    kdump = cfg["producer"] == "kdump"
+    append = ["console=ttyAMA0", "loglevel=7", "rdinit=/init"]
+    if kdump:
+        append += ["crashkernel=256M", "panic=1"]
+    else:
+        append += ["panic=0"]  # stay in the panic loop for the monitor
+    if cfg["post_notifiers"] and kdump:
+        append.append("crash_kexec_post_notifiers")
+    append += [f"csd_mode={cfg['producer']}", f"csd_formats={','.join(cfg['formats'])}",
+               f"csd_stext_off={kernel['stext_minus_text']}"]
+    sockdir = Path(tempfile.mkdtemp(prefix="csdrk-"))
+    mon = sockdir / "monitor.sock"
+    serial = work / "serial.log"
+    cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-smp", str(cfg["smp"]),
+           "-m", "1024M", "-accel", "tcg,thread=multi", "-display", "none", "-no-reboot",
+           "-nic", "none",
+           "-kernel", str(work / "Image"), "-initrd", str(work / "initrd.cpio.gz"),
+           "-append", " ".join(append), "-device", "vmcoreinfo",
+           "-virtfs", f"local,path={work},mount_tag=share,security_model=none,id=share",
+           "-serial", f"file:{serial}", "-monitor", f"unix:{mon},server,nowait"]
+    (work / "qemu.cmdline").write_text(" ".join(cmd) + "\n")
+    log(f"{name}: booting ({cfg['smp']} CPUs, {cfg['producer']})")
+    t0 = time.monotonic()
+    deadline = t0 + QEMU_TIMEOUT
+    qemu_out = open(work / "qemu.stderr", "wb")
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qemu_out,
+                            stderr=subprocess.STDOUT)
+    try:
+        if kdump:
+            try:
+                proc.wait(timeout=QEMU_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                sys.exit(f"make_dumps: {name}: QEMU still running after {QEMU_TIMEOUT} s; "
+                         f"see {serial}")
+        else:
+            if wait_for(r"---\[ end Kernel panic", serial, proc, deadline) is None:
+                sys.exit(f"make_dumps: {name}: the guest did not panic; see {serial}")
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.connect(str(mon))
+                monitor_read_prompt(sock, 30)  # the banner
+                monitor_command(sock, "stop", 30)
+                status = []
+                for fmt, option in (("elf", ""), ("flat", "-z ")):
+                    command = f"dump-guest-memory {option}{work / cfg['formats'][fmt]}"
+                    t1 = time.monotonic()
+                    reply = monitor_command(sock, command, 600)
+                    if "rror" in reply:
+                        sys.exit(f"make_dumps: {name}: monitor '{command}': {reply}")
+                    status.append(f"{fmt} 0 {round(time.monotonic() - t1)}\n")
+                (work / "capture.status").write_text("".join(status))
+                sock.sendall(b"quit\n")
+                proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        qemu_out.close()
+        out = (work / "qemu.stderr").read_text(errors="replace")
+        if not out.strip():
+            (work / "qemu.stderr").unlink()
+        shutil.rmtree(sockdir, ignore_errors=True)
+        for f in ("Image", "initrd.cpio.gz"):
+            (work / f).unlink(missing_ok=True)
+    elapsed = time.monotonic() - t0
+    log(f"{name}: QEMU ran {elapsed:.1f} s")
+    if proc.returncode != 0:
+        sys.exit(f"make_dumps: {name}: QEMU exited with {proc.returncode}: {out.strip()}")
+    return round(elapsed, 1)
+
+
+def same_fs(a, b):
+    return os.stat(a).st_dev == os.stat(b).st_dev
+
+
+# ---------------------------------------------------------------- checking a run
+
+NODE_RE = re.compile(r"csdump_panic_test: node cpu=(-?\d+) type=(\d+) name=(\S+) size=(\d+) "
+                     r"buf=([0-9a-f]+)")
+HEAD_RE = re.compile(r"csdump_panic_test: coresight_dump_list at ([0-9a-f]+), node size (\d+)")
+NOTIFIER_LINE = "csdump_panic_test: panic notifier wrote the PANIC pattern"
+
+
+def check_run(name, cfg, work):
+    """What the guest reported, checked against what the scenario expects."""
+    text = (work / "serial.log").read_text(errors="replace")
+    if "csd: FAIL" in text:
+        sys.exit(f"make_dumps: {name}: the guest failed: "
+                 f"{re.search(r'csd: FAIL.*', text).group(0)}; see {work / 'serial.log'}")
+    nodes = [{"cpu": int(m[0]), "type": int(m[1]), "device": m[2], "size": int(m[3]),
+              "buf": "0x" + m[4]} for m in NODE_RE.findall(text)]
+    head = HEAD_RE.search(text)
+    stext = re.search(r"csd: _stext ([0-9a-f]{16})", text)
+    if not nodes or not head:
+        sys.exit(f"make_dumps: {name}: the module's node lines are not in {work / 'serial.log'}")
+    cpus = list(range(cfg["smp"]))
+    notifier_ran = NOTIFIER_LINE in text
+    expect_notifier = cfg["post_notifiers"] or cfg["producer"] == "qemu"
+    if notifier_ran != expect_notifier:
+        sys.exit(f"make_dumps: {name}: panic notifier ran: {notifier_ran}, expected "
+                 f"{expect_notifier}")
+    phase = patterns.PHASE_PANIC if notifier_ran else patterns.PHASE_PRE_PANIC
+    expected = patterns.expected_nodes(cpus, phase)
+    got = [(n["cpu"], n["type"], n["device"], n["size"]) for n in nodes]
+    want = [(n["cpu"], n["type"], n["device"], n["size"]) for n in expected]
+    if got != want:
+        sys.exit(f"make_dumps: {name}: module reported nodes {got}, expected {want}")
+    for n, s in zip(expected, nodes):
+        n["buf_address"] = s["buf"]
+        n["sha256"] = hashlib.sha256(patterns.node_bytes(n, len(cpus))).hexdigest()
+    # Written by the capture kernel (kdump) or by run_qemu (monitor dumps).
+    status = {}
+    if (work / "capture.status").exists():
+        for line in (work / "capture.status").read_text().splitlines():
+            fmt, rc, secs = line.split()
+            status[fmt] = {"exit": int(rc), "seconds": int(secs)}
+    for fmt in cfg["formats"]:
+        if status.get(fmt, {}).get("exit") != 0:
+            sys.exit(f"make_dumps: {name}: capture of {fmt} failed: {status.get(fmt)}; "
+                     f"see {work / 'serial.log'}")
+    for fmt, fname in cfg["formats"].items():
+        if not (work / fname).exists() or (work / fname).stat().st_size == 0:
+            sys.exit(f"make_dumps: {name}: {fname} was not written")
+    return {"list_head": "0x" + head.group(1), "node_size": int(head.group(2)),
+            "stext": "0x" + stext.group(1) if stext else None,
+            "nodes": nodes}, expected, phase, status
+
+
+# ---------------------------------------------------------------- driver
+
+def make_scenario(name, kernel, ko, initrd, common, force):
+    cfg = SCENARIOS[name]
+    final = CACHE / "dumps" / name
+    key = scenario_hash(common, name)
+    meta = final / "scenario.json"
+    if not force and meta.exists():
+        old = json.loads(meta.read_text())
+        if old.get("inputs_hash") == key and all(
+                (final / d["file"]).exists() for d in old["dumps"].values()):
+            log(f"{name}: cached ({key})")
+            return None
+    work = CACHE / "dumps" / f"{name}.tmp"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    seconds = run_qemu(name, cfg, kernel, initrd, work)
+    reported, expected, phase, status = check_run(name, cfg, work)
+    shutil.copy2(ko, work / ko.name)
+    kaslr = None
+    if reported["stext"]:
+        link = fetch.vmlinux_symbols(kernel["vmlinux"], ("_stext",))["_stext"]
+        kaslr = hex(int(reported["stext"], 16) - link)
+    for f in work.iterdir():
+        f.chmod(0o644)  # makedumpfile writes 0600
+    dumps = {}
+    for fmt, fname in cfg["formats"].items():
+        desc, drgn_ok = FORMAT_INFO[fname]
+        dumps[fmt] = {"file": fname, "size": (work / fname).stat().st_size,
+                      "format": desc, "drgn": drgn_ok}
+    scenario = {
+        "scenario": name,
+        "inputs_hash": key,
+        "kernel_release": kernel["release"],
+        "kernel_package_version": kernel["package_version"],
+        "vmlinux": kernel["vmlinux"],
+        "module": str(final / ko.name),
+        "module_name": MODULE_NAME,
+        "smp": cfg["smp"],
+        "cpus": list(range(cfg["smp"])),
+        "producer": cfg["producer"],
+        "crash_kexec_post_notifiers": cfg["post_notifiers"] and cfg["producer"] == "kdump",
+        "sink_phase": "panic" if phase == patterns.PHASE_PANIC else "pre-panic",
+        "kaslr_offset": kaslr,
+        "dumps": dumps,
+        "nodes": expected,
+        "guest_reported": reported,
+        "capture": status,
+        "qemu_seconds": seconds,
+    }
+    (work / "scenario.json").write_text(json.dumps(scenario, indent=2) + "\n")
+    if final.exists():
+        shutil.rmtree(final)
+    work.rename(final)
+    log(f"{name}: " + ", ".join(f"{d['file']} {d['size']} bytes" for d in dumps.values()))
+    return seconds
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--force", action="store_true", help="make the dumps even if cached")
+    ap.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                    help=f"scenarios to make (default: all of {', '.join(SCENARIOS)})")
+    args = ap.parse_args()
+    names = args.scenarios or list(SCENARIOS)
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        ap.error(f"unknown scenario {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+
+    stages = {}
+    try:
+        kernel, fetch_times = fetch.fetch()
+    except fetch.Unavailable as e:
+        print(f"make_dumps: skipped, no kernel to boot: {e}")
+        sys.exit(77)
+    stages.update(fetch_times)
+    common = inputs_hash(kernel)
+    build_dir = CACHE / "build" / common
+    build_dir.mkdir(parents=True, exist_ok=True)
+    for old in (CACHE / "build").iterdir():
+        if old.name != common:
+            shutil.rmtree(old, ignore_errors=True)
+    ko, stages["module_build"] = build_module(kernel, build_dir)
+    initrd, stages["initramfs"] = build_initramfs(kernel, ko, build_dir)
+    try:
+        for name in names:
+            stages[f"qemu:{name}"] = make_scenario(name, kernel, ko, initrd, common, args.force)
+    finally:
+        fetch.record_timings(stages)
+
+
+if __name__ == "__main__":
+    main()
