@@ -13,6 +13,7 @@ CSD_PACKAGES=(
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross binutils-arm-linux-gnueabihf
   python3
   libopencsd-bin linux-perf
+  qemu-system-arm qemu-utils make bc cpio kmod makedumpfile python3-drgn
 )
 
 csd_install_deps() {

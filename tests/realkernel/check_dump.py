@@ -86,9 +86,9 @@ def check_files(c, out, expected, nr_etm):
         want = patterns.node_bytes(node, nr_etm)
         diff = first_difference(got, want)
         if diff:
-            c.fail(f"{rel}: content differs from the {node['device']} "
-                   f"{'pattern, phase ' + str(node['phase']) if node['kind'] == 'sink' else 'metadata'}"
-                   f": {diff}")
+            what = "ETM metadata" if node["kind"] != "sink" else (
+                "PANIC pattern" if node["phase"] == patterns.PHASE_PANIC else "PRE-panic pattern")
+            c.fail(f"{rel}: differs from {node['device']}'s {what}: {diff}")
         else:
             c.passed += 1
     for sub in ("sinks", "metadata"):
@@ -191,10 +191,12 @@ def main():
     nr_etm = len(scenario["cpus"])
     for want, recorded in zip(expected, scenario["nodes"]):
         want["buf_address"] = recorded["buf_address"]
-    c.eq("scenario.json node list (cpu, type, device, size, sha256)",
-         [(n["cpu"], n["type"], n["device"], n["size"], n["sha256"]) for n in scenario["nodes"]],
-         [(n["cpu"], n["type"], n["device"], n["size"],
-           hashlib.sha256(patterns.node_bytes(n, nr_etm)).hexdigest()) for n in expected])
+    c.eq("scenario.json node count", len(scenario["nodes"]), len(expected))
+    for i, (recorded, want) in enumerate(zip(scenario["nodes"], expected)):
+        c.eq(f"scenario.json node {i} (cpu, type, device, size, sha256) vs patterns.py",
+             tuple(recorded[k] for k in ("cpu", "type", "device", "size", "sha256")),
+             (want["cpu"], want["type"], want["device"], want["size"],
+              hashlib.sha256(patterns.node_bytes(want, nr_etm)).hexdigest()))
     kaslr = scenario.get("kaslr_offset")
 
     work = args.work or Path(tempfile.mkdtemp(prefix="csdrk-check-"))

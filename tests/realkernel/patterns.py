@@ -4,6 +4,7 @@
 Keep in step with the C file: the formulas are documented at its top.
 """
 
+import functools
 import struct
 
 ETM4_MAGIC = 0x4040404040404040
@@ -40,6 +41,7 @@ def data_byte(sink, off, phase):
     return v & 0xFF
 
 
+@functools.lru_cache(maxsize=16)
 def sink_bytes(sink, size, phase, nr_etm):
     """Sink sink's buffer (size bytes) in phase phase, with nr_etm ETM nodes."""
     out = bytearray(size)
