@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: MIT
 // A read-only memory map of a whole file. Dumps can be tens of GiB and mostly
 // sparse; mapping lets us touch only the pages we read.
+//
+// The descriptor stays open so that bulk reads can use pread(2) instead of
+// the mapping (ReadAt): copying a large buffer out of the mapping faults in,
+// maps and later unmaps every page (and the kernel maps up to 64 KiB around
+// each fault), which costs time and resident memory for bytes that are read
+// once. Small, repeated reads (headers, page-table entries) use bytes().
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <span>
 
@@ -24,12 +31,22 @@ class MappedFile {
   std::span<const std::byte> bytes() const { return {data_, size_}; }
   const std::filesystem::path& path() const { return path_; }
 
+  // Reads of at least this many bytes go through pread(2) in Read().
+  static constexpr size_t kBulkRead = 4096;
+
+  // Copies [offset, offset + out.size()) of the file into `out`: from the
+  // mapping when the read is small, with pread(2) when it is kBulkRead bytes
+  // or more. The range must lie within bytes() (kInvalidArgument otherwise);
+  // kIo when pread fails or comes up short (the file shrank under us).
+  Status Read(uint64_t offset, std::span<std::byte> out) const;
+
  private:
-  MappedFile(std::filesystem::path path, const std::byte* data, size_t size)
-      : path_(std::move(path)), data_(data), size_(size) {}
+  MappedFile(std::filesystem::path path, int fd, const std::byte* data, size_t size)
+      : path_(std::move(path)), fd_(fd), data_(data), size_(size) {}
   void Reset();
 
   std::filesystem::path path_;
+  int fd_ = -1;
   const std::byte* data_ = nullptr;
   size_t size_ = 0;
 };

@@ -25,6 +25,13 @@ SegmentMap::SegmentMap(std::span<const DumpSegment> segments, std::span<const st
   BuildRanges();
 }
 
+SegmentMap::SegmentMap(std::span<const DumpSegment> segments, const MappedFile& file,
+                       const DumpOpenOptions& options, DiagnosticSink& diagnostics,
+                       std::string label)
+    : SegmentMap(segments, file.bytes(), options, diagnostics, std::move(label)) {
+  mapped_ = &file;
+}
+
 std::string SegmentMap::DescribeSegment(uint32_t index) const {
   const DumpSegment& s = segments_[index];
   return fmt::format("segment {} (p_paddr {:#x}, p_offset {:#x}, p_filesz {:#x}, p_memsz {:#x})",
@@ -158,6 +165,7 @@ Status SegmentMap::ReadPiece(const Piece& piece, uint64_t pa, std::span<std::byt
   const uint64_t file_offset = piece.file_offset + (pa - piece.start);
   switch (piece.kind) {
     case Kind::kPresent:
+      if (mapped_ != nullptr) return mapped_->Read(file_offset, out);
       std::memcpy(out.data(), file_.data() + file_offset, out.size());
       return OkStatus();
     case Kind::kTruncated:

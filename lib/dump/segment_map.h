@@ -19,6 +19,7 @@
 
 #include "base/diagnostics.h"
 #include "base/error.h"
+#include "base/mapped_file.h"
 #include "dump/dump_file.h"
 #include "memory/physical_memory.h"
 
@@ -33,6 +34,10 @@ class SegmentMap {
   // their missing part reads as kCorrupt (one warning names the truncation).
   // `diagnostics` must outlive the map: zero-filling reads warn through it.
   SegmentMap(std::span<const DumpSegment> segments, std::span<const std::byte> file,
+             const DumpOpenOptions& options, DiagnosticSink& diagnostics, std::string label);
+  // The same over a mapped dump file: reads of a page or more then use
+  // MappedFile::Read (pread) instead of copying from the mapping.
+  SegmentMap(std::span<const DumpSegment> segments, const MappedFile& file,
              const DumpOpenOptions& options, DiagnosticSink& diagnostics, std::string label);
 
   SegmentMap(const SegmentMap&) = delete;
@@ -68,6 +73,7 @@ class SegmentMap {
 
   std::vector<DumpSegment> segments_;
   std::span<const std::byte> file_;
+  const MappedFile* mapped_ = nullptr;  // whose bytes() is file_, when built from one
   bool zero_fill_excluded_;
   DiagnosticSink& diagnostics_;
   std::string label_;

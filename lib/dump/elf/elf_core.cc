@@ -210,7 +210,7 @@ class ElfCore final : public DumpFile {
         header_(header),
         segments_(std::move(segments)),
         notes_(std::move(notes)),
-        map_(segments_, file_.bytes(), options, diagnostics, file_.path().string()) {}
+        map_(segments_, file_, options, diagnostics, file_.path().string()) {}
 
   Status ReadPhysical(uint64_t pa, std::span<std::byte> out) const override {
     return map_.Read(pa, out);

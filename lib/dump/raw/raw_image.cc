@@ -84,7 +84,7 @@ class RawDumpFile final : public DumpFile {
                                  DescribeImages()));
       }
       const uint64_t n = std::min<uint64_t>(out.size() - done, image->end() - cur);
-      std::memcpy(out.data() + done, image->file.bytes().data() + (cur - image->base), n);
+      CSD_RETURN_IF_ERROR(image->file.Read(cur - image->base, out.subspan(done, n)));
       done += n;
     }
     return OkStatus();

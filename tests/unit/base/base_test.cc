@@ -3,8 +3,10 @@
 
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "base/byte_reader.h"
 #include "base/diagnostics.h"
@@ -108,6 +110,34 @@ TEST(MappedFile, MapsAndReportsErrors) {
   auto empty = MappedFile::Open(dir / "empty");
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->bytes().empty());
+  std::filesystem::remove_all(dir);
+}
+
+// Read() copies small ranges from the mapping and large ones with pread;
+// both give the mapped bytes, and neither reads past the end.
+TEST(MappedFile, ReadSmallAndBulkRanges) {
+  const auto dir = std::filesystem::temp_directory_path() / "csd_mapped_file_read_test";
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "data";
+  std::string text(3 * MappedFile::kBulkRead + 17, '\0');
+  for (size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>(i * 7 + i / 251);
+  std::ofstream(path, std::ios::binary) << text;
+  auto file = MappedFile::Open(path);
+  ASSERT_TRUE(file.ok());
+  MappedFile moved = std::move(*file);  // the descriptor moves with the mapping
+  for (size_t offset : {size_t{0}, size_t{5}, MappedFile::kBulkRead - 1}) {
+    for (size_t size : {size_t{0}, size_t{1}, MappedFile::kBulkRead - 1, MappedFile::kBulkRead,
+                        2 * MappedFile::kBulkRead + 18}) {
+      std::vector<std::byte> out(size);
+      ASSERT_TRUE(moved.Read(offset, out).ok()) << offset << " " << size;
+      EXPECT_EQ(std::memcmp(out.data(), text.data() + offset, size), 0) << offset << " " << size;
+    }
+  }
+  std::vector<std::byte> past(MappedFile::kBulkRead);
+  const auto error = moved.Read(text.size() - 10, past);
+  ASSERT_FALSE(error.ok());
+  EXPECT_EQ(error.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(moved.Read(uint64_t{1} << 63, std::span(past).first(1)).ok());
   std::filesystem::remove_all(dir);
 }
 
