@@ -24,6 +24,8 @@ packages (arm64) and amd64 linux-kbuild-6.1 exist at one and the same package
 version on the configured mirror. CSD_REALKERNEL_ABI=6.1.0-N forces an ABI.
 """
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -50,6 +52,20 @@ GUEST_LIBDIRS = ["lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu", "lib", "u
 class Unavailable(Exception):
     """The packages cannot be fetched here (no apt access, no network) and
     nothing is cached: the tests that need them are skipped, not failed."""
+
+
+@contextlib.contextmanager
+def cache_lock():
+    """Serialises fetch.py and make_dumps.py runs on one cache (two build trees
+    may run ctest at once); the second waits, then finds everything cached."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".lock", "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"waiting for another run holding {CACHE / '.lock'}")
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
 
 
 def log(msg):
@@ -392,13 +408,14 @@ def record_timings(stages):
 
 
 def main():
-    try:
-        info, timings = fetch()
-    except Unavailable as e:
-        print(f"fetch: skipped: {e}")
-        sys.exit(77)
-    log(f"kernel {info['release']} ({info['package_version']}); vmlinux {info['vmlinux']}")
-    record_timings(timings)
+    with cache_lock():
+        try:
+            info, timings = fetch()
+        except Unavailable as e:
+            print(f"fetch: skipped: {e}")
+            sys.exit(77)
+        log(f"kernel {info['release']} ({info['package_version']}); vmlinux {info['vmlinux']}")
+        record_timings(timings)
 
 
 if __name__ == "__main__":

@@ -537,6 +537,11 @@ def main():
     if unknown:
         ap.error(f"unknown scenario {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
 
+    with fetch.cache_lock():
+        make(names, args.force)
+
+
+def make(names, force):
     stages = {}
     try:
         kernel, fetch_times = fetch.fetch()
@@ -554,7 +559,7 @@ def main():
     initrd, stages["initramfs"] = build_initramfs(kernel, ko, build_dir)
     try:
         for name in names:
-            stages[f"qemu:{name}"] = make_scenario(name, kernel, ko, initrd, common, args.force)
+            stages[f"qemu:{name}"] = make_scenario(name, kernel, ko, initrd, common, force)
     finally:
         fetch.record_timings(stages)
 
