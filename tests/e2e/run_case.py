@@ -63,6 +63,8 @@ def check_manifest(manifest, expected, out_dir, exit_code):
             fail(f"{len(nodes)} nodes extracted, {len(expected['nodes'])} expected")
     if manifest["list"]["address"] != expected["list_address"]:
         fail(f"list address {manifest['list']['address']} != {expected['list_address']}")
+    if expected.get("list_module"):
+        check_list_module(manifest, expected)
     if manifest["dump"]["kaslr_offset"] != expected["kaslr_offset"]:
         fail(f"KASLR offset {manifest['dump']['kaslr_offset']} != {expected['kaslr_offset']}")
     by_index = {n["index"]: n for n in nodes}
@@ -97,8 +99,68 @@ def check_manifest(manifest, expected, out_dir, exit_code):
         fail(f"manifest complete={complete} but exit code {exit_code}")
 
 
+def check_list_module(manifest, expected):
+    """A list in a module: the manifest names that module, the build-id its
+    loaded note has, and where its section was placed."""
+    got = manifest["list"].get("module") or {}
+    owner = next(m for m in expected["modules"] if m["owns_list"])
+    if got.get("name") != owner["name"]:
+        fail(f"list module {got.get('name')!r} != {owner['name']!r}")
+    if owner["build_id"] and got.get("build_id") != owner["build_id"]:
+        fail(f"list module build-id {got.get('build_id')!r} != {owner['build_id']!r}")
+    # A loaded build-id must have been checked; without one only the name can match.
+    matched_by = "build-id" if owner["build_id"] else "name"
+    if got.get("matched_by") != matched_by:
+        fail(f"list module debug file matched by {got.get('matched_by')!r}, expected {matched_by!r}")
+    sections = {s["name"]: s["address"] for s in owner["sections"]}
+    if got.get("section") not in sections or got.get("section_address") != sections[got["section"]]:
+        fail(f"list module section {got.get('section')!r} at {got.get('section_address')!r}, "
+             f"expected one of {sections}")
+
+
+def make_debuginfo(kind, spec, expected, kernels, work):
+    """--debuginfo arguments for the spec's module objects: the files
+    themselves, or a directory laid out as Debian's linux-image-*-dbg
+    (lib/modules/RELEASE/kernel/.../NAME.ko) or Fedora's .build-id tree
+    (.build-id/xx/rest.debug, a symlink to a file outside the directory, so
+    only a build-id lookup finds it). Trees go to WORK/debuginfo*."""
+    objects = [os.path.join(kernels, o) for o in spec.get("module_objects", [])]
+    if kind == "file":
+        return [f"--debuginfo={o}" for o in objects]
+    root = os.path.join(work, "debuginfo")
+    for m in expected["modules"] or []:
+        if not m["has_object"]:
+            continue
+        obj = objects[spec["modules"][m["spec_index"]]["object"]]
+        if kind == "debian":
+            d = os.path.join(root, "lib", "modules", expected["osrelease"], "kernel", "drivers",
+                             "hwtracing", "coresight")
+            os.makedirs(d, exist_ok=True)
+            shutil.copyfile(obj, os.path.join(d, m["name"] + ".ko"))
+        else:
+            build_id = m["object_build_id"]
+            store = os.path.join(work, "debuginfo-store")
+            os.makedirs(store, exist_ok=True)
+            target = os.path.join(store, m["name"] + ".ko.debug")
+            shutil.copyfile(obj, target)
+            d = os.path.join(root, ".build-id", build_id[:2])
+            os.makedirs(d, exist_ok=True)
+            os.symlink(os.path.relpath(target, d), os.path.join(d, build_id[2:] + ".debug"))
+    return [f"--debuginfo={root}"]
+
+
+def expected_value(expected, path):
+    """expected.json value at a dotted path ("modules.0.build_id")."""
+    value = expected
+    for key in path.split("."):
+        value = value[int(key)] if isinstance(value, list) else value[key]
+    return str(value)
+
+
 def check_tree(work, out_dir, manifest):
     for rel in tree(work):
+        if rel.startswith("debuginfo"):
+            continue  # the case's --debuginfo trees (symlinks included)
         full = os.path.join(work, rel)
         if os.path.islink(full):
             fail(f"a symlink was created: {rel}")
@@ -212,12 +274,19 @@ def main():
                     help="the manifest's decoder_outputs.memory_images[0].source must be this")
     ap.add_argument("--no-node-check", action="store_true",
                     help="skip comparing nodes with expected.json (the arguments change them)")
+    ap.add_argument("--debuginfo", choices=["file", "debian", "fedora"],
+                    help="pass the spec's module objects to csdump-extract as --debuginfo: the "
+                         "files, or a Debian (lib/modules/RELEASE) or Fedora (.build-id) tree")
+    ap.add_argument("--stderr-expected", action="append", default=[], metavar="PATH",
+                    help="stderr must contain the expected.json value at PATH "
+                         "(dotted, e.g. modules.0.build_id)")
     args = ap.parse_args()
 
     work = os.path.abspath(args.work)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     core = os.path.join(work, "core")
+    spec = {}
     if args.prebuilt:
         shutil.copytree(args.prebuilt, core)
         vmlinux = os.path.join(core, "vmlinux")
@@ -231,7 +300,10 @@ def main():
         vmlinux = os.path.join(args.kernels, args.vmlinux_variant or variant, "vmlinux")
         if args.vmlinux_file:
             vmlinux = os.path.join(args.kernels, args.vmlinux_file)
-        run([args.mkcore, args.spec, "-o", core, "--vmlinux", core_vmlinux], expect=0)
+        modules = []
+        for obj in spec.get("module_objects", []):
+            modules += ["--module", os.path.join(args.kernels, obj)]
+        run([args.mkcore, args.spec, "-o", core, "--vmlinux", core_vmlinux] + modules, expect=0)
     with open(os.path.join(core, "expected.json")) as f:
         expected = json.load(f)
     if args.corrupt_vmlinux_section:
@@ -267,10 +339,13 @@ def main():
         if golden:
             check_golden(args, golden, info_args, work, expected)
 
+    if args.debuginfo:
+        args.arg = make_debuginfo(args.debuginfo, spec, expected, args.kernels, work) + args.arg
+
     out = os.path.join(work, "out")
     cmd = [args.extract, vmcore, vmlinux, "-o", out] + args.arg
     first = run(cmd, expect=args.exit_code)
-    for text in args.stderr:
+    for text in args.stderr + [expected_value(expected, p) for p in args.stderr_expected]:
         if text not in first.stderr:
             fail(f"stderr does not mention {text!r}:\n{first.stderr}")
     if args.exit_code not in (0, 1):
