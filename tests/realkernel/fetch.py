@@ -293,10 +293,12 @@ def fetch():
         info = json.loads(kernel_json.read_text())
         paths = [info.get(k, "") for k in ("vmlinux", "image", "modules", "headers", "userland")]
         paths += [str(Path(info.get("userland", "")) / f) for f in info.get("userland_files", [])]
-        if info.get("layout") == LAYOUT and all(Path(p).exists() for p in paths):
+        forced = os.environ.get("CSD_REALKERNEL_ABI")
+        if (info.get("layout") == LAYOUT and forced in (None, info.get("abi"))
+                and all(Path(p).exists() for p in paths)):
             log(f"cached: {info['release']} ({info['package_version']}) in {info['dir']}")
             return info, {"download": None}
-        log("cached kernel.json is stale or refers to missing files; fetching again")
+        log("cached kernel.json is stale, another ABI or refers to missing files; fetching")
         kernel_json.unlink()
 
     t0 = time.monotonic()
@@ -415,7 +417,8 @@ def main():
             print(f"fetch: skipped: {e}")
             sys.exit(77)
         log(f"kernel {info['release']} ({info['package_version']}); vmlinux {info['vmlinux']}")
-        record_timings(timings)
+        if timings.get("download") is not None:  # keep make_dumps.py's last_run otherwise
+            record_timings(timings)
 
 
 if __name__ == "__main__":

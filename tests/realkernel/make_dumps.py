@@ -43,7 +43,7 @@ import patterns  # noqa: E402
 CACHE = fetch.CACHE
 MODULE_NAME = "csdump_panic_test"
 GUEST_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "qemu_fw_cfg"]
-QEMU_TIMEOUT = int(os.environ.get("CSD_REALKERNEL_QEMU_TIMEOUT", "2400"))
+QEMU_TIMEOUT = int(os.environ.get("CSD_REALKERNEL_QEMU_TIMEOUT", "900"))
 
 # Each scenario: CPUs, who writes the dump, whether the panic notifiers run
 # before kdump, and the dump formats (key -> file name).
