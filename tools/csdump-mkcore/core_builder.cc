@@ -111,12 +111,8 @@ Expected<const DumpListTypes*> ListTypes(const Spec& spec, const KernelModel& ke
   if (const auto owner = spec.list_owner()) {
     const size_t object = *spec.modules[*owner].object;
     const std::string where = fmt::format("spec.modules[{}]", *owner);
-    if (object >= objects.size()) {
-      return Error(
-          ErrorCode::kInvalidArgument,
-          fmt::format("{}.object: {} names module file {}, but {} --module file{} given", where,
-                      object, object, objects.size(), objects.size() == 1 ? " was" : "s were"));
-    }
+    if (object >= objects.size())
+      return MissingModuleObject(spec, *owner, objects.size()).AddContext(where);
     if (!objects[object].list_types) {
       Error error = objects[object].dump_list_error.value_or(
           Error(ErrorCode::kLookup, "no coresight_dump_list in the object"));

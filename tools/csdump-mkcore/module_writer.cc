@@ -243,12 +243,7 @@ class ModuleWriter {
     const ModuleSpec& m = spec_.modules[index];
     ModulePlan plan;
     if (m.object) {
-      if (*m.object >= objects_.size()) {
-        return Error(
-            ErrorCode::kInvalidArgument,
-            fmt::format("object: {} names module file {}, but {} --module file{} given", *m.object,
-                        *m.object, objects_.size(), objects_.size() == 1 ? " was" : "s were"));
-      }
+      if (*m.object >= objects_.size()) return MissingModuleObject(spec_, index, objects_.size());
       plan.object = &objects_[*m.object];
       if (m.owns_list && !plan.object->dump_list) {
         Error error = plan.object->dump_list_error.value_or(
@@ -398,6 +393,18 @@ class ModuleWriter {
 };
 
 }  // namespace
+
+Error MissingModuleObject(const Spec& spec, size_t index, size_t given) {
+  const size_t object = *spec.modules[index].object;
+  std::string hint;
+  if (object < spec.module_objects.size()) {
+    hint = fmt::format(" (the spec's module_objects names {})", spec.module_objects[object]);
+  }
+  return Error(ErrorCode::kInvalidArgument,
+               fmt::format("object: {} needs {} --module file{}, but {} given{}", object,
+                           object + 1, object == 0 ? "" : "s",
+                           given == 0 ? "none was" : fmt::format("only {} was", given), hint));
+}
 
 std::optional<uint64_t> WrittenModule::SectionAddress(std::string_view section) const {
   for (const WrittenModuleSection& s : sections) {

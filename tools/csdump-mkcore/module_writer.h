@@ -61,6 +61,11 @@ struct ModuleWriteResult {
   uint64_t list_head_va = 0;
 };
 
+// The error for spec.modules[index].object naming a --module file that was
+// not given (with the spec's module_objects hint, if any); the caller adds
+// "spec.modules[index]" as context.
+Error MissingModuleObject(const Spec& spec, size_t index, size_t given);
+
 // `objects[i]` is the --module file spec "object": i refers to.
 // kInvalidArgument naming the spec key when a module cannot be laid out
 // (object index out of range, a name too long for struct module.name, no

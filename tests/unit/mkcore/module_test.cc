@@ -497,8 +497,15 @@ TEST(ModuleDumpTest, ErrorsNameWhatToChange) {
   // An object index without that many --module files.
   auto missing = BuildCore(MustParse(SpecText(kOwner)), Kernel());
   ASSERT_FALSE(missing.ok());
-  EXPECT_THAT(missing.error().Describe(), HasSubstr("spec.modules[0].object"));
-  EXPECT_THAT(missing.error().Describe(), HasSubstr("--module"));
+  EXPECT_THAT(missing.error().Describe(),
+              HasSubstr("spec.modules[0]: object: 0 needs 1 --module file, but none was given"));
+  // A decoy before the owner reaches the module writer with the same message.
+  auto missing_later = BuildCore(
+      MustParse(SpecText(R"({"name": "snd_dummy", "object": 1}, )" + std::string(kOwner))),
+      Kernel(), std::span<const ModuleObject>(&Object(), 1));
+  ASSERT_FALSE(missing_later.ok());
+  EXPECT_THAT(missing_later.error().Describe(),
+              HasSubstr("spec.modules[0]: object: 1 needs 2 --module files, but only 1 was given"));
 
   // struct module.name is 56 bytes in this kernel.
   auto long_name = Build(R"({"name": ")" + std::string(56, 'm') + R"("}, )" + kOwner);
