@@ -232,9 +232,9 @@ Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, KernelSymbols& s
   if (!head.ok()) {
     if (head.error().code() != ErrorCode::kLookup) return head.error();
     return Error(ErrorCode::kLookup,
-                 fmt::format("this kernel has no {}: it was built without the CoreSight "
-                             "panic-dump patches, or the list is in a module whose debuginfo "
-                             "was not found (give it with --debuginfo). {}",
+                 fmt::format("no {} found (a kernel without the CoreSight panic-dump patches, "
+                             "or the list is in a module whose matching debuginfo was not "
+                             "given with --debuginfo): {}",
                              kListSymbol, head.error().message()));
   }
   const DebugInfo& types = *head->types;
@@ -258,6 +258,13 @@ Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, KernelSymbols& s
     set.list.module = ListSummary::Module{module.name,     module.debuginfo_path.string(),
                                           module.build_id, module.matched_by,
                                           module.section,  module.section_address};
+    if (module.matched_by != "build-id") {
+      set.warnings.push_back(fmt::format(
+          "module {}: {} was matched by name only ({} has no build-id to compare); if it is "
+          "from another build, addresses and layouts read through it are wrong",
+          module.name, module.debuginfo_path.string(),
+          module.build_id ? "the debug file" : "the dump"));
+    }
   }
 
   ListWalkResult walk =

@@ -47,6 +47,7 @@ Expected<LocatedSymbol> KernelSymbols::Locate(std::string_view name) {
   std::vector<std::string> without_debuginfo;  // "name (build-id X)"
   std::vector<std::string> problems;           // per-module reasons worth showing
   std::vector<std::string> tried_for_coresight;
+  std::vector<std::string> rejected;  // debug files found by name whose build-id differs
   size_t searched = 0;
   for (const LoadedModule* module : order) {
     if (module->name.empty()) {
@@ -58,8 +59,12 @@ Expected<LocatedSymbol> KernelSymbols::Locate(std::string_view name) {
     if (!lookup.found) {
       without_debuginfo.push_back(
           fmt::format("{} (build-id {})", module->name, module->build_id.value_or("unknown")));
-      if (module->name.find("coresight") != std::string::npos) {
-        for (auto& line : lookup.tried) tried_for_coresight.push_back(std::move(line));
+      for (auto& line : lookup.tried) {
+        if (line.find("but the loaded module's is") != std::string::npos) {
+          rejected.push_back(fmt::format("{}: {}", module->name, line));
+        } else if (module->name.find("coresight") != std::string::npos) {
+          tried_for_coresight.push_back(std::move(line));
+        }
       }
       continue;
     }
@@ -72,7 +77,8 @@ Expected<LocatedSymbol> KernelSymbols::Locate(std::string_view name) {
                    fmt::format("'{}' in {} is not in a section the kernel places", name, path));
     }
     if (module->error && module->sections.empty()) {
-      return Error(ErrorCode::kUnsupported,
+      // The debuginfo is right; the dump lacks what relocating it needs.
+      return Error(ErrorCode::kCorrupt,
                    fmt::format("'{}' is in module {} ({}), but where the kernel placed that "
                                "module's sections is unknown: {}",
                                name, module->name, path, *module->error));
@@ -97,10 +103,19 @@ Expected<LocatedSymbol> KernelSymbols::Locate(std::string_view name) {
     return LocatedSymbol{std::move(*symbol), &opened_.back(), std::move(origin)};
   }
 
-  std::string message = fmt::format(
-      "'{}' is not in the vmlinux nor in the debuginfo of any of the {} loaded module(s) "
-      "searched ({} loaded)",
-      name, searched, (*modules)->modules.size());
+  std::string message;
+  if (!rejected.empty()) {
+    // The likely story: the right file name, from another build.
+    message = fmt::format(
+        "'{}' is not in the vmlinux, and the debug files found for {} loaded module(s) belong to "
+        "other builds (never used): {}",
+        name, rejected.size(), fmt::join(rejected, "; "));
+  } else {
+    message = fmt::format("'{}' is not in the vmlinux", name);
+  }
+  message +=
+      fmt::format("; {} of the {} loaded module(s) have debuginfo, and none of those defines it",
+                  searched, (*modules)->modules.size());
   if (!without_debuginfo.empty()) {
     const size_t shown = std::min(without_debuginfo.size(), kMaxNamedInError);
     message +=

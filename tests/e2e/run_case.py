@@ -341,6 +341,12 @@ def main():
 
     if args.debuginfo:
         args.arg = make_debuginfo(args.debuginfo, spec, expected, args.kernels, work) + args.arg
+    if spec.get("modules"):
+        # The standard debuginfo places of an empty root: what the host has
+        # installed under /usr/lib/debug must not change a case's result.
+        sysroot = os.path.join(work, "debuginfo-sysroot")
+        os.makedirs(sysroot, exist_ok=True)
+        args.arg = [f"--sysroot={sysroot}"] + args.arg
 
     out = os.path.join(work, "out")
     cmd = [args.extract, vmcore, vmlinux, "-o", out] + args.arg
