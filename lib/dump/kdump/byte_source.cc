@@ -45,7 +45,10 @@ Status ReadFromSpan(std::span<const std::byte> bytes, uint64_t offset, std::span
 }
 
 Status MappedSource::Read(uint64_t offset, std::span<std::byte> out) const {
-  return ReadFromSpan(file_.bytes(), offset, out, label_);
+  const auto end = CheckedAdd(offset, out.size());
+  if (!end || *end > file_.bytes().size()) return ReadFromSpan(file_.bytes(), offset, out, label_);
+  // Large reads (bitmaps, page data) with pread rather than through the mapping.
+  return file_.Read(offset, out);
 }
 
 Status SpanSource::Read(uint64_t offset, std::span<std::byte> out) const {

@@ -34,7 +34,8 @@ class ByteSource {
                                               std::string_view what) const;
 };
 
-// A whole mapped file, served by memcpy.
+// A whole mapped file: small reads copy from the mapping, large ones use
+// pread (MappedFile::Read).
 class MappedSource final : public ByteSource {
  public:
   MappedSource(MappedFile file, std::string label)

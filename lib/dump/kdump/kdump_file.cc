@@ -21,6 +21,8 @@ namespace {
 constexpr uint64_t kPageDescSize = 24;
 constexpr uint64_t kRankStride = 4096;  // PFNs per rank-index entry
 constexpr size_t kCacheSlots = 16;
+constexpr uint64_t kMinWindow = 4096;     // per random miss: one pread (MappedFile::kBulkRead)
+constexpr uint64_t kMaxWindow = 1 << 20;  // ... and at most, once reads are sequential
 constexpr uint32_t kArm64PrstatusSize = 392;
 constexpr uint32_t kArmPrstatusSize = 148;
 
@@ -88,8 +90,8 @@ class KdumpFile final : public DumpFile {
     // Only 32-bit dumps: arm64 makedumpfile writes absolute PFNs and puts
     // PHYS_OFFSET in phys_base, which KASLR makes "negative" (a real 6.1
     // dump has 0xfffffc5a40000000), so the test alone would misfire there.
-    relative_pfns_ = h.layout != KdumpLayout::k64 && h.phys_base != 0 &&
-                     h.max_mapnr <= (h.phys_base >> shift_);
+    relative_pfns_ =
+        h.layout != KdumpLayout::k64 && h.phys_base != 0 && h.max_mapnr <= (h.phys_base >> shift_);
     pfn_base_ = relative_pfns_ ? h.phys_base >> shift_ : 0;
     BuildRanges();
   }
@@ -220,6 +222,12 @@ class KdumpFile final : public DumpFile {
                    fmt::format("PA {:#x} (PFN {:#x}) is in no part of the split dump", pa, pfn));
     }
     if (!TestBit(part->bitmap2, pfn)) return NotDumped(pa, pfn, out);
+    std::lock_guard lock(mutex_);
+    if (in_page == 0 && out.size() == h.block_size && FindCached(*part, pfn) == nullptr) {
+      // A whole page (bulk reads of a buffer): decompressed straight into
+      // the caller's bytes, never through the cache.
+      return DecodePage(*part, pa, pfn, out);
+    }
     CSD_ASSIGN_OR_RETURN(const std::vector<std::byte>* page, LoadPage(*part, pa, pfn));
     std::memcpy(out.data(), page->data() + in_page, out.size());
     return OkStatus();
@@ -244,15 +252,31 @@ class KdumpFile final : public DumpFile {
                              pa, pfn, h.dump_level));
   }
 
-  Expected<const std::vector<std::byte>*> LoadPage(const Part& part, uint64_t pa,
-                                                   uint64_t pfn) const {
-    std::lock_guard lock(mutex_);
+  // The cached page of `pfn`, moved to the front; nullptr if absent. Under mutex_.
+  const std::vector<std::byte>* FindCached(const Part& part, uint64_t pfn) const {
     for (auto it = cache_.begin(); it != cache_.end(); ++it) {
       if (it->part == &part && it->pfn == pfn) {
         cache_.splice(cache_.begin(), cache_, it);
         return &cache_.front().data;
       }
     }
+    return nullptr;
+  }
+
+  // The page through the cache (partial reads: structures, page tables). Under mutex_.
+  Expected<const std::vector<std::byte>*> LoadPage(const Part& part, uint64_t pa,
+                                                   uint64_t pfn) const {
+    if (const auto* cached = FindCached(part, pfn)) return cached;
+    std::vector<std::byte> data(header().block_size);
+    CSD_RETURN_IF_ERROR(DecodePage(part, pa, pfn, data));
+    if (cache_.size() >= kCacheSlots) cache_.pop_back();
+    cache_.push_front(CacheEntry{&part, pfn, std::move(data)});
+    return &cache_.front().data;
+  }
+
+  // Reads page `pfn`'s descriptor and data and decompresses it into `out`
+  // (one block). Under mutex_.
+  Status DecodePage(const Part& part, uint64_t pa, uint64_t pfn, std::span<std::byte> out) const {
     const KdumpHeader& h = part.header;
     const uint64_t index = part.Rank(pfn);
     const uint64_t desc_at = h.data_offset() + index * kPageDescSize;
@@ -281,20 +305,48 @@ class KdumpFile final : public DumpFile {
                       "area or over the block size {:#x}",
                       part.source->label(), index, desc_at, pa, pfn, offset, size, h.block_size));
     }
-    auto compressed = part.source->ReadVector(offset, size, "page data");
+    auto compressed = ReadPageData(part, offset, size);
     if (!compressed.ok()) {
       return std::move(compressed).error().AddContext(fmt::format("PA {:#x} (PFN {:#x})", pa, pfn));
     }
-    std::vector<std::byte> data(h.block_size);
-    status = DecompressPage(flags, *compressed, data);
+    status = decompressor_.Decompress(flags, *compressed, out);
     if (!status.ok()) {
       return std::move(status).error().AddContext(fmt::format(
           "{}: page of PA {:#x} (PFN {:#x}), descriptor {} at file offset {:#x}, data at {:#x}",
           part.source->label(), pa, pfn, index, desc_at, offset));
     }
-    if (cache_.size() >= kCacheSlots) cache_.pop_back();
-    cache_.push_front(CacheEntry{&part, pfn, std::move(data)});
-    return &cache_.front().data;
+    return OkStatus();
+  }
+
+  // [offset, offset + size) of the part's file, through a read window.
+  // makedumpfile writes page data in PFN order, so reading a physically
+  // contiguous buffer page by page walks the file forwards: while reads
+  // continue where the window ends it doubles (up to kMaxWindow), and one
+  // read serves many pages. Pages of a vmalloc buffer are scattered, so any
+  // other read fetches kMinWindow bytes only. Under mutex_.
+  Expected<std::span<const std::byte>> ReadPageData(const Part& part, uint64_t offset,
+                                                    uint32_t size) const {
+    const auto end = CheckedAdd(offset, size);
+    if (!end || *end > part.source->size()) {
+      return Error(ErrorCode::kCorrupt,
+                   fmt::format("{}: page data at file offset {:#x} ({:#x} bytes) runs past the "
+                               "end of the file ({:#x} bytes)",
+                               part.source->label(), offset, size, part.source->size()));
+    }
+    const bool in_window = window_part_ == &part && offset >= window_offset_ &&
+                           offset <= window_offset_ + window_.size();
+    if (in_window && *end <= window_offset_ + window_.size()) {
+      return std::span<const std::byte>(window_).subspan(offset - window_offset_, size);
+    }
+    window_length_ = in_window ? std::min(window_length_ * 2, kMaxWindow) : kMinWindow;
+    const uint64_t length =
+        std::min<uint64_t>(std::max<uint64_t>(window_length_, size), part.source->size() - offset);
+    window_part_ = nullptr;
+    window_.resize(length);
+    CSD_RETURN_IF_ERROR(part.source->Read(offset, window_));
+    window_part_ = &part;
+    window_offset_ = offset;
+    return std::span<const std::byte>(window_).first(size);
   }
 
   struct CacheEntry {
@@ -315,8 +367,13 @@ class KdumpFile final : public DumpFile {
   bool relative_pfns_ = false;
   uint64_t pfn_base_ = 0;
   std::vector<PhysicalRange> ranges_;
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;             // guards everything below
   mutable std::list<CacheEntry> cache_;  // most recent first
+  mutable PageDecompressor decompressor_;
+  mutable std::vector<std::byte> window_;  // page data read ahead (ReadPageData)
+  mutable const Part* window_part_ = nullptr;
+  mutable uint64_t window_offset_ = 0;
+  mutable uint64_t window_length_ = kMinWindow;
   mutable std::atomic<bool> warned_zero_{false};
 };
 

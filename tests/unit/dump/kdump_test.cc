@@ -223,6 +223,62 @@ TEST_F(KdumpTest, DecompressorsRejectGarbageAndWrongSizes) {
   EXPECT_FALSE(DecompressPage(0, std::span(page).first(10), out).ok());
 }
 
+// The kept codec states give the one-off results, page after page, and a
+// bad page (a bomb, garbage, a truncated stream) leaves them usable.
+TEST_F(KdumpTest, PageDecompressorMatchesOneOffDecompression) {
+  PageDecompressor decompressor;
+  for (int round = 0; round < 3; ++round) {
+    for (uint32_t codec : {0x0u, 0x1u, 0x2u, 0x4u, 0x20u}) {
+      std::vector<std::byte> page(1024);
+      for (size_t i = 0; i < page.size(); ++i)
+        page[i] = static_cast<std::byte>((i * (round + 3)) % 29);
+      const auto packed = codec == 0 ? page : CompressPage(codec, page);
+      std::vector<std::byte> out(1024);
+      ASSERT_TRUE(decompressor.Decompress(codec, packed, out).ok()) << codec;
+      EXPECT_EQ(out, page) << codec;
+      if (codec == 0) continue;
+      std::vector<std::byte> small(512);
+      auto bomb = decompressor.Decompress(codec, packed, small);
+      ASSERT_FALSE(bomb.ok()) << codec;
+      EXPECT_EQ(bomb.error().Describe(), DecompressPage(codec, packed, small).error().Describe());
+      const auto truncated = std::span(packed).first(packed.size() / 2);
+      auto cut = decompressor.Decompress(codec, truncated, out);
+      ASSERT_FALSE(cut.ok()) << codec;
+      EXPECT_EQ(cut.error().code(), ErrorCode::kCorrupt);
+      std::vector<std::byte> big(2048);  // a short page for this block size
+      auto shrt = decompressor.Decompress(codec, packed, big);
+      ASSERT_FALSE(shrt.ok()) << codec;
+      EXPECT_EQ(shrt.error().Describe(), DecompressPage(codec, packed, big).error().Describe());
+    }
+  }
+  std::vector<std::byte> out(16);
+  EXPECT_FALSE(decompressor.Decompress(0x40, out, out).ok());
+}
+
+// A long contiguous read walks the page data forwards through the growing
+// read window; reads elsewhere in between (page tables, partial pages)
+// must not disturb it, and every byte matches.
+TEST_F(KdumpTest, LongContiguousReadsThroughTheReadWindow) {
+  KdumpBuilder b;
+  b.max_mapnr = 4096;
+  b.codec = 0x20;
+  for (uint64_t p = 0; p < 4096; ++p) b.Page(p);
+  auto dump = Open(b.Build());
+  ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+  std::vector<std::byte> want;
+  for (uint64_t p = 100; p < 3000; ++p)
+    want.insert(want.end(), b.pages[p].begin(), b.pages[p].end());
+  EXPECT_EQ(ReadPa(**dump, 100 * 1024, want.size()), want);
+  for (uint64_t p = 3000; p > 100; p -= 37) {  // backwards, whole and partial pages
+    ASSERT_EQ(ReadPa(**dump, p * 1024, 1024), b.pages[p]) << p;
+    ASSERT_EQ(ReadPa(**dump, p * 1024 + 5, 7),
+              std::vector<std::byte>(b.pages[p].begin() + 5, b.pages[p].begin() + 12))
+        << p;
+  }
+  EXPECT_EQ(ReadPa(**dump, 100 * 1024 + 3, want.size() - 3),
+            std::vector<std::byte>(want.begin() + 3, want.end()));
+}
+
 TEST_F(KdumpTest, CacheServesRepeatedReadsAndManyPages) {
   KdumpBuilder b;
   b.max_mapnr = 8192;  // two rank strides
