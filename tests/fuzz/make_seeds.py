@@ -94,4 +94,12 @@ put("arm_walker", "lpae-blocks", lpae_hdr + l1 + l2)
 text = open(os.path.join(here, "corpus", "vmcoreinfo", "demo"), "rb").read()
 put("vmcoreinfo_scan", "embedded", bytes(3000) + text + b"\0" + bytes(100) + b"OSRELEASE=x\n")
 
+# Raw RAM images: flags, base, VMCOREINFO file text, 0xff, image bytes.
+image = bytes(3000) + text + b"\0" + bytes(8192)
+put("raw_image", "scan", bytes([0x04]) + struct.pack("<Q", 0x40000000) + b"\xff" + image)
+put("raw_image", "file-text", bytes([0x08]) + struct.pack("<Q", 0x40000000) + text[:500] + b"\xff" + image)
+put("raw_image", "file-pa-size",
+    bytes([0x0a]) + struct.pack("<Q", 0x40000000) + b"40000bb8 1000\n" + b"\xff" + image)
+put("raw_image", "two-images-arm", bytes([0x16]) + struct.pack("<Q", 0x80000000) + b"\xff" + image)
+
 print("seeds written to", os.path.join(here, "corpus"))
