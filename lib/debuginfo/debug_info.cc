@@ -333,7 +333,9 @@ Status DebugInfo::Impl::EnsureDwarfLocked() const {
   if (handle == nullptr) {
     dwarf_error =
         Error(ErrorCode::kCorrupt,
-              fmt::format("{}: cannot read or relocate its DWARF: {}", File(), dwfl_errmsg(-1)));
+              fmt::format("{}: cannot read or relocate its DWARF: {}", File(),
+                          // NULL when the underlying libelf error is 0 (found by fuzzing).
+                          dwfl_errmsg(-1) ? dwfl_errmsg(-1) : "no reason given"));
     return *dwarf_error;
   }
   dwfl = std::move(session);

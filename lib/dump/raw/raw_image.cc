@@ -172,10 +172,12 @@ Expected<std::string> LoadVmcoreinfoFile(const std::filesystem::path& path, cons
   }
   text = text.substr(0, text.find('\0'));
   // "PA SIZE" as /sys/kernel/vmcoreinfo prints it: the note is in the RAM image.
-  const auto space = text.find(' ');
-  if (text.find('=') == std::string::npos && space != std::string::npos) {
-    std::string_view rest(text);
-    while (!rest.empty() && (rest.back() == '\n' || rest.back() == ' ')) rest.remove_suffix(1);
+  // The space is looked for after trimming (fuzzing found "x \n", whose only
+  // space the trim removes).
+  std::string_view rest(text);
+  while (!rest.empty() && (rest.back() == '\n' || rest.back() == ' ')) rest.remove_suffix(1);
+  const auto space = rest.find(' ');
+  if (text.find('=') == std::string::npos && space != std::string_view::npos) {
     const auto pa = ParseNumber(rest.substr(0, space), 16);
     const auto note_size = ParseNumber(rest.substr(space + 1), 16);
     if (pa && note_size) {
