@@ -163,6 +163,13 @@ void AddExtractOptions(CLI::App& app, Options& options) {
   app.add_option("--max-buffer-size", options.limits.max_buffer_size,
                  "refuse buffers larger than BYTES")
       ->capture_default_str();
+  app.add_option("--max-name-length", options.limits.max_name_length,
+                 "refuse device names longer than BYTES")
+      ->capture_default_str();
+  app.add_option("--max-output-size", options.max_output_size,
+                 "refuse to write a file larger than BYTES (default: 4 GiB, or --max-buffer-size "
+                 "if larger)")
+      ->type_name("BYTES");
   app.add_flag("-q,--quiet", options.quiet, "print nothing but warnings and errors");
   app.add_option(
          "--split-part", options.split_parts,

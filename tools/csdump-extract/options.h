@@ -38,6 +38,9 @@ struct Options {
   // standard places under --sysroot.
   std::vector<std::string> debuginfo_paths;
   std::string sysroot = "/";
+  // --max-output-size; unset: 4 GiB, or --max-buffer-size if that is larger,
+  // so that a buffer the reader accepts is never refused by the writer.
+  std::optional<uint64_t> max_output_size;
 };
 
 // Parses argv. Returns the options, or an exit code after printing help,

@@ -93,7 +93,10 @@ int RunExtract(const Options& options) {
   auto set = ReadPanicDumpList(*target, symbols, options.limits, diagnostics);
   if (!set.ok()) return Fail(Stage::kList, set.error(), diagnostics);
 
-  auto out = OutputDir::Create(options.output_dir, options.force);
+  const uint64_t default_output_cap = std::max(uint64_t{4} << 30, options.limits.max_buffer_size);
+  auto out = OutputDir::Create(
+      options.output_dir, options.force,
+      OutputDirOptions{.max_file_size = options.max_output_size.value_or(default_output_cap)});
   if (!out.ok()) return Fail(Stage::kOutput, out.error(), diagnostics);
   if (options.format_opencsd || options.format_perf) {
     // Read before anything is written: the decoder formats need the text,
