@@ -207,24 +207,25 @@ Status WriteElfCore(const std::filesystem::path& path, const ElfCorePlan& plan,
   const std::vector<std::byte> headers = RenderElfHeaders(plan);
   if (auto s = PwriteAll(fd, headers.data(), headers.size(), 0, tmp); !s.ok())
     return fail(std::move(s).error());
+  // Only chunks that were written are visited, and an all-zero one stays a
+  // hole too.
   for (size_t i = 0; i < plan.loads.size(); ++i) {
     const ElfLoad& l = plan.loads[i];
-    for (uint64_t done = 0; done < l.filesz;) {
-      const uint64_t pa = l.paddr + done;
-      const uint64_t n = std::min(l.filesz - done, PhysImage::kChunk - pa % PhysImage::kChunk);
-      const PhysImage::Chunk* chunk = image.FindChunk(pa);
-      if (chunk) {
-        const std::byte* data = chunk->data() + pa % PhysImage::kChunk;
-        const bool zero =
-            std::all_of(data, data + n, [](std::byte b) { return b == std::byte{0}; });
-        if (!zero) {
-          if (auto s = PwriteAll(fd, data, n, plan.load_offsets[i] + done, tmp); !s.ok()) {
-            return fail(std::move(s).error());
+    Status status = OkStatus();
+    image.ForEachChunk(
+        l.paddr, l.paddr + l.filesz, [&](uint64_t chunk_pa, const PhysImage::Chunk& chunk) {
+          if (!status.ok()) return;
+          const uint64_t from = std::max(chunk_pa, l.paddr);
+          const uint64_t to = std::min(chunk_pa + PhysImage::kChunk, l.paddr + l.filesz);
+          const std::byte* data = chunk.data() + (from - chunk_pa);
+          const uint64_t n = to - from;
+          const bool zero =
+              std::all_of(data, data + n, [](std::byte b) { return b == std::byte{0}; });
+          if (!zero) {
+            status = PwriteAll(fd, data, n, plan.load_offsets[i] + (from - l.paddr), tmp);
           }
-        }
-      }
-      done += n;
-    }
+        });
+    if (!status.ok()) return fail(std::move(status).error());
   }
   if (plan.file_size < plan.full_size && ftruncate(fd, static_cast<off_t>(plan.file_size)) != 0) {
     return fail(IoError("cannot truncate", tmp));

@@ -36,7 +36,10 @@ std::vector<std::byte> NodeContentBytes(const NodeSpec& node, size_t node_index,
       // One stream per node: the golden ratio step keeps (seed, index) pairs apart.
       SplitMix64 rng(seed ^ (0x9e3779b97f4a7c15ull * (node_index + 1)));
       out.reserve(node.content.pattern.size + 8);
-      while (out.size() < node.content.pattern.size) PutU64(out, rng.Next());
+      // Fewer random bits per byte: mask every byte of each word alike
+      // (0x0303... for 2 bits), so the stream compresses but stays seeded.
+      const uint64_t mask = 0x0101010101010101ull * ((1u << node.content.pattern.bits) - 1);
+      while (out.size() < node.content.pattern.size) PutU64(out, rng.Next() & mask);
       out.resize(node.content.pattern.size);
       if (node.content.pattern.barrier) {
         for (size_t i = 0; i < kBarrierSize; i += 4) {

@@ -43,6 +43,16 @@ class PhysImage final : public PhysicalMemory {
   bool InRam(uint64_t pa, uint64_t size) const;
   // The chunk holding `pa` if anything was written to it (else nullptr).
   const Chunk* FindChunk(uint64_t pa) const;
+  // Calls `visit(chunk_pa, chunk)` for every written chunk that overlaps
+  // [start, end), in address order: writers of sparse files visit what
+  // exists instead of probing every chunk of a 64 GiB range.
+  template <typename Visit>
+  void ForEachChunk(uint64_t start, uint64_t end, Visit&& visit) const {
+    for (auto it = chunks_.lower_bound(start / kChunk);
+         it != chunks_.end() && it->first < end / kChunk + (end % kChunk != 0); ++it) {
+      visit(it->first * kChunk, *it->second);
+    }
+  }
   size_t chunk_count() const { return chunks_.size(); }
 
  private:

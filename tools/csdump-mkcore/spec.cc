@@ -170,7 +170,7 @@ Expected<NodeContent> ParseContent(const json& value, const std::string& where) 
   } else if (value.contains("pattern")) {
     const std::string w = Child(where, "pattern");
     const json& p = value["pattern"];
-    CSD_RETURN_IF_ERROR(CheckKeys(p, w, {"size", "barrier"}));
+    CSD_RETURN_IF_ERROR(CheckKeys(p, w, {"size", "barrier", "bits"}));
     content.kind = NodeContent::Kind::kPattern;
     if (!p.contains("size")) return SpecError(w, "missing required key \"size\"");
     CSD_ASSIGN_OR_RETURN(content.pattern.size, ParseU64(p["size"], Child(w, "size")));
@@ -182,6 +182,11 @@ Expected<NodeContent> ParseContent(const json& value, const std::string& where) 
       if (content.pattern.barrier && content.pattern.size < 16) {
         return SpecError(Child(w, "barrier"), "needs a pattern of at least 16 bytes");
       }
+    }
+    if (p.contains("bits")) {
+      CSD_ASSIGN_OR_RETURN(uint64_t bits, ParseU64(p["bits"], Child(w, "bits")));
+      if (bits < 1 || bits > 8) return SpecError(Child(w, "bits"), "must be in [1, 8]");
+      content.pattern.bits = static_cast<unsigned>(bits);
     }
   } else {
     content.kind = NodeContent::Kind::kRaw;

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
+
+#include "csdump-mkcore/node_content.h"
 
 namespace csd::mkcore {
 namespace {
@@ -158,6 +161,37 @@ TEST(SpecTest, RejectsBadNodes) {
               HasSubstr("needs a \"content\""));
   EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 4294967296, "type": 0, "device": "x"})")),
               HasSubstr("spec.nodes[0].cpu"));
+}
+
+// "bits" makes a compressible pattern; 8 (the default) is the plain one, and
+// the benchmarks' 64 GiB of RAM and 1 GiB buffers are within the caps.
+TEST(SpecTest, PatternBitsAndBenchmarkSizes) {
+  auto spec = ParseSpec(
+      R"({"ram": [{"start": "0x40000000", "size": "0x1000000000"}], "nodes": [
+      {"cpu": 0, "type": 1, "device": "a", "content": {"pattern": {"size": 1073741824, "bits": 2}}},
+      {"cpu": 0, "type": 1, "device": "b", "content": {"pattern": {"size": 4096}}}]})");
+  ASSERT_TRUE(spec.ok()) << spec.error().Describe();
+  EXPECT_EQ(spec->nodes[0].content.pattern.bits, 2u);
+  EXPECT_EQ(spec->nodes[1].content.pattern.bits, 8u);
+  for (const char* bad : {"0", "9"}) {
+    EXPECT_THAT(
+        ErrorOf(WithNode(
+            std::string(
+                R"({"cpu": 0, "type": 0, "device": "x", "content": {"pattern": {"size": 16, "bits": )") +
+            bad + "}}}")),
+        HasSubstr("spec.nodes[0].content.pattern.bits: must be in [1, 8]"));
+  }
+  // Two random bits per byte: every byte below 4, the same stream otherwise.
+  NodeSpec node = spec->nodes[1];
+  const std::vector<std::byte> plain = NodeContentBytes(node, 1, 7);
+  node.content.pattern.bits = 2;
+  const std::vector<std::byte> low = NodeContentBytes(node, 1, 7);
+  ASSERT_EQ(low.size(), plain.size());
+  for (size_t i = 0; i < low.size(); ++i) ASSERT_EQ(low[i], plain[i] & std::byte{3}) << i;
+  EXPECT_THAT(
+      ErrorOf(
+          R"({"ram": [{"start": "0x0", "size": "0x10000000000"}, {"start": "0x10000000000", "size": "0x1000"}], "nodes": []})"),
+      HasSubstr("more than the cap"));
 }
 
 // A spec with `modules` (inserted verbatim) and `extra` top-level keys.
