@@ -80,6 +80,20 @@ Expected<BuiltCore> BuildArmCore(const Spec& spec, const KernelModel& kernel) {
   CSD_RETURN_IF_ERROR(
       tables.MapRange(spec.page_offset, layout.phys_offset(), lowmem_end - layout.phys_offset()));
   for (const auto& [va, pa] : layout.vmalloc_pages()) CSD_RETURN_IF_ERROR(tables.MapPage(va, pa));
+  // "corrupt": {"pte": ...}: the second page of a vmalloc buffer, so its
+  // first page still reads and the reader must fail that node alone.
+  for (size_t i = 0; i < spec.nodes.size() && i < written.nodes.size(); ++i) {
+    const NodeCorruption::Pte pte = spec.nodes[i].corrupt.pte;
+    if (pte == NodeCorruption::Pte::kNone) continue;
+    if (spec.nodes[i].alloc != Alloc::kVmalloc || written.nodes[i].content.size() <= 4096) {
+      return Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("spec.nodes[{}].corrupt.pte needs a vmalloc buffer of more than one page",
+                      i));
+    }
+    CSD_RETURN_IF_ERROR(
+        tables.CorruptLeaf(written.nodes[i].buf_va + 4096, pte == NodeCorruption::Pte::kInvalid));
+  }
 
   VmcoreinfoValues values;
   values.osrelease = kernel.release;

@@ -114,6 +114,18 @@ Status ArmPgtableBuilder::MapRange(uint64_t va, uint64_t pa, uint64_t size) {
   return OkStatus();
 }
 
+Status ArmPgtableBuilder::CorruptLeaf(uint64_t va, bool invalid) {
+  const std::vector<uint64_t> walk = WalkDescriptorAddresses(va);
+  // A page mapping has a leaf below the root: two levels short, three LPAE.
+  if (walk.size() != (lpae_ ? 3u : 2u)) {
+    return Error(ErrorCode::kInvalidArgument, fmt::format("VA {:#x} is not mapped by a page", va));
+  }
+  if (!lpae_) {
+    return image_->WriteUnsigned(walk.back(), invalid ? 0 : (0xfff00000u | kShortSmallPage), 4);
+  }
+  return image_->WriteUnsigned(walk.back(), invalid ? 0 : (0xfff0000000ull | kLpaePage), 8);
+}
+
 std::vector<uint64_t> ArmPgtableBuilder::WalkDescriptorAddresses(uint64_t va) const {
   std::vector<uint64_t> out;
   if (!lpae_) {

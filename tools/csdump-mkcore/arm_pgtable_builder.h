@@ -36,6 +36,9 @@ class ArmPgtableBuilder {
   // The PAs of the descriptors a walk of `va` reads, root first (for the
   // expected-output oracle).
   std::vector<uint64_t> WalkDescriptorAddresses(uint64_t va) const;
+  // "corrupt": {"pte": ...} on ARM: the leaf (hardware) descriptor of `va`
+  // becomes invalid (0), or a small page far above any RAM laid out.
+  Status CorruptLeaf(uint64_t va, bool invalid);
 
   uint64_t root_pa() const { return root_pa_; }
   uint64_t root_bytes() const { return lpae_ ? 0x5000 : 0x4000; }
