@@ -126,12 +126,20 @@ Expected<ArmSetup> DeriveArmSetup(const Vmcoreinfo& vmcoreinfo, const DumpFile& 
     for (const auto& segment : dump.segments()) {
       if (!lowest || segment.paddr < *lowest) lowest = segment.paddr;
     }
+    phys_source = "lowest PT_LOAD p_paddr";
+    if (!lowest) {
+      // kdump-compressed dumps have no PT_LOADs: their first bitmap says
+      // where RAM is (the reader has applied armhf's PFN origin already).
+      for (const auto& range : dump.Ranges()) {
+        if (!lowest || range.start < *lowest) lowest = range.start;
+      }
+      phys_source = "lowest RAM address in the dump";
+    }
     if (!lowest) {
       return Error(ErrorCode::kUnsupported,
-                   "the dump has no memory segments to take PHYS_OFFSET from; pass --phys-offset");
+                   "the dump has no memory ranges to take PHYS_OFFSET from; pass --phys-offset");
     }
     p.phys_offset = *lowest;
-    phys_source = "lowest PT_LOAD p_paddr";
   }
 
   // PAGE_OFFSET candidates: the override alone, else the _stext hint

@@ -9,6 +9,7 @@
 #include "base/byte_reader.h"
 #include "csdump-mkcore/arm_pgtable_builder.h"
 #include "csdump-mkcore/expected.h"
+#include "csdump-mkcore/kdump_writer.h"
 #include "csdump-mkcore/vmcoreinfo_writer.h"
 
 namespace csd::mkcore {
@@ -144,6 +145,21 @@ Expected<BuiltCore> BuildArmCore(const Spec& spec, const KernelModel& kernel) {
                  vmcoreinfo,        std::move(plan),  std::move(expected)};
   core.release = kernel.release;
   core.elf32 = true;
+  if (spec.kdump.enabled) {
+    // makedumpfile on armhf: the EABI-padded 32-bit sub-header, phys_base =
+    // PHYS_OFFSET, PFNs numbered from it. QEMU: its packed 32-bit struct and
+    // absolute PFNs (real-kernel-dumps.md, 32-bit ARM).
+    const bool qemu = spec.kdump.qemu;
+    const uint64_t phys_offset = core.layout.phys_offset();
+    core.kdump = spec.kdump;
+    CSD_ASSIGN_OR_RETURN(
+        core.kdump_files,
+        RenderKdumpFiles({spec.kdump, core.plan, *core.image, 4096,
+                          qemu ? core.layout.ram().front().start : phys_offset, kernel.release,
+                          qemu ? KdumpHeaderLayout::k32Packed : KdumpHeaderLayout::k32Padded,
+                          "armv7l", qemu ? 0 : phys_offset >> 12}));
+    core.expected_json = KdumpExpectedJson(core.expected_json, core.kdump_files);
+  }
   return core;
 }
 

@@ -17,7 +17,29 @@
 namespace csd::mkcore {
 namespace {
 
-constexpr uint64_t kSubHeaderSize = 104;  // 64-bit kdump_sub_header, v6
+// Where each layout puts the fields that differ (the reader keeps its own
+// table; this one is the writer's, so a shared mistake cannot hide).
+struct HeaderOffsets {
+  uint64_t status, block_size, sub_hdr_size, bitmap_blocks, max_mapnr, nr_cpus;  // main
+  uint64_t dump_level, split, start_pfn, end_pfn, off_vmcoreinfo, size_vmcoreinfo, off_note,
+      size_note, start_pfn_64, end_pfn_64, max_mapnr_64, sub_size;  // kdump_sub_header
+  size_t word;                                                      // unsigned long
+};
+constexpr HeaderOffsets kLayout64{424, 428, 432, 436, 440, 460, 8,  12,  16, 24,
+                                  32,  40,  48,  56,  80,  88,  96, 104, 8};
+constexpr HeaderOffsets kLayout32Padded{412, 416, 420, 424, 428, 448, 4,  8,  12, 16,
+                                        24,  32,  40,  48,  72,  80,  88, 96, 4};
+constexpr HeaderOffsets kLayout32Packed{412, 416, 420, 424, 428, 448, 4,  8,  12, 16,
+                                        20,  28,  32,  40,  56,  64,  72, 80, 4};
+
+const HeaderOffsets& OffsetsFor(KdumpHeaderLayout layout) {
+  switch (layout) {
+    case KdumpHeaderLayout::k32Padded: return kLayout32Padded;
+    case KdumpHeaderLayout::k32Packed: return kLayout32Packed;
+    case KdumpHeaderLayout::k64: break;
+  }
+  return kLayout64;
+}
 constexpr uint64_t kDescSize = 24;
 constexpr uint32_t kStatusIncomplete = 0x8;
 constexpr uint32_t kFlagZlib = 0x1, kFlagLzo = 0x2, kFlagSnappy = 0x4, kFlagZstd = 0x20;
@@ -156,7 +178,14 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdump(const KdumpWriteInput&
   const unsigned shift = static_cast<unsigned>(__builtin_ctzll(block));
   const auto ram = in.image.Ranges();
   uint64_t max_mapnr = 0;
-  for (const PhysicalRange& r : ram) max_mapnr = std::max(max_mapnr, (r.start + r.size) >> shift);
+  const HeaderOffsets& hl = OffsetsFor(in.layout);
+  const uint64_t origin = in.pfn_origin;
+  for (const PhysicalRange& r : ram) {
+    if ((r.start >> shift) < origin) {
+      return Error(ErrorCode::kInvalidArgument, "RAM below the kdump PFN origin (phys_base)");
+    }
+    max_mapnr = std::max(max_mapnr, ((r.start + r.size) >> shift) - origin);
+  }
   if (o.header_version < 6 && max_mapnr > 0xffffffffull) {
     return Error(ErrorCode::kInvalidArgument,
                  "RAM too large for a pre-v6 kdump header's 32-bit max_mapnr");
@@ -172,7 +201,7 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdump(const KdumpWriteInput&
   std::vector<std::byte> buf(block);
   for (const PhysicalRange& r : ram) {
     for (uint64_t pa = RoundUp(r.start, block); pa + block <= r.start + r.size; pa += block) {
-      const uint64_t pfn = pa >> shift;
+      const uint64_t pfn = (pa >> shift) - origin;
       set(bitmap1, pfn);
       PageState state;
       if (!in.plan.IsFileBacked(pa, block)) {
@@ -196,8 +225,8 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdump(const KdumpWriteInput&
   uint64_t vmcoreinfo_at = 0, vmcoreinfo_size = 0;
   std::vector<std::byte> notes;
   if (o.header_version >= 3) notes = RenderNotes(in.plan.notes, vmcoreinfo_at, vmcoreinfo_size);
-  const uint64_t note_offset = block + kSubHeaderSize;
-  const uint64_t sub_hdr_size = RoundUp(kSubHeaderSize + notes.size(), block) / block;
+  const uint64_t note_offset = block + hl.sub_size;
+  const uint64_t sub_hdr_size = RoundUp(hl.sub_size + notes.size(), block) / block;
   const uint64_t bitmap_blocks = 2 * bitmap_bytes / block;
   unsigned cpus = 0;
   for (const ElfNote& n : in.plan.notes) cpus += n.name == "CORE" && n.type == kNtPrstatus;
@@ -208,7 +237,7 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdump(const KdumpWriteInput&
   for (unsigned part = 0; part < nparts; ++part) {
     // Equal slices of the RAM PFNs (the first part also covers the hole
     // below RAM), so every part holds pages a reader must fetch from it.
-    const uint64_t lo = ram.empty() ? 0 : ram.front().start >> shift;
+    const uint64_t lo = ram.empty() ? 0 : (ram.front().start >> shift) - origin;
     const uint64_t start = part == 0 ? 0 : lo + (max_mapnr - lo) * part / nparts;
     const uint64_t end =
         part + 1 == nparts ? max_mapnr : lo + (max_mapnr - lo) * (part + 1) / nparts;
@@ -221,36 +250,38 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdump(const KdumpWriteInput&
                           o.qemu ? "" : "csdump-mkcore",
                           o.qemu ? "" : in.release.c_str(),
                           o.qemu ? "" : "#1 SMP",
-                          "aarch64",
+                          in.machine.c_str(),
                           o.qemu ? "" : "(none)"};
     for (size_t i = 0; i < 6; ++i) PutString(f, 12 + i * 65, uts[i], 65);
-    Put(f, 424, StatusFor(o.compression) | (o.incomplete ? kStatusIncomplete : 0), 4);
-    Put(f, 428, o.corrupt == KdumpCorruption::kBlockSize ? 3000 : block, 4);
-    Put(f, 432, o.corrupt == KdumpCorruption::kSubHdrSize ? 0x7fffffff : sub_hdr_size, 4);
-    Put(f, 436, o.corrupt == KdumpCorruption::kBitmapBlocks ? 0x7fffffff : bitmap_blocks, 4);
-    Put(f, 440, static_cast<uint32_t>(max_mapnr), 4);
-    Put(f, 460, cpus, 4);
+    Put(f, hl.status, StatusFor(o.compression) | (o.incomplete ? kStatusIncomplete : 0), 4);
+    Put(f, hl.block_size, o.corrupt == KdumpCorruption::kBlockSize ? 3000 : block, 4);
+    Put(f, hl.sub_hdr_size, o.corrupt == KdumpCorruption::kSubHdrSize ? 0x7fffffff : sub_hdr_size,
+        4);
+    Put(f, hl.bitmap_blocks,
+        o.corrupt == KdumpCorruption::kBitmapBlocks ? 0x7fffffff : bitmap_blocks, 4);
+    Put(f, hl.max_mapnr, static_cast<uint32_t>(max_mapnr), 4);
+    Put(f, hl.nr_cpus, cpus, 4);
     // kdump_sub_header: fields only from the version that defines them.
     const int v = o.header_version;
-    Put(f, block + 0, in.phys_base, 8);
-    Put(f, block + 8, static_cast<uint32_t>(o.dump_level), 4);
+    Put(f, block + 0, in.phys_base, hl.word);
+    Put(f, block + hl.dump_level, static_cast<uint32_t>(o.dump_level), 4);
     if (v >= 2 && nparts > 1) {
-      Put(f, block + 12, 1, 4);
-      Put(f, block + 16, start, 8);
-      Put(f, block + 24, end, 8);
+      Put(f, block + hl.split, 1, 4);
+      Put(f, block + hl.start_pfn, start, hl.word);
+      Put(f, block + hl.end_pfn, end, hl.word);
     }
     if (v >= 3 && vmcoreinfo_size) {
-      Put(f, block + 32, note_offset + vmcoreinfo_at, 8);
-      Put(f, block + 40, vmcoreinfo_size, 8);
+      Put(f, block + hl.off_vmcoreinfo, note_offset + vmcoreinfo_at, 8);
+      Put(f, block + hl.size_vmcoreinfo, vmcoreinfo_size, hl.word);
     }
     if (v >= 4) {
-      Put(f, block + 48, note_offset, 8);
-      Put(f, block + 56, notes.size(), 8);
+      Put(f, block + hl.off_note, note_offset, 8);
+      Put(f, block + hl.size_note, notes.size(), hl.word);
     }
     if (v >= 6) {
-      Put(f, block + 80, nparts > 1 ? start : 0, 8);
-      Put(f, block + 88, nparts > 1 ? end : 0, 8);
-      Put(f, block + 96, max_mapnr, 8);
+      Put(f, block + hl.start_pfn_64, nparts > 1 ? start : 0, 8);
+      Put(f, block + hl.end_pfn_64, nparts > 1 ? end : 0, 8);
+      Put(f, block + hl.max_mapnr_64, max_mapnr, 8);
     }
     f.resize(note_offset);
     f.insert(f.end(), notes.begin(), notes.end());
@@ -308,7 +339,7 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdump(const KdumpWriteInput&
         std::copy(zero_desc.begin(), zero_desc.end(), f.begin() + static_cast<ptrdiff_t>(desc_at));
         continue;
       }
-      CSD_RETURN_IF_ERROR(in.image.ReadPhysical(p.pfn << shift, buf));
+      CSD_RETURN_IF_ERROR(in.image.ReadPhysical((p.pfn + origin) << shift, buf));
       emit(buf, desc_at);
       if (o.corrupt == KdumpCorruption::kDescriptor && p.pfn == last_data) {
         Put(f, desc_at, uint64_t{1} << 40, 8);  // data far past the end of the file

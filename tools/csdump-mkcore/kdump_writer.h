@@ -18,6 +18,11 @@
 
 namespace csd::mkcore {
 
+// The header layouts of formats.md §3.4: 64-bit; 32-bit with u64 fields
+// 8-aligned (ARM EABI: makedumpfile on armhf); 32-bit packed (i386 ABI, and
+// QEMU's own packed struct for 32-bit guests).
+enum class KdumpHeaderLayout { k64, k32Padded, k32Packed };
+
 struct KdumpWriteInput {
   const KdumpOptions& options;
   const ElfCorePlan& plan;  // notes, and which physical bytes are present
@@ -25,6 +30,11 @@ struct KdumpWriteInput {
   uint64_t page_size = 4096;
   uint64_t phys_base = 0;  // sub_header.phys_base (PHYS_OFFSET on arm64)
   std::string release;     // utsname.release
+  KdumpHeaderLayout layout = KdumpHeaderLayout::k64;
+  std::string machine = "aarch64";  // utsname.machine
+  // Bitmap bit / descriptor PFN 0 stands for PA pfn_origin * page_size:
+  // 32-bit ARM makedumpfile numbers PFNs from phys_base; everyone else from 0.
+  uint64_t pfn_origin = 0;
 };
 
 // The finished files: one (vmcore), or `split` parts (vmcore.1..N).
