@@ -207,6 +207,63 @@ std::vector<std::string> DebuginfoSearch::Places() const {
   return out;
 }
 
+ModuleDebuginfoLookup DebuginfoSearch::FindVmlinux(const std::optional<std::string>& build_id,
+                                                   bool build_id_unreliable) const {
+  ModuleDebuginfoLookup lookup;
+  std::vector<fs::path> candidates;
+  for (const fs::path& path : impl_->options.paths) {
+    if (IsRegularFile(path)) candidates.push_back(path);
+  }
+  const std::string& release = impl_->release;
+  auto add_tree = [&](const fs::path& dir) {
+    if (build_id && build_id->size() > 2) {
+      candidates.push_back(dir / ".build-id" / build_id->substr(0, 2) /
+                           (build_id->substr(2) + ".debug"));
+    }
+    if (release.empty()) return;
+    candidates.push_back(dir / "boot" / ("vmlinux-" + release));
+    candidates.push_back(dir / "lib" / "modules" / release / "vmlinux");
+    candidates.push_back(dir / ("vmlinux-" + release));
+  };
+  for (const fs::path& path : impl_->options.paths) {
+    if (IsDirectory(path)) add_tree(path);
+  }
+  if (impl_->options.standard_places) {
+    const fs::path& root = impl_->options.sysroot;
+    add_tree(root / "usr" / "lib" / "debug");
+    if (!release.empty()) {
+      candidates.push_back(root / "boot" / ("vmlinux-" + release));
+      candidates.push_back(root / "lib" / "modules" / release / "build" / "vmlinux");
+    }
+  }
+  for (const fs::path& path : candidates) {
+    if (!IsRegularFile(path)) {
+      lookup.tried.push_back(fmt::format("{}: no such file", path.string()));
+      continue;
+    }
+    auto info = DebugInfo::Open(path);
+    if (!info.ok()) {
+      lookup.tried.push_back(fmt::format("{}: {}", path.string(), info.error().Describe()));
+      continue;
+    }
+    if (info->relocatable()) continue;  // a module given with --debuginfo
+    const std::optional<std::string> file_id = info->BuildId();
+    const bool ids_known = build_id && file_id;
+    if (ids_known && *file_id != *build_id && !build_id_unreliable) {
+      lookup.tried.push_back(
+          fmt::format("{}: build-id {}, but the dump's is {}", path.string(), *file_id, *build_id));
+      continue;
+    }
+    const std::string how = !ids_known ? "release (no build-id to compare)"
+                            : *file_id == *build_id
+                                ? "build-id"
+                                : "release (this kernel writes an unreliable BUILD-ID)";
+    lookup.found = ModuleDebuginfo{std::move(info).value(), how};
+    return lookup;
+  }
+  return lookup;
+}
+
 ModuleDebuginfoLookup DebuginfoSearch::FindModule(
     std::string_view module_name, const std::optional<std::string>& build_id) const {
   ModuleDebuginfoLookup lookup;

@@ -57,6 +57,17 @@ class DebuginfoSearch {
   ModuleDebuginfoLookup FindModule(std::string_view module_name,
                                    const std::optional<std::string>& build_id) const;
 
+  // The crashed kernel's vmlinux with DWARF, when none was named: in each
+  // --debuginfo directory and under SYSROOT/usr/lib/debug, .build-id/xx/rest.debug
+  // (by `build_id`), boot/vmlinux-RELEASE (Debian), lib/modules/RELEASE/vmlinux
+  // (Fedora) and vmlinux-RELEASE; then SYSROOT/boot/vmlinux-RELEASE and
+  // SYSROOT/lib/modules/RELEASE/build/vmlinux (a local build). A --debuginfo
+  // file that is a vmlinux (not a module) is tried first. A candidate whose
+  // build-id differs from `build_id` is rejected, unless `build_id_unreliable`
+  // (kernels that write a garbage VMCOREINFO BUILD-ID).
+  ModuleDebuginfoLookup FindVmlinux(const std::optional<std::string>& build_id,
+                                    bool build_id_unreliable) const;
+
   // The directories and files searched, for messages.
   std::vector<std::string> Places() const;
 

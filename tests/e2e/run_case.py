@@ -159,8 +159,8 @@ def expected_value(expected, path):
 
 def check_tree(work, out_dir, manifest):
     for rel in tree(work):
-        if rel.startswith("debuginfo"):
-            continue  # the case's --debuginfo trees (symlinks included)
+        if rel.startswith("debuginfo") or rel.startswith("vmlinux-sysroot"):
+            continue  # the case's debug-file trees (symlinks included)
         full = os.path.join(work, rel)
         if os.path.islink(full):
             fail(f"a symlink was created: {rel}")
@@ -272,6 +272,9 @@ def main():
                     help="`perf report -D` on OUT/perf.data must succeed and print TEXT")
     ap.add_argument("--text-source", choices=["dump", "vmlinux"],
                     help="the manifest's decoder_outputs.memory_images[0].source must be this")
+    ap.add_argument("--vmlinux-in-sysroot", choices=["debian", "fedora", "build-id"],
+                    help="omit VMLINUX from the command: put it in WORK/vmlinux-sysroot as that "
+                    "layout has it and pass --sysroot, so the tool must find it")
     ap.add_argument("--no-node-check", action="store_true",
                     help="skip comparing nodes with expected.json (the arguments change them)")
     ap.add_argument("--debuginfo", choices=["file", "debian", "fedora"],
@@ -350,6 +353,17 @@ def main():
 
     out = os.path.join(work, "out")
     cmd = [args.extract, vmcore, vmlinux, "-o", out] + args.arg
+    if args.vmlinux_in_sysroot:
+        root = os.path.join(work, "vmlinux-sysroot")
+        debug = os.path.join(root, "usr", "lib", "debug")
+        release, build_id = expected["osrelease"], expected["build_id"].lower()
+        where = {"debian": os.path.join(debug, "boot", f"vmlinux-{release}"),
+                 "fedora": os.path.join(debug, "lib", "modules", release, "vmlinux"),
+                 "build-id": os.path.join(debug, ".build-id", build_id[:2],
+                                          build_id[2:] + ".debug")}[args.vmlinux_in_sysroot]
+        os.makedirs(os.path.dirname(where), exist_ok=True)
+        shutil.copyfile(vmlinux, where)
+        cmd = [args.extract, vmcore, "-o", out, f"--sysroot={root}"] + args.arg
     first = run(cmd, expect=args.exit_code)
     for text in args.stderr + [expected_value(expected, p) for p in args.stderr_expected]:
         if text not in first.stderr:
@@ -384,7 +398,7 @@ def main():
                 fail(f"perf report -D does not print {text!r}:\n{proc.stdout[:4000]}")
 
     out2 = os.path.join(work, "out2")
-    run([args.extract, vmcore, vmlinux, "-o", out2] + args.arg, expect=args.exit_code)
+    run([out2 if part == out else part for part in cmd], expect=args.exit_code)
     for rel in tree(out):
         with open(os.path.join(out, rel), "rb") as a, open(os.path.join(out2, rel), "rb") as b:
             if a.read() != b.read():

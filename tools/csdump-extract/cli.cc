@@ -122,8 +122,10 @@ bool ResolvePositionals(Options& options, bool vmlinux_required) {
       return false;
     }
   }
-  if (vmlinux_required && !options.vmlinux) {
-    fmt::print(stderr, "VMLINUX is required\nRun with --help for more information.\n");
+  // Without --ram the vmlinux can be found in the standard places; a raw
+  // image needs it (or --arch) to know its architecture.
+  if (vmlinux_required && !options.vmlinux && !options.ram.empty()) {
+    fmt::print(stderr, "VMLINUX is required with --ram\nRun with --help for more information.\n");
     return false;
   }
   if (vmlinux_required && options.output_dir.empty()) {
@@ -149,7 +151,9 @@ void AddDebuginfoOptions(CLI::App& app, Options& options) {
 
 void AddExtractOptions(CLI::App& app, Options& options) {
   app.add_option("VMCORE", options.vmcore, "the crash dump (ELF vmcore); omitted with --ram");
-  app.add_option("VMLINUX", options.vmlinux, "the crashed kernel's vmlinux with DWARF (required)");
+  app.add_option("VMLINUX", options.vmlinux,
+                 "the crashed kernel's vmlinux with DWARF; when omitted, looked for by the dump's "
+                 "build-id and release in the --debuginfo directories and the standard places");
   // Required, but checked after the positionals so a bare call names VMCORE first.
   app.add_option("-o,--output", options.output_dir,
                  "output directory (created if absent; required)");

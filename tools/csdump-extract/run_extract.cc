@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "commands.h"
 #include "coresight/kernel_text.h"
 #include "coresight/panic_list.h"
@@ -64,6 +67,37 @@ void CollectNodeWarnings(const DumpSet& set, std::vector<std::string>& out) {
   }
 }
 
+// The named vmlinux, or the one the dump's BUILD-ID and OSRELEASE lead to.
+Expected<DebugInfo> OpenVmlinux(const Options& options, const DumpFile& dump,
+                                CollectingDiagnostics& diagnostics) {
+  if (options.vmlinux) return DebugInfo::Open(*options.vmlinux);
+  CollectingDiagnostics quiet;  // ReadVmcoreinfo's warnings are repeated by the target
+  auto vmcoreinfo = ReadVmcoreinfo(dump, quiet);
+  if (!vmcoreinfo.ok()) return vmcoreinfo.error();
+  const std::string release = vmcoreinfo->OsRelease().value_or("");
+  auto build_id = vmcoreinfo->BuildId();
+  if (build_id) {
+    std::transform(build_id->begin(), build_id->end(), build_id->begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  }
+  DebuginfoSearch search(DebuginfoSearchOptions{.paths = {options.debuginfo_paths.begin(),
+                                                          options.debuginfo_paths.end()},
+                                                .sysroot = options.sysroot},
+                         release);
+  ModuleDebuginfoLookup lookup =
+      search.FindVmlinux(build_id, !release.empty() && BuildIdUnreliable(release));
+  if (!lookup.found) {
+    return Error(ErrorCode::kLookup,
+                 fmt::format("no VMLINUX given and none found for release \"{}\" build-id {}: "
+                             "name it, or point --debuginfo/--sysroot at the debug files; "
+                             "looked at: {}",
+                             release, build_id.value_or("unknown"), fmt::join(lookup.tried, "; ")));
+  }
+  diagnostics.Warn(fmt::format("no VMLINUX given: using {} (matched by {})",
+                               lookup.found->info.path().string(), lookup.found->matched_by));
+  return std::move(lookup.found->info);
+}
+
 }  // namespace
 
 int RunExtract(const Options& options) {
@@ -75,7 +109,7 @@ int RunExtract(const Options& options) {
 
   auto dump = OpenInputDump(options, DumpOptionsFrom(options), diagnostics);
   if (!dump.ok()) return Fail(Stage::kDump, dump.error(), diagnostics);
-  auto vmlinux = DebugInfo::Open(*options.vmlinux);
+  auto vmlinux = OpenVmlinux(options, **dump, diagnostics);
   if (!vmlinux.ok()) return Fail(Stage::kVmlinux, vmlinux.error(), diagnostics);
   auto target = KernelTarget::Open(**dump, *vmlinux, TargetOptionsFrom(options), diagnostics);
   if (!target.ok()) return Fail(Stage::kTarget, target.error(), diagnostics);

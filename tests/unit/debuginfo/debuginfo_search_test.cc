@@ -183,5 +183,47 @@ TEST_F(DebuginfoSearchTest, SameNameTwiceTakesTheFirstSortedPath) {
   }
 }
 
+std::string VmlinuxBuildId() {
+  std::ifstream in(td::kSeedFlippedBuildIdFile);
+  std::string id;
+  in >> id;
+  return id;
+}
+
+TEST_F(DebuginfoSearchTest, VmlinuxByReleaseOrBuildIdInEachLayout) {
+  const std::string id = VmlinuxBuildId();
+  for (const fs::path& where :
+       {fs::path("usr/lib/debug/boot") / (std::string("vmlinux-") + kRelease),
+        fs::path("usr/lib/debug/lib/modules") / kRelease / "vmlinux",
+        fs::path("usr/lib/debug/.build-id") / id.substr(0, 2) / (id.substr(2) + ".debug"),
+        fs::path("boot") / (std::string("vmlinux-") + kRelease),
+        fs::path("lib/modules") / kRelease / "build/vmlinux"}) {
+    fs::remove_all(root_);
+    const fs::path path = root_ / where;
+    fs::create_directories(path.parent_path());
+    fs::copy_file(td::kSeedFlippedVmlinux, path);
+    auto lookup = Search({}, true).FindVmlinux(id, false);
+    ASSERT_TRUE(lookup.found) << where << "\n" << Joined(lookup.tried);
+    EXPECT_EQ(lookup.found->info.path(), path);
+    EXPECT_EQ(lookup.found->matched_by, "build-id");
+  }
+}
+
+TEST_F(DebuginfoSearchTest, VmlinuxOfAnotherBuildIsRejectedUnlessTheIdIsUnreliable) {
+  const fs::path path = root_ / "usr/lib/debug/boot" / (std::string("vmlinux-") + kRelease);
+  fs::create_directories(path.parent_path());
+  fs::copy_file(td::kSeedFlippedVmlinux, path);
+  const std::string other(40, 'a');
+  auto strict = Search({}, true).FindVmlinux(other, false);
+  EXPECT_FALSE(strict.found);
+  EXPECT_THAT(Joined(strict.tried), HasSubstr(VmlinuxBuildId()));
+  auto lenient = Search({}, true).FindVmlinux(other, true);
+  ASSERT_TRUE(lenient.found);
+  EXPECT_THAT(lenient.found->matched_by, HasSubstr("unreliable"));
+  // A module given with --debuginfo is never taken for the vmlinux.
+  auto modules_only = Search({Place("coresight_dump.ko")}, false).FindVmlinux(other, true);
+  EXPECT_FALSE(modules_only.found);
+}
+
 }  // namespace
 }  // namespace csd
