@@ -11,6 +11,7 @@
 #include <libelf.h>
 #include <sys/stat.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -156,6 +157,7 @@ struct DebugInfo::Impl {
 
   Status EnsureDwarfLocked() const;
   std::string SectionNameLocked(size_t elf_index) const;
+  void ScanSymbolsLocked(std::span<const std::string_view> wanted) const;
   Status LoadSymbolsLocked() const;
   Expected<SymbolInfo> SymbolLocked(std::string_view name) const;
   void IndexUnit(Dwarf_Die* unit) const;
@@ -383,6 +385,47 @@ Status DebugInfo::Impl::LoadSymbolsLocked() const {
   return *symbols_error;
 }
 
+void DebugInfo::Impl::ScanSymbolsLocked(std::span<const std::string_view> wanted) const {
+  // One pass over the table for every name asked: the first byte rules out
+  // almost every symbol before any comparison.
+  std::array<bool, 256> first{};
+  std::vector<std::vector<RawSymbol>> found(wanted.size());
+  for (std::string_view name : wanted) {
+    if (!name.empty()) first[static_cast<unsigned char>(name.front())] = true;
+  }
+  for (size_t n = 1; n < symtab_count; ++n) {  // entry 0 is the reserved null symbol
+    GElf_Sym sym;
+    if (gelf_getsym(symtab_data, static_cast<int>(n), &sym) == nullptr) break;
+    if (sym.st_name >= symbol_names.size() ||
+        !first[static_cast<unsigned char>(symbol_names[sym.st_name])]) {
+      continue;
+    }
+    const std::string_view rest = symbol_names.substr(sym.st_name);
+    const std::string_view candidate = rest.substr(0, rest.find('\0'));
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      if (candidate != wanted[i]) continue;
+      const unsigned type = GELF_ST_TYPE(sym.st_info);
+      if (type == STT_SECTION || type == STT_FILE || sym.st_shndx == SHN_UNDEF) break;
+      found[i].push_back({sym.st_value, sym.st_size,
+                          static_cast<unsigned char>(GELF_ST_BIND(sym.st_info)), sym.st_shndx});
+      break;
+    }
+  }
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    symbols.try_emplace(std::string(wanted[i]), std::move(found[i]));
+  }
+}
+
+void DebugInfo::PrefetchSymbols(std::initializer_list<std::string_view> names) const {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->LoadSymbolsLocked().ok()) return;  // Symbol() reports it
+  std::vector<std::string_view> missing;
+  for (std::string_view name : names) {
+    if (!name.empty() && !impl_->symbols.contains(std::string(name))) missing.push_back(name);
+  }
+  if (!missing.empty()) impl_->ScanSymbolsLocked(missing);
+}
+
 std::string DebugInfo::Impl::SectionNameLocked(size_t elf_index) const {
   if (!relocatable) return {};
   for (size_t i = 0; i < sections.size(); ++i) {
@@ -396,23 +439,8 @@ Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const 
   if (name.empty()) return Error(ErrorCode::kInvalidArgument, "empty symbol name");
   auto it = symbols.find(std::string(name));
   if (it == symbols.end()) {
-    std::vector<RawSymbol> found;
-    for (size_t n = 1; n < symtab_count; ++n) {  // entry 0 is the reserved null symbol
-      GElf_Sym sym;
-      if (gelf_getsym(symtab_data, static_cast<int>(n), &sym) == nullptr) break;
-      // Cheap rejections first: this loop runs over every symbol.
-      if (sym.st_name >= symbol_names.size() || symbol_names[sym.st_name] != name.front()) continue;
-      const std::string_view candidate = symbol_names.substr(sym.st_name, name.size() + 1);
-      if (candidate.size() != name.size() + 1 || candidate.back() != '\0' ||
-          candidate.substr(0, name.size()) != name) {
-        continue;
-      }
-      const unsigned type = GELF_ST_TYPE(sym.st_info);
-      if (type == STT_SECTION || type == STT_FILE || sym.st_shndx == SHN_UNDEF) continue;
-      found.push_back({sym.st_value, sym.st_size,
-                       static_cast<unsigned char>(GELF_ST_BIND(sym.st_info)), sym.st_shndx});
-    }
-    it = symbols.emplace(std::string(name), std::move(found)).first;
+    ScanSymbolsLocked(std::span(&name, 1));
+    it = symbols.find(std::string(name));
   }
   if (it->second.empty()) {
     return Error(ErrorCode::kLookup,

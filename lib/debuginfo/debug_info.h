@@ -90,6 +90,10 @@ class DebugInfo {
   // included, since a `static LIST_HEAD` is local). When several local symbols
   // share the name, a global one wins; otherwise kLookup says it is ambiguous.
   Expected<SymbolInfo> Symbol(std::string_view name) const;
+  // Looks up all of `names` in one pass over the symbol table, so the
+  // Symbol() calls that follow are answered from the cache. Each lookup is
+  // otherwise a pass of its own (200k symbols in a distro vmlinux).
+  void PrefetchSymbols(std::initializer_list<std::string_view> names) const;
   // The complete definition of `struct name` (declarations are skipped).
   Expected<StructLayout> Struct(std::string_view name) const;
   // The same, looking first in the compile unit of the first of `functions`

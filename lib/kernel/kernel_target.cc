@@ -130,6 +130,10 @@ Expected<KernelTarget> KernelTarget::Open(const DumpFile& dump, const DebugInfo&
     if (!options.allow_mismatch) return error;
     diagnostics.Warn(error.Describe());
   }
+  // Every vmlinux symbol the translation, the identity checks, the module
+  // list and the panic-dump list ask for, in one pass.
+  vmlinux.PrefetchSymbols({"_text", "_stext", "_etext", "_end", "swapper_pg_dir", "init_uts_ns",
+                           "high_memory", "modules", "mod_sysfs_setup", "coresight_dump_list"});
   CSD_ASSIGN_OR_RETURN(Vmcoreinfo vmcoreinfo, ReadVmcoreinfo(dump, diagnostics));
   CSD_ASSIGN_OR_RETURN(TranslationSetup setup, SetUpTranslation(dump, vmcoreinfo, &vmlinux,
                                                                 options.overrides, diagnostics));

@@ -732,6 +732,27 @@ TEST(DebugInfoTest, AnchoredStructLookupMatchesTheScan) {
   EXPECT_FALSE(missing.Struct("no_such_struct", {"coresight_dump_add"}).ok());
 }
 
+// One prefetching pass answers later lookups exactly as lookups of their own
+// would, absent names included.
+TEST(DebugInfoTest, PrefetchedSymbolsMatchSingleLookups) {
+  DebugInfo plain = OpenOrDie(td::kSeedFlippedVmlinux);
+  DebugInfo prefetched = OpenOrDie(td::kSeedFlippedVmlinux);
+  prefetched.PrefetchSymbols({"_text", "coresight_dump_list", "no_such_symbol", "init_uts_ns"});
+  for (const char* name :
+       {"_text", "coresight_dump_list", "no_such_symbol", "init_uts_ns", "swapper_pg_dir"}) {
+    auto a = plain.Symbol(name);
+    auto b = prefetched.Symbol(name);
+    ASSERT_EQ(a.ok(), b.ok()) << name;
+    if (!a.ok()) {
+      EXPECT_EQ(a.error().Describe(), b.error().Describe());
+      continue;
+    }
+    EXPECT_EQ(a->address, b->address) << name;
+    EXPECT_EQ(a->size, b->size) << name;
+    EXPECT_EQ(a->global, b->global) << name;
+  }
+}
+
 // ---------------------------------------------------------------- modules
 
 // A relocatable module (testdata/kernels/module_coresight.c, `ld -r`): symbols
