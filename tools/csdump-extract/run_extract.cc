@@ -153,7 +153,8 @@ int RunExtract(const Options& options) {
     report = WriteRawOutputs(*set, *out, WriteOptions{.write_manifest = false});
   if (!report.ok()) return Fail(Stage::kOutput, report.error(), diagnostics);
   auto decoder = WriteDecoderOutputs(
-      *set, DecoderFormats{.opencsd = options.format_opencsd, .perf = options.format_perf}, *out);
+      *set, DecoderFormats{.opencsd = options.format_opencsd, .perf = options.format_perf}, *out,
+      &report->files);  // the snapshot's copies of the sinks reuse their digests
   if (!decoder.ok()) return Fail(Stage::kOutput, decoder.error(), diagnostics);
   if (auto written = WriteManifest(*set, report->files, *decoder, *out); !written.ok()) {
     return Fail(Stage::kOutput, written.error(), diagnostics);
