@@ -11,6 +11,7 @@
 
 #include "base/diagnostics.h"
 #include "base/mapped_file.h"
+#include "debuginfo/debuginfo_search.h"
 #include "dump/dump_file.h"
 #include "dump/raw/raw_image.h"
 #include "kernel/kernel_target.h"
@@ -37,6 +38,24 @@ inline std::optional<Arch> VmlinuxArch(const std::string& path) {
   if (machine == 183) return Arch::kArm64;  // EM_AARCH64
   if (machine == 40) return Arch::kArm;     // EM_ARM
   return std::nullopt;
+}
+
+// Where module and vmlinux debug files are looked for: --debuginfo first,
+// then the standard places under --sysroot for `release`.
+inline DebuginfoSearch DebuginfoSearchFrom(const Options& options, std::string release) {
+  return DebuginfoSearch(DebuginfoSearchOptions{.paths = {options.debuginfo_paths.begin(),
+                                                          options.debuginfo_paths.end()},
+                                                .sysroot = options.sysroot},
+                         std::move(release));
+}
+
+// The crashed kernel's release: VMCOREINFO's, else the vmlinux's own.
+inline std::string TargetRelease(const KernelTarget& target, const DebugInfo& vmlinux) {
+  std::string release = target.summary().osrelease.value_or("");
+  if (release.empty()) {
+    if (auto from_vmlinux = VmlinuxRelease(vmlinux); from_vmlinux.ok()) release = *from_vmlinux;
+  }
+  return release;
 }
 
 inline DumpOpenOptions DumpOptionsFrom(const Options& options) {

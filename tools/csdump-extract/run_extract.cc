@@ -80,10 +80,7 @@ Expected<DebugInfo> OpenVmlinux(const Options& options, const DumpFile& dump,
     std::transform(build_id->begin(), build_id->end(), build_id->begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   }
-  DebuginfoSearch search(DebuginfoSearchOptions{.paths = {options.debuginfo_paths.begin(),
-                                                          options.debuginfo_paths.end()},
-                                                .sysroot = options.sysroot},
-                         release);
+  const DebuginfoSearch search = DebuginfoSearchFrom(options, release);
   ModuleDebuginfoLookup lookup =
       search.FindVmlinux(build_id, !release.empty() && BuildIdUnreliable(release));
   if (!lookup.found) {
@@ -115,14 +112,7 @@ int RunExtract(const Options& options) {
   if (!target.ok()) return Fail(Stage::kTarget, target.error(), diagnostics);
   // Modules are looked for only when the list is not in vmlinux; the
   // standard places are those of the crashed kernel's release.
-  std::string release = target->summary().osrelease.value_or("");
-  if (release.empty()) {
-    if (auto from_vmlinux = VmlinuxRelease(*vmlinux); from_vmlinux.ok()) release = *from_vmlinux;
-  }
-  DebuginfoSearch search(DebuginfoSearchOptions{.paths = {options.debuginfo_paths.begin(),
-                                                          options.debuginfo_paths.end()},
-                                                .sysroot = options.sysroot},
-                         release);
+  const DebuginfoSearch search = DebuginfoSearchFrom(options, TargetRelease(*target, *vmlinux));
   KernelSymbols symbols(*target, search);
   auto set = ReadPanicDumpList(*target, symbols, options.limits, diagnostics);
   if (!set.ok()) return Fail(Stage::kList, set.error(), diagnostics);

@@ -58,14 +58,7 @@ void PrintParameters(const std::vector<DerivedValue>& derived) {
 void PrintModules(const KernelTarget& target, const Options& options, const DebugInfo& vmlinux) {
   auto modules = ReadModuleList(target, ModuleListLimits{});
   if (!modules.ok()) return;
-  std::string release = target.summary().osrelease.value_or("");
-  if (release.empty()) {
-    if (auto from_vmlinux = VmlinuxRelease(vmlinux); from_vmlinux.ok()) release = *from_vmlinux;
-  }
-  DebuginfoSearch search(DebuginfoSearchOptions{.paths = {options.debuginfo_paths.begin(),
-                                                          options.debuginfo_paths.end()},
-                                                .sysroot = options.sysroot},
-                         release);
+  const DebuginfoSearch search = DebuginfoSearchFrom(options, TargetRelease(target, vmlinux));
   fmt::print("modules: {}\n", modules->modules.size());
   for (const LoadedModule& module : modules->modules) {
     std::string debuginfo = "-";
