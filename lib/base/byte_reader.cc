@@ -93,4 +93,16 @@ std::span<const std::byte> AsBytes(std::string_view text) {
   return std::as_bytes(std::span<const char>(text.data(), text.size()));
 }
 
+std::string LowerHex(std::span<const std::byte> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * bytes.size());
+  for (std::byte b : bytes) {
+    const auto value = std::to_integer<unsigned>(b);
+    out += kDigits[value >> 4];
+    out += kDigits[value & 0xf];
+  }
+  return out;
+}
+
 }  // namespace csd

@@ -31,6 +31,8 @@ inline std::optional<uint64_t> CheckedMul(uint64_t a, uint64_t b) {
 
 // Decodes an unsigned integer of `bytes.size()` (1..8) bytes.
 uint64_t LoadUnsigned(std::span<const std::byte> bytes, Endian endian);
+// Lowercase hex of `bytes`, two digits each: build-ids and digests.
+std::string LowerHex(std::span<const std::byte> bytes);
 // Sign-extends the low `width` bytes of `value`.
 int64_t SignExtend(uint64_t value, size_t width);
 // Encodes `value` into `out.size()` (1..8) bytes.

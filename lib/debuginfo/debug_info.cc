@@ -44,17 +44,6 @@ bool LibelfReady() {
   return ready;
 }
 
-std::string Hex(const unsigned char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xf];
-  }
-  return out;
-}
-
 std::optional<std::string> BuildIdInNotes(Elf_Data* data) {
   if (data == nullptr || data->d_buf == nullptr) return std::nullopt;
   const auto* bytes = static_cast<const unsigned char*>(data->d_buf);
@@ -68,7 +57,8 @@ std::optional<std::string> BuildIdInNotes(Elf_Data* data) {
     if (next == 0) break;
     if (header.n_type == NT_GNU_BUILD_ID && header.n_namesz == 4 &&
         std::memcmp(bytes + name_offset, "GNU", 4) == 0 && header.n_descsz > 0) {
-      return Hex(bytes + desc_offset, header.n_descsz);
+      return LowerHex(
+          std::span(reinterpret_cast<const std::byte*>(bytes + desc_offset), header.n_descsz));
     }
     offset = next;
   }

@@ -64,6 +64,10 @@ struct DebuginfoSearch::Impl {
   std::optional<ModuleDebuginfo> Try(const fs::path& path,
                                      const std::optional<std::string>& build_id,
                                      std::vector<std::string>& tried) const;
+  // The checks of Try on a file already opened.
+  std::optional<ModuleDebuginfo> Accept(Expected<DebugInfo> info, const fs::path& path,
+                                        const std::optional<std::string>& build_id,
+                                        std::vector<std::string>& tried) const;
 };
 
 void DebuginfoSearch::Impl::AddDirectory(const fs::path& dir, bool walk_whole_if_no_release_tree) {
@@ -128,7 +132,12 @@ void DebuginfoSearch::Impl::Index(const Place& place) const {
 std::optional<ModuleDebuginfo> DebuginfoSearch::Impl::Try(
     const fs::path& path, const std::optional<std::string>& build_id,
     std::vector<std::string>& tried) const {
-  auto info = DebugInfo::Open(path);
+  return Accept(DebugInfo::Open(path), path, build_id, tried);
+}
+
+std::optional<ModuleDebuginfo> DebuginfoSearch::Impl::Accept(
+    Expected<DebugInfo> info, const fs::path& path, const std::optional<std::string>& build_id,
+    std::vector<std::string>& tried) const {
   if (!info.ok()) {
     tried.push_back(fmt::format("{}: {}", path.string(), info.error().Describe()));
     return std::nullopt;
@@ -276,12 +285,10 @@ ModuleDebuginfoLookup DebuginfoSearch::FindModule(
       // A named file is taken for its name, or for its build-id whatever it
       // is called (a .build-id/xx/yyy.debug passed as it is).
       const bool name_fits = ModuleNameOfFile(place.path.filename().string()) == wanted;
-      if (!name_fits) {
-        if (!build_id) continue;
-        auto info = DebugInfo::Open(place.path);
-        if (!info.ok() || info->BuildId() != build_id) continue;
-      }
-      if (auto found = impl_->Try(place.path, build_id, lookup.tried)) {
+      if (!name_fits && !build_id) continue;
+      auto info = DebugInfo::Open(place.path);  // once: for the build-id and for use
+      if (!name_fits && (!info.ok() || info->BuildId() != build_id)) continue;
+      if (auto found = impl_->Accept(std::move(info), place.path, build_id, lookup.tried)) {
         lookup.found = std::move(found);
         return lookup;
       }

@@ -90,14 +90,7 @@ std::optional<std::string> ParseBuildIdNote(std::span<const std::byte> note, End
       16 + descsz > note.size() || std::memcmp(note.data() + 12, "GNU", 4) != 0) {
     return std::nullopt;
   }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (uint64_t i = 0; i < descsz; ++i) {
-    const auto byte = std::to_integer<unsigned>(note[16 + i]);
-    hex += kDigits[byte >> 4];
-    hex += kDigits[byte & 0xf];
-  }
-  return hex;
+  return LowerHex(note.subspan(16, descsz));
 }
 
 class ModuleReader {

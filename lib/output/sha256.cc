@@ -6,6 +6,8 @@
 #include <array>
 #include <memory>
 
+#include "base/byte_reader.h"
+
 namespace csd {
 
 namespace {
@@ -33,14 +35,7 @@ Expected<std::string> Sha256Hex(std::span<const std::span<const std::byte>> piec
   if (EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) != 1 || length != 32) {
     return Unavailable();
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
+  return LowerHex(std::as_bytes(std::span(digest).first(length)));
 }
 
 }  // namespace csd

@@ -145,5 +145,11 @@ TEST(MappedFile, ReadSmallAndBulkRanges) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(LowerHex, TwoLowercaseDigitsPerByte) {
+  const std::byte bytes[] = {std::byte{0x00}, std::byte{0x0f}, std::byte{0xa5}, std::byte{0xff}};
+  EXPECT_EQ(LowerHex(bytes), "000fa5ff");
+  EXPECT_EQ(LowerHex({}), "");
+}
+
 }  // namespace
 }  // namespace csd
