@@ -102,16 +102,34 @@ Expected<Arm64Setup> DeriveArm64Setup(const Vmcoreinfo& vmcoreinfo, const DumpFi
                p.page_shift == 16 ? "VA_BITS (64K pages)" : "VA_BITS (no TCR_EL1_T1SZ)");
   }
 
-  // 52-bit output addresses: with 4K/16K pages a walk over 48 bits means
-  // LPA2 (352b0395b505, v6.9); with 64K pages FEAT_LPA is announced by
-  // MAX_PHYSMEM_BITS.
+  // The descriptors' output-address format. With 4K/16K pages it follows the
+  // walk, not MAX_PHYSMEM_BITS: Linux sets TCR_EL1.DS (LPA2, v6.9) exactly
+  // when it runs with 52-bit VAs, which 4K/16K pages cannot have otherwise,
+  // while MAX_PHYSMEM_BITS is the build's limit: 52 for every VA_BITS_52
+  // kernel, also one that fell back to 48 bits on a CPU without LPA2 (its
+  // desc[9:8] are shareability), and for every 4K/16K kernel since 6.14.
+  // With 64K pages FEAT_LPA's desc[15:12] are RES0 below 2^48, so
+  // MAX_PHYSMEM_BITS = 52 (CONFIG_ARM64_PA_BITS_52) is enough to decode them.
   const auto max_phys_bits = vmcoreinfo.Number("MAX_PHYSMEM_BITS");
-  if ((p.page_shift != 16 && p.translation_va_bits > 48) ||
-      (p.page_shift == 16 && max_phys_bits && *max_phys_bits == 52)) {
-    p.pa_bits = 52;
-    record.Add("pa_bits", "52",
-               p.page_shift == 16 ? "VMCOREINFO NUMBER(MAX_PHYSMEM_BITS) (FEAT_LPA)"
-                                  : "walk over 48 bits with 4K/16K pages (LPA2)");
+  const std::string granule = fmt::format("{}K pages", (page_size >> 10));
+  if (p.page_shift != 16) {
+    p.pa_bits = p.translation_va_bits > 48 ? 52 : 48;
+    std::string source =
+        fmt::format("{}: {} with a {}-bit walk", p.pa_bits == 52 ? "LPA2" : "no LPA2", granule,
+                    p.translation_va_bits);
+    if (p.pa_bits == 48 && max_phys_bits && *max_phys_bits == 52) {
+      source += "; NUMBER(MAX_PHYSMEM_BITS)=52 is only the kernel's limit";
+    }
+    record.Add("pa_bits", std::to_string(p.pa_bits), source);
+  } else if (max_phys_bits) {
+    p.pa_bits = *max_phys_bits == 52 ? 52 : 48;
+    record.Add("pa_bits", std::to_string(p.pa_bits),
+               p.pa_bits == 52
+                   ? "VMCOREINFO NUMBER(MAX_PHYSMEM_BITS) (64K pages: FEAT_LPA)"
+                   : fmt::format("VMCOREINFO NUMBER(MAX_PHYSMEM_BITS)={}", *max_phys_bits));
+  } else {
+    p.pa_bits = 48;
+    record.Add("pa_bits", "48", "64K pages without NUMBER(MAX_PHYSMEM_BITS)");
   }
 
   // KASLR: runtime = link-time + offset.
@@ -180,8 +198,7 @@ Expected<Arm64Setup> DeriveArm64Setup(const Vmcoreinfo& vmcoreinfo, const DumpFi
   // Layout: b6d00d47e81a (v5.4) moved the linear map to the bottom of the
   // kernel half. Tell them apart by where the kernel image lives, as
   // makedumpfile and libkdumpfile do: above PAGE_END means the flipped layout.
-  const unsigned va_min = std::min(p.va_bits, 48u);
-  const uint64_t flipped_page_end = ~uint64_t{0} << (va_min - 1);
+  const uint64_t flipped_page_end = ~uint64_t{0} << (Arm64VaBitsMin(p) - 1);
   std::optional<uint64_t> stext = vmcoreinfo.Symbol("_stext");
   std::string stext_source = "VMCOREINFO SYMBOL(_stext)";
   if (!stext && vmlinux_stext.ok()) {

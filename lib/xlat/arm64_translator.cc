@@ -26,12 +26,18 @@ uint64_t Arm64PageOffset(const Arm64Params& params) {
                                : ~uint64_t{0} << (params.va_bits - 1);
 }
 
+unsigned Arm64VaBitsMin(const Arm64Params& params) {
+  if (params.va_bits <= 48) return params.va_bits;
+  return params.page_shift == 14 ? 47 : 48;
+}
+
 uint64_t Arm64PageEnd(const Arm64Params& params) {
   if (params.va_bits == 0 || params.va_bits > 63) return 0;
   if (!params.flipped_layout) return 0;  // the linear map runs to the top of the address space
   // PAGE_END = _PAGE_END(VA_BITS_MIN): with 52-bit VAs the linear map still
-  // ends where a 48-bit one would, so a 48-bit CPU can run the same kernel.
-  return ~uint64_t{0} << (std::min(params.va_bits, 48u) - 1);
+  // ends where the fallback VA size would end it, so a CPU without 52-bit
+  // VAs can run the same kernel (v6.9 made VA_BITS_MIN 47 for 16K pages).
+  return ~uint64_t{0} << (Arm64VaBitsMin(params) - 1);
 }
 
 unsigned Arm64Levels(const Arm64Params& params) {

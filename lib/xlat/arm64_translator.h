@@ -34,6 +34,10 @@ struct Arm64Params {
 
 // Derived constants, exposed for `info` and tests.
 uint64_t Arm64PageOffset(const Arm64Params& params);
+// VA_BITS_MIN: the smallest VA size the kernel may fall back to at boot,
+// which places PAGE_END and the kernel image. VA_BITS up to 48; above it 48,
+// or 47 with 16K pages (where 48 bits would need a 2-entry fourth level).
+unsigned Arm64VaBitsMin(const Arm64Params& params);
 // End of the linear region (exclusive); 0 stands for 2^64 (the pre-5.4 layout).
 uint64_t Arm64PageEnd(const Arm64Params& params);
 // Levels of the TTBR1 walk (from page_shift and translation_va_bits); 0 when

@@ -23,6 +23,20 @@ TEST(Arm64Layout, PageOffsetAndEnd) {
   p.va_bits = 52;  // PAGE_END stays at the 48-bit value
   EXPECT_EQ(Arm64PageOffset(p), 0xfff0'0000'0000'0000u);
   EXPECT_EQ(Arm64PageEnd(p), 0xffff'8000'0000'0000u);
+  // 16K pages fall back to 47 bits, not 48 (VA_BITS_MIN, v6.9): the linear
+  // map runs to -2^46, where the kernel image region starts.
+  p.page_shift = 14;
+  EXPECT_EQ(Arm64VaBitsMin(p), 47u);
+  EXPECT_EQ(Arm64PageEnd(p), 0xffff'c000'0000'0000u);
+  p.page_shift = 16;
+  EXPECT_EQ(Arm64VaBitsMin(p), 48u);
+  p.page_shift = 12;
+  EXPECT_EQ(Arm64VaBitsMin(p), 48u);
+  p.va_bits = 47;
+  p.page_shift = 14;
+  EXPECT_EQ(Arm64VaBitsMin(p), 47u);
+  EXPECT_EQ(Arm64PageEnd(p), 0xffff'c000'0000'0000u);
+  p.page_shift = 12;
   p.va_bits = 39;
   EXPECT_EQ(Arm64PageOffset(p), 0xffff'ff80'0000'0000u);
   EXPECT_EQ(Arm64PageEnd(p), 0xffff'ffc0'0000'0000u);
