@@ -32,11 +32,13 @@ unsigned CpuCount(const Spec& spec) {
 
 // ARM VMCOREINFO (kernel/crash_core.c + arch/arm/kernel/machine_kexec.c):
 // none of the arm64 NUMBER()s and no KERNELOFFSET; CONFIG_ARM_LPAE=y when set.
+// No MAX_PHYSMEM_BITS either: multi_v7 kernels are FLATMEM, not SPARSEMEM.
 VmcoreinfoLines ArmVmcoreinfo(VmcoreinfoLines lines, bool lpae) {
   std::erase_if(lines, [](const auto& line) {
     const std::string& key = line.first;
     return key == "KERNELOFFSET" || key == "NUMBER(VA_BITS)" || key == "NUMBER(kimage_voffset)" ||
-           key == "NUMBER(PHYS_OFFSET)" || key == "NUMBER(TCR_EL1_T1SZ)";
+           key == "NUMBER(PHYS_OFFSET)" || key == "NUMBER(TCR_EL1_T1SZ)" ||
+           key == "NUMBER(MAX_PHYSMEM_BITS)";
   });
   if (lpae) lines.emplace_back("CONFIG_ARM_LPAE", "y");
   return lines;

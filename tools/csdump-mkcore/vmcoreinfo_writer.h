@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The VMCOREINFO note text, formatted the way arm64 kernels write it
-// (formats.md §3.3): SYMBOL/KERNELOFFSET/BUILD-ID in hex without 0x, OFFSET
-// and VA_BITS in decimal, the arm64 NUMBERs kimage_voffset/PHYS_OFFSET as 0x
-// hex. Keys come out in the kernel's order, then spec "set" additions.
+// (formats.md §3.3): SYMBOL/KERNELOFFSET/BUILD-ID in hex without 0x, OFFSET,
+// MAX_PHYSMEM_BITS and VA_BITS in decimal, the arm64 NUMBERs
+// kimage_voffset/PHYS_OFFSET/TCR_EL1_T1SZ as 0x hex. Keys come out in the
+// kernel's order (generic crash_save_vmcoreinfo_init() lines, then
+// arch_crash_save_vmcoreinfo()), then spec "set" additions.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +27,7 @@ struct VmcoreinfoValues {
   uint64_t swapper_pg_dir = 0;
   uint64_t stext = 0;
   unsigned va_bits = 48;
+  unsigned max_physmem_bits = 48;  // CONFIG_ARM64_PA_BITS
   uint64_t kimage_voffset = 0;
   uint64_t phys_offset = 0;
   uint64_t kaslr_offset = 0;

@@ -30,12 +30,25 @@ TEST(VmcoreinfoWriterTest, FormatsValuesLikeArm64Kernels) {
             "OFFSET(uts_namespace.name)=4\n"
             "SYMBOL(swapper_pg_dir)=ffff800009e63000\n"
             "SYMBOL(_stext)=ffff800009e60000\n"
+            "NUMBER(MAX_PHYSMEM_BITS)=48\n"
             "NUMBER(VA_BITS)=39\n"
             "NUMBER(kimage_voffset)=0xffff7fffc9c50000\n"
             "NUMBER(PHYS_OFFSET)=0xffffffc0c0000000\n"
             "KERNELOFFSET=1e50000\n"
-            "NUMBER(TCR_EL1_T1SZ)=25\n"
+            "NUMBER(TCR_EL1_T1SZ)=0x19\n"
             "CRASHTIME=1700000000\n");
+}
+
+// What a v6.9+ kernel with 52-bit VAs and LPA2 prints (arch/arm64/kernel/
+// vmcore_info.c: "NUMBER(TCR_EL1_T1SZ)=0x%llx"), the lines readers pick
+// LPA2 from.
+TEST(VmcoreinfoWriterTest, Lpa2KernelLines) {
+  VmcoreinfoValues v = Values();
+  v.va_bits = 52;
+  v.max_physmem_bits = 52;
+  const std::string text = RenderVmcoreinfo(DefaultVmcoreinfo(v));
+  EXPECT_NE(text.find("NUMBER(MAX_PHYSMEM_BITS)=52\nNUMBER(VA_BITS)=52\n"), std::string::npos);
+  EXPECT_NE(text.find("NUMBER(TCR_EL1_T1SZ)=0xc\n"), std::string::npos);
 }
 
 TEST(VmcoreinfoWriterTest, NoBuildIdLineWithoutBuildId) {
