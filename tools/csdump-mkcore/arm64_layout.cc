@@ -31,9 +31,11 @@ Expected<Arm64Layout> Arm64Layout::Create(const Spec& spec, const KernelModel& k
   const char* layout_name = l.flipped_ ? "flipped" : "legacy";
   uint64_t kimage_lo;
   if (l.flipped_) {
-    // 52-bit kernels keep the kernel image and vmalloc where a 48-bit one
-    // has them: PAGE_END = _PAGE_END(VA_BITS_MIN), VA_BITS_MIN = 48.
-    const unsigned vmin = std::min(vb, 48u);
+    // 52-bit kernels keep the kernel image and vmalloc where the smallest
+    // VA size they fall back to has them: PAGE_END = _PAGE_END(VA_BITS_MIN),
+    // VA_BITS_MIN = 48, or 47 with 16K pages (a 48-bit 16K walk would need
+    // a fourth level of 2 entries; at 47 bits the kernel folds it away).
+    const unsigned vmin = vb > 48 ? (spec.page_size == 16384 ? 47u : 48u) : vb;
     l.page_offset_ = ~0ull << vb;
     l.linear_last_ = (~0ull << (vmin - 1)) - 1;
     kimage_lo = l.linear_last_ + 1;

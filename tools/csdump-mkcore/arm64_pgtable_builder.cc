@@ -15,6 +15,25 @@ uint64_t Arm64PgtableGeometry::entries(unsigned level) const {
   return 1ull << (va_bits - page_shift - (levels() - 1) * bits_per_level());
 }
 
+uint64_t Arm64PgtableGeometry::EncodeAddress(uint64_t pa) const {
+  if (pa_bits != 52) return pa & kAddrMask;
+  // FEAT_LPA: the 64K granule leaves desc[15:12] free for PA[51:48].
+  if (!lpa2()) return (pa & kAddrMask) | ((pa >> 48) & 0xf) << 12;
+  // LPA2: PA[49:48] in place, PA[51:50] in desc[9:8] (__phys_to_pte_val).
+  return (pa & kLpa2AddrMask) | ((pa >> 50) & 0x3) << 8;
+}
+
+uint64_t Arm64PgtableGeometry::DecodeAddress(uint64_t desc) const {
+  const uint64_t page_mask = ~(page_size() - 1);
+  if (pa_bits != 52) return desc & kAddrMask & page_mask;
+  if (!lpa2()) return (desc & kAddrMask & page_mask) | ((desc >> 12) & 0xf) << 48;
+  return (desc & kLpa2AddrMask & page_mask) | ((desc >> 8) & 0x3) << 50;
+}
+
+uint64_t Arm64PgtableGeometry::leaf_attrs() const {
+  return lpa2() ? kLeafAttrs & ~kShInner : kLeafAttrs;
+}
+
 Expected<Arm64PgtableBuilder> Arm64PgtableBuilder::Create(PhysImage& image,
                                                           Arm64PgtableGeometry geometry,
                                                           uint64_t root_pa, TableAllocator alloc) {
@@ -22,11 +41,21 @@ Expected<Arm64PgtableBuilder> Arm64PgtableBuilder::Create(PhysImage& image,
     return Error(ErrorCode::kInvalidArgument,
                  fmt::format("page shift {} is not 12, 14 or 16", geometry.page_shift));
   }
-  // 52-bit VAs only with 64K pages (FEAT_LPA; LPA2 for 4K/16K is not built).
-  if (geometry.va_bits < 36 || geometry.va_bits > (geometry.page_shift == 16 ? 52u : 48u)) {
+  if (geometry.va_bits < 36 || geometry.va_bits > 52) {
     return Error(
         ErrorCode::kUnsupported,
         fmt::format("{}-bit VAs are not supported by the table builder", geometry.va_bits));
+  }
+  if (geometry.pa_bits != 48 && geometry.pa_bits != 52) {
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("{}-bit PAs are not 48 or 52", geometry.pa_bits));
+  }
+  // With 4K and 16K pages the architecture resolves more than 48 VA bits only
+  // with TCR_EL1.DS = 1, which also switches the descriptors to LPA2.
+  if (geometry.page_shift != 16 && geometry.va_bits > 48 && geometry.pa_bits != 52) {
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("{}-bit VAs with {} KiB pages need LPA2 (52-bit PAs)",
+                             geometry.va_bits, geometry.page_size() >> 10));
   }
   if (root_pa % 8 != 0)
     return Error(ErrorCode::kInvalidArgument, fmt::format("root {:#x} is not 8-aligned", root_pa));
@@ -47,15 +76,20 @@ Expected<uint64_t> Arm64PgtableBuilder::TableFor(uint64_t va, unsigned level) {
     CSD_ASSIGN_OR_RETURN(uint64_t desc, ReadDesc(desc_pa));
     if (!(desc & kValid)) {
       CSD_ASSIGN_OR_RETURN(uint64_t fresh, alloc_(geometry_.page_size()));
+      if (fresh >> geometry_.pa_bits) {
+        return Error(ErrorCode::kUnsupported, fmt::format("table PA {:#x} needs more than {} bits",
+                                                          fresh, geometry_.pa_bits));
+      }
       CSD_RETURN_IF_ERROR(image_->Zero(fresh, geometry_.page_size()));
       ++tables_allocated_;
-      CSD_RETURN_IF_ERROR(image_->WriteUnsigned(desc_pa, fresh | kValid | kTableOrPage, 8));
+      CSD_RETURN_IF_ERROR(image_->WriteUnsigned(
+          desc_pa, geometry_.EncodeAddress(fresh) | kValid | kTableOrPage, 8));
       table = fresh;
     } else if (!(desc & kTableOrPage)) {
       return Error(ErrorCode::kInvalidArgument,
                    fmt::format("VA {:#x}: level {} already holds a block mapping", va, l));
     } else {
-      table = desc & kAddrMask & ~(geometry_.page_size() - 1);
+      table = geometry_.DecodeAddress(desc);
     }
   }
   return table;
@@ -67,8 +101,9 @@ Status Arm64PgtableBuilder::SetLeaf(uint64_t va, uint64_t pa, unsigned level) {
     return Error(ErrorCode::kInvalidArgument,
                  fmt::format("VA {:#x} / PA {:#x} not aligned to {:#x}", va, pa, leaf));
   }
-  if (pa & ~kAddrMask) {
-    return Error(ErrorCode::kUnsupported, fmt::format("PA {:#x} needs more than 48 bits", pa));
+  if (pa >> geometry_.pa_bits) {
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("PA {:#x} needs more than {} bits", pa, geometry_.pa_bits));
   }
   const uint64_t top = ~0ull << geometry_.va_bits;
   if ((va & top) != top) {
@@ -78,7 +113,8 @@ Status Arm64PgtableBuilder::SetLeaf(uint64_t va, uint64_t pa, unsigned level) {
   }
   CSD_ASSIGN_OR_RETURN(uint64_t table, TableFor(va, level));
   const uint64_t desc_pa = table + geometry_.index(va, level) * 8;
-  const uint64_t desc = pa | kValid | (level == 0 ? kTableOrPage : 0) | kLeafAttrs;
+  const uint64_t desc = geometry_.EncodeAddress(pa) | kValid | (level == 0 ? kTableOrPage : 0) |
+                        geometry_.leaf_attrs();
   CSD_ASSIGN_OR_RETURN(uint64_t old, ReadDesc(desc_pa));
   if (old & kValid) {
     if (old == desc) return OkStatus();
@@ -123,7 +159,7 @@ std::vector<uint64_t> Arm64PgtableBuilder::WalkDescriptorAddresses(uint64_t va) 
     out.push_back(desc_pa);
     auto desc = ReadDesc(desc_pa);
     if (!desc.ok() || !(*desc & kValid) || l == 0 || !(*desc & kTableOrPage)) break;
-    table = *desc & kAddrMask & ~(geometry_.page_size() - 1);
+    table = geometry_.DecodeAddress(*desc);
   }
   return out;
 }

@@ -6,7 +6,13 @@
 // and kimage shortcuts (formats.md §4.2).
 //
 // Geometry is computed from the granule and VA size, never assumed 4K/4-level:
-//   levels = ceil((va_bits - page_shift) / (page_shift - 3)), level 0 = last.
+//   levels = ceil((va_bits - page_shift) / (page_shift - 3)), level 0 = last
+// (so a 4K/52-bit LPA2 walk has levels 4..0, the ARM ARM's -1..3).
+//
+// Output addresses follow pa_bits: 48 puts PA[47:page_shift] in place; 52
+// with 64K pages (FEAT_LPA) adds PA[51:48] in desc[15:12]; 52 with 4K/16K
+// pages (LPA2, TCR_EL1.DS = 1) puts PA[49:page_shift] in place and PA[51:50]
+// in desc[9:8], which then no longer hold shareability.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +27,7 @@ namespace csd::mkcore {
 struct Arm64PgtableGeometry {
   unsigned page_shift = 12;
   unsigned va_bits = 48;
+  unsigned pa_bits = 48;  // 48, or 52 (FEAT_LPA with 64K pages, LPA2 with 4K/16K)
 
   unsigned bits_per_level() const { return page_shift - 3; }
   unsigned levels() const {
@@ -36,6 +43,14 @@ struct Arm64PgtableGeometry {
   }
   // Bytes of the top-level table (swapper_pg_dir must be at least this big).
   uint64_t root_bytes() const { return entries(levels() - 1) * 8; }
+  // The 4K/16K 52-bit descriptor format (TCR_EL1.DS = 1).
+  bool lpa2() const { return pa_bits == 52 && page_shift != 16; }
+  // A page-aligned PA as the output-address bits of a descriptor, and back.
+  uint64_t EncodeAddress(uint64_t pa) const;
+  uint64_t DecodeAddress(uint64_t desc) const;
+  // Block and page attributes: with LPA2 desc[9:8] are address bits, and
+  // shareability comes from TCR_EL1.SH1 instead (the kernel's PTE_MAYBE_SHARED).
+  uint64_t leaf_attrs() const;
 };
 
 // Descriptor bits (ARM ARM D8.3). Attributes are those of kernel normal
@@ -49,7 +64,8 @@ inline constexpr uint64_t kAf = 1ull << 10;
 inline constexpr uint64_t kShInner = 3ull << 8;
 inline constexpr uint64_t kUxn = 1ull << 54;
 inline constexpr uint64_t kLeafAttrs = kAf | kShInner | kUxn;
-inline constexpr uint64_t kAddrMask = 0x0000fffffffff000ull;  // 48-bit output addresses
+inline constexpr uint64_t kAddrMask = 0x0000fffffffff000ull;      // 48-bit output addresses
+inline constexpr uint64_t kLpa2AddrMask = 0x0003fffffffff000ull;  // LPA2: desc[49:12]
 }  // namespace arm64_desc
 
 class Arm64PgtableBuilder {
@@ -58,12 +74,14 @@ class Arm64PgtableBuilder {
   using TableAllocator = std::function<Expected<uint64_t>(uint64_t size)>;
 
   // Zeroes the root table at `root_pa` (the vmlinux's bytes there must not
-  // leave stray entries behind).
+  // leave stray entries behind). kUnsupported for a geometry the architecture
+  // has no format for (52-bit VAs with 4K/16K pages need pa_bits 52).
   static Expected<Arm64PgtableBuilder> Create(PhysImage& image, Arm64PgtableGeometry geometry,
                                               uint64_t root_pa, TableAllocator alloc);
 
   // Maps one page. kInvalidArgument if `va` is not a TTBR1 address, if it is
-  // already mapped elsewhere, or if it lies inside an existing block.
+  // already mapped elsewhere, or if it lies inside an existing block;
+  // kUnsupported if `pa` needs more than pa_bits.
   Status MapPage(uint64_t va, uint64_t pa);
   // Maps [va, va+size) to [pa, pa+size); with `use_blocks`, level-1 blocks
   // wherever both addresses are block-aligned (how the kernel maps the linear map).

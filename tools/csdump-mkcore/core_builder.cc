@@ -42,6 +42,12 @@ Status MapKernelAddressSpace(const Arm64Layout& layout, Arm64PgtableBuilder& tab
   return OkStatus();
 }
 
+// Where "corrupt": {"pte": "outside-ram"} points a page: above any RAM a
+// spec lays out, with every PA bit the descriptor format can carry above 47
+// set for 52-bit formats (PA[51:50] are LPA2's desc[9:8]).
+constexpr uint64_t kOutsideRam48 = 0x0000fff000000000ull;
+constexpr uint64_t kOutsideRam52 = 0x000ffff000000000ull;
+
 // "corrupt": {"pte": ...}: damages the leaf descriptor of the second page of
 // a vmalloc buffer, after the tables are complete, so the first page still
 // reads and the reader must fail that node alone, naming the level and entry.
@@ -61,8 +67,19 @@ Status CorruptBufferPtes(const Spec& spec, const KernelWriteResult& written,
         tables.WalkDescriptorAddresses(node.buf_va + page_size);
     if (descriptors.empty())
       return Error(ErrorCode::kInvalidArgument, "corrupt.pte: page not mapped");
-    // A page descriptor whose output address lies far above any RAM we lay out.
-    const uint64_t outside = 0x0000fff000000000ull | arm64_desc::kLeafAttrs | 0x3;
+    // A page descriptor whose output address lies far above any RAM we lay
+    // out; with 52-bit PAs it sets PA[51:48] too, so a reader that drops
+    // them (or takes LPA2's desc[9:8] for shareability) names another address.
+    const Arm64PgtableGeometry& g = tables.geometry();
+    const uint64_t outside_pa = g.pa_bits == 52 ? kOutsideRam52 : kOutsideRam48;
+    if (image.InRam(outside_pa, page_size)) {
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("spec.nodes[{}].corrupt.pte: \"outside-ram\" points at PA {:#x}, "
+                               "which this spec's RAM covers",
+                               i, outside_pa));
+    }
+    const uint64_t outside = g.EncodeAddress(outside_pa) | g.leaf_attrs() | arm64_desc::kValid |
+                             arm64_desc::kTableOrPage;
     const uint64_t value = pte == NodeCorruption::Pte::kInvalid ? 0 : outside;
     CSD_RETURN_IF_ERROR(image.WriteUnsigned(descriptors.back(), value, 8));
   }
@@ -153,7 +170,8 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel,
       modules && modules->list_owner ? modules->list_head_va : layout.Runtime(*kernel.dump_list);
   CSD_ASSIGN_OR_RETURN(KernelWriteResult written, writer.WriteDumpList(head_va));
 
-  const Arm64PgtableGeometry geometry{PageShift(spec.page_size), spec.va_bits};
+  const Arm64PgtableGeometry geometry{PageShift(spec.page_size), spec.va_bits,
+                                      spec.pa_bits_or_default()};
   const uint64_t pgd_pa = layout.KimagePa(layout.Runtime(kernel.swapper_pg_dir));
   if (pgd_pa % spec.page_size) {
     return Error(ErrorCode::kInvalidArgument,
@@ -167,10 +185,12 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel,
                     kernel.swapper_pg_dir_size, spec.va_bits, spec.page_size,
                     geometry.root_bytes()));
   }
+  const bool tables_high = spec.page_tables == PageTables::kHigh;
   CSD_ASSIGN_OR_RETURN(
       Arm64PgtableBuilder tables,
-      Arm64PgtableBuilder::Create(*image, geometry, pgd_pa,
-                                  [&alloc](uint64_t size) { return alloc.AllocLow(size, size); }));
+      Arm64PgtableBuilder::Create(*image, geometry, pgd_pa, [&alloc, tables_high](uint64_t size) {
+        return tables_high ? alloc.AllocHigh(size, size) : alloc.AllocLow(size, size);
+      }));
   CSD_RETURN_IF_ERROR(MapKernelAddressSpace(layout, tables));
   CSD_RETURN_IF_ERROR(CorruptBufferPtes(spec, written, tables, *image, spec.page_size));
 
@@ -183,6 +203,7 @@ Expected<BuiltCore> BuildCore(const Spec& spec, const KernelModel& kernel,
   values.swapper_pg_dir = layout.Runtime(kernel.swapper_pg_dir);
   values.stext = layout.Runtime(kernel.stext);
   values.va_bits = spec.va_bits;
+  values.max_physmem_bits = spec.pa_bits_or_default();
   values.kimage_voffset = layout.kimage_voffset();
   values.phys_offset = layout.phys_offset();
   values.kaslr_offset = layout.kaslr_offset();

@@ -190,7 +190,18 @@ Expected<std::vector<std::vector<std::byte>>> RenderKdump(const KdumpWriteInput&
     return Error(ErrorCode::kInvalidArgument,
                  "RAM too large for a pre-v6 kdump header's 32-bit max_mapnr");
   }
+  // Both bitmaps cover every PFN up to the top of RAM, and this writer keeps
+  // them (and the file) in memory: RAM above 2^48, which only 52-bit PA
+  // specs have, would need gigabytes. Refuse that clearly rather than try.
+  constexpr uint64_t kMaxBitmapBytes = uint64_t{64} << 20;
   const uint64_t bitmap_bytes = RoundUp((max_mapnr + 7) / 8, block);
+  if (bitmap_bytes > kMaxBitmapBytes) {
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("spec.ram: RAM up to PA {:#x} needs kdump-compressed bitmaps of {:#x} "
+                             "bytes each (this writer stops at {:#x}); keep kdump-compressed RAM "
+                             "below 2^29 pages (2 TiB with 4K pages) or write an ELF core",
+                             (origin + max_mapnr) << shift, bitmap_bytes, kMaxBitmapBytes));
+  }
   std::vector<std::byte> bitmap1(bitmap_bytes), bitmap2(bitmap_bytes);
   auto set = [](std::vector<std::byte>& bm, uint64_t bit) {
     bm[bit >> 3] |= std::byte(1u << (bit & 7));

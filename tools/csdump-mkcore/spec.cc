@@ -445,8 +445,10 @@ Status ValidateGeometry(const Spec& spec) {
       return SpecError(w,
                        fmt::format("start and size must be multiples of page_size ({:#x})", page));
     }
-    if (!CheckedAdd(r.start, r.size) || r.start + r.size > (1ull << 48)) {
-      return SpecError(w, "must lie below 2^48 (48-bit physical addresses)");
+    const unsigned pa_bits = spec.pa_bits_or_default();
+    if (!CheckedAdd(r.start, r.size) || r.start + r.size > (1ull << pa_bits)) {
+      return SpecError(w, fmt::format("must lie below 2^{} ({}-bit physical addresses{})", pa_bits,
+                                      pa_bits, pa_bits == 52 ? "" : "; see \"pa_bits\""));
     }
     if (i > 0 && spec.ram[i - 1].start + spec.ram[i - 1].size > r.start) {
       return SpecError(w, "overlaps the previous RAM range");
@@ -471,6 +473,15 @@ Status ValidateGeometry(const Spec& spec) {
     }
   }
   if (spec.cpus && *spec.cpus == 0) return SpecError("spec.cpus", "must be at least 1");
+  // Linux sets TCR_EL1.DS (LPA2) exactly when it runs with 52-bit VAs and
+  // 4K/16K pages, and the architecture has no other way to resolve them.
+  if (!spec.arm && spec.page_size != 65536 &&
+      (spec.va_bits > 48) != (spec.pa_bits_or_default() == 52)) {
+    return SpecError("spec.pa_bits",
+                     fmt::format("with {} KiB pages, 52-bit PAs (LPA2) go with va_bits 52 and "
+                                 "48-bit PAs with va_bits up to 48 (va_bits is {}, pa_bits {})",
+                                 spec.page_size >> 10, spec.va_bits, spec.pa_bits_or_default()));
+  }
   return OkStatus();
 }
 
@@ -493,6 +504,8 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
                                  "raw_vmcoreinfo",
                                  "page_size",
                                  "va_bits",
+                                 "pa_bits",
+                                 "page_tables",
                                  "layout",
                                  "kaslr_offset",
                                  "phys_offset",
@@ -558,10 +571,21 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
   }
   if (root.contains("va_bits")) {
     CSD_ASSIGN_OR_RETURN(int64_t bits, ParseInt(root["va_bits"], Child(where, "va_bits"), 0, 64));
-    // The table builder handles any VA size up to 48 bits for every granule.
-    if (bits < 36 || bits > 52)
-      return SpecError(Child(where, "va_bits"), "must be in [36, 52] (52 needs 64K pages)");
+    // The table builder handles any VA size for every granule; above 48
+    // bits 4K and 16K pages need LPA2 (pa_bits 52, checked with the RAM).
+    if (bits < 36 || bits > 52) return SpecError(Child(where, "va_bits"), "must be in [36, 52]");
     spec.va_bits = static_cast<unsigned>(bits);
+  }
+  if (root.contains("pa_bits")) {
+    CSD_ASSIGN_OR_RETURN(int64_t bits, ParseInt(root["pa_bits"], Child(where, "pa_bits"), 0, 64));
+    if (bits != 48 && bits != 52) return SpecError(Child(where, "pa_bits"), "must be 48 or 52");
+    spec.pa_bits = static_cast<unsigned>(bits);
+  }
+  if (root.contains("page_tables")) {
+    CSD_ASSIGN_OR_RETURN(
+        spec.page_tables,
+        ParseEnum<PageTables>(root["page_tables"], Child(where, "page_tables"),
+                              {{"low", PageTables::kLow}, {"high", PageTables::kHigh}}));
   }
   if (root.contains("layout")) {
     CSD_ASSIGN_OR_RETURN(spec.layout, ParseEnum<VaLayout>(root["layout"], Child(where, "layout"),
@@ -591,6 +615,9 @@ Expected<Spec> ParseSpec(std::string_view json_text, std::string_view origin) {
   if ((root.contains("page_offset") || root.contains("lpae") || root.contains("highmem")) &&
       !spec.arm) {
     return SpecError(where, "\"page_offset\", \"lpae\" and \"highmem\" need \"arch\": \"arm\"");
+  }
+  if ((root.contains("pa_bits") || root.contains("page_tables")) && spec.arm) {
+    return SpecError(where, "\"pa_bits\" and \"page_tables\" apply to arm64 only");
   }
   if (root.contains("kaslr_offset")) {
     CSD_ASSIGN_OR_RETURN(spec.kaslr_offset,

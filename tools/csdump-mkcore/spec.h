@@ -24,6 +24,9 @@ enum class RawVmcoreinfo { kFile, kEmbedded, kNone };
 enum class VaLayout { kFlipped, kLegacy };
 enum class NameVia { kKobj, kInitName };
 enum class Alloc { kKmalloc, kVmalloc };
+// Where page-table pages below the root come from: the bottom of RAM with the
+// other kernel structures, or the top of the highest RAM range (under the buffers).
+enum class PageTables { kLow, kHigh };
 
 struct RamRange {
   uint64_t start = 0;
@@ -123,6 +126,10 @@ struct Spec {
   DumpFormat format = DumpFormat::kKdump;
   uint64_t page_size = 4096;
   unsigned va_bits = 48;
+  // CONFIG_ARM64_PA_BITS (NUMBER(MAX_PHYSMEM_BITS)) and the descriptors'
+  // output-address format; default pa_bits_or_default().
+  std::optional<unsigned> pa_bits;
+  PageTables page_tables = PageTables::kLow;
   VaLayout layout = VaLayout::kFlipped;
   uint64_t kaslr_offset = 0;
   std::optional<uint64_t> phys_offset;  // default: lowest RAM start
@@ -149,6 +156,13 @@ struct Spec {
   bool lpae = false;
   uint64_t highmem = 0;
 
+  // 52 where the kernel's Kconfig forces it: 4K/16K pages with more than
+  // 48-bit VAs exist only with LPA2 (ARM64_VA_BITS_52 selects ARM64_PA_BITS_52).
+  unsigned pa_bits_or_default() const {
+    return pa_bits.value_or(page_size != 65536 && va_bits > 48 ? 52 : 48);
+  }
+  // 4K/16K descriptors in the LPA2 format (TCR_EL1.DS = 1).
+  bool lpa2() const { return !arm && page_size != 65536 && pa_bits_or_default() == 52; }
   uint64_t phys_offset_or_default() const { return phys_offset.value_or(ram.front().start); }
   uint64_t kernel_phys_or_default() const { return kernel_phys.value_or(ram.front().start); }
   // The module whose coresight_dump_list is the panic-dump list, if any.

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/byte_reader.h"
+#include "csdump-mkcore/arm64_pgtable_builder.h"
 #include "csdump-mkcore/expected.h"
 #include "csdump-mkcore/node_content.h"
 #include "fake_kernel_model.h"
@@ -62,6 +63,7 @@ class Reader {
     Arm64Params p;
     p.page_shift = 12;
     p.va_bits = p.translation_va_bits = spec.va_bits;
+    p.pa_bits = spec.pa_bits_or_default();
     p.flipped_layout = spec.layout == VaLayout::kFlipped;
     p.phys_offset = core.layout.phys_offset();
     p.kimage_voffset = core.layout.kimage_voffset();
@@ -147,6 +149,52 @@ TEST(CoreBuilderTest, ListNodesDevicesAndBuffersReadBackThroughTheTranslator) {
   EXPECT_EQ(expected["nodes"][3]["sha256"],
             Sha256Hex(NodeContentBytes(spec.nodes[3], 3, spec.seed)));
   for (const auto& n : expected["nodes"]) EXPECT_FALSE(n["expect_error"].get<bool>());
+}
+
+// 4K pages with 52-bit VAs: LPA2 descriptors, a 5-level walk, and with
+// "page_tables": "high" every table below the root and every buffer in RAM
+// above 2^48, where PA[51:50] come from desc[9:8].
+TEST(CoreBuilderTest, Lpa2TablesAndBuffersAbove2To48) {
+  const std::string ram =
+      R"("ram": [{"start": "0x40000000", "size": "0x2000000"},
+                 {"start": "0xd000040000000", "size": "0x2000000"}],
+      "kernel_phys": "0x40200000", "kaslr_offset": "0x1e50000", "seed": 7,
+      "va_bits": 52, "page_tables": "high")";
+  const Spec spec = MustParse("{" + ram + R"(, "nodes": [)" + DemoNodes() + "]}");
+  EXPECT_TRUE(spec.lpa2());
+  const KernelModel kernel = testing::FakeKernelModel();
+  const BuiltCore core = MustBuild(spec, kernel);
+  EXPECT_THAT(core.vmcoreinfo, HasSubstr("NUMBER(MAX_PHYSMEM_BITS)=52\nNUMBER(VA_BITS)=52\n"));
+  EXPECT_THAT(core.vmcoreinfo, HasSubstr("NUMBER(TCR_EL1_T1SZ)=0xc\n"));
+
+  Reader r(core, spec);
+  const uint64_t etr = core.written.nodes[3].buf_va;
+  EXPECT_EQ(r.Read(etr, 70000), NodeContentBytes(spec.nodes[3], 3, spec.seed));
+  for (const auto& [va, pa] : core.layout.vmalloc_pages()) {
+    if (va >= etr && va < etr + 70000) {
+      EXPECT_GE(pa, uint64_t{1} << 48);
+    }
+  }
+  // Follow the walk by hand: every table below the root is high, and its
+  // descriptor carries PA[51:50] = 0b11 in bits 9:8.
+  const Arm64PgtableGeometry g{12, 52, 52};
+  uint64_t table = core.pgd_pa;
+  for (unsigned level = g.levels(); level-- > 0;) {
+    std::byte b[8];
+    ASSERT_TRUE(core.image->ReadPhysical(table + g.index(etr, level) * 8, b).ok());
+    const uint64_t desc = LoadUnsigned(b, Endian::kLittle);
+    ASSERT_EQ(desc & 3, 3u) << level;
+    EXPECT_EQ((desc >> 8) & 3, 3u) << level;
+    table = g.DecodeAddress(desc);
+    EXPECT_EQ(table >> 48, 0xdu) << level;
+  }
+
+  // A kdump-compressed core cannot hold bitmaps up to 2^52.
+  const Spec kdump =
+      MustParse("{" + ram + R"(, "format": "kdump-compressed", "nodes": [)" + DemoNodes() + "]}");
+  auto refused = BuildCore(kdump, kernel);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message(), HasSubstr("kdump-compressed bitmaps"));
 }
 
 TEST(CoreBuilderTest, VmcoreinfoCarriesRuntimeValues) {

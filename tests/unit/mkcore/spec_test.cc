@@ -125,6 +125,54 @@ TEST(SpecTest, RejectsBadValuesNamingTheKey) {
   EXPECT_THAT(ErrorOf("not json"), HasSubstr("not valid JSON"));
 }
 
+TEST(SpecTest, PaBitsFollowTheKernelConfig) {
+  const std::string ram = R"("ram": [{"start": "0x40000000", "size": "0x1000000"}], "nodes": [])";
+  auto spec = ParseSpec(kMinimal);
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->pa_bits_or_default(), 48u);
+  EXPECT_FALSE(spec->lpa2());
+  EXPECT_EQ(spec->page_tables, PageTables::kLow);
+  // 4K/16K with 52-bit VAs exist only with LPA2 (ARM64_VA_BITS_52 selects PA_BITS_52).
+  for (const char* page : {"4096", "16384"}) {
+    spec = ParseSpec("{" + ram + R"(, "va_bits": 52, "page_size": )" + page + "}");
+    ASSERT_TRUE(spec.ok()) << spec.error().Describe();
+    EXPECT_EQ(spec->pa_bits_or_default(), 52u);
+    EXPECT_TRUE(spec->lpa2());
+  }
+  // 64K: FEAT_LPA is a separate choice, and it is not LPA2.
+  spec = ParseSpec("{" + ram + R"(, "va_bits": 52, "page_size": 65536})");
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->pa_bits_or_default(), 48u);
+  spec = ParseSpec("{" + ram + R"(, "va_bits": 42, "page_size": 65536, "pa_bits": 52,
+                   "page_tables": "high"})");
+  ASSERT_TRUE(spec.ok()) << spec.error().Describe();
+  EXPECT_EQ(spec->pa_bits_or_default(), 52u);
+  EXPECT_FALSE(spec->lpa2());
+  EXPECT_EQ(spec->page_tables, PageTables::kHigh);
+}
+
+TEST(SpecTest, RejectsPaBitsTheKernelCannotHave) {
+  const std::string ram = R"("ram": [{"start": "0x40000000", "size": "0x1000000"}], "nodes": [])";
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "pa_bits": 50})"),
+              HasSubstr("spec.pa_bits: must be 48 or 52"));
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "va_bits": 52, "pa_bits": 48})"),
+              HasSubstr("spec.pa_bits: with 4 KiB pages, 52-bit PAs (LPA2) go with va_bits 52"));
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "page_size": 16384, "va_bits": 47, "pa_bits": 52})"),
+              HasSubstr("spec.pa_bits: with 16 KiB pages"));
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "page_tables": "middle"})"),
+              HasSubstr("spec.page_tables: must be one of \"low\", \"high\""));
+  EXPECT_THAT(ErrorOf("{" + ram + R"(, "arch": "arm", "pa_bits": 48})"),
+              HasSubstr("apply to arm64 only"));
+  // RAM above 2^48 needs 52-bit PAs; with them it may reach 2^52.
+  const std::string high = R"("ram": [{"start": "0xd000040000000", "size": "0x1000000"}])";
+  EXPECT_THAT(ErrorOf("{" + high + R"(, "nodes": []})"),
+              HasSubstr("spec.ram[0]: must lie below 2^48 (48-bit physical addresses; see"));
+  EXPECT_TRUE(ParseSpec("{" + high + R"(, "nodes": [], "va_bits": 52})").ok());
+  EXPECT_THAT(ErrorOf(R"({"ram": [{"start": "0xfffffff000000", "size": "0x2000000"}], "nodes": [],
+                  "va_bits": 52})"),
+              HasSubstr("spec.ram[0]: must lie below 2^52"));
+}
+
 TEST(SpecTest, RejectsBadNodes) {
   EXPECT_THAT(ErrorOf(WithNode(R"({"cpu": 0, "type": 2, "device": "x"})")),
               HasSubstr("spec.nodes[0].type: must be in [0, 1]"));
