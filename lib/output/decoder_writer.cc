@@ -15,26 +15,22 @@
 
 namespace csd {
 
-Expected<DecoderOutputsRecord> WriteDecoderOutputs(const DumpSet& dump_set,
-                                                   const DecoderFormats& formats, OutputDir& out,
-                                                   const std::vector<FileRecord>* raw_files) {
-  DecoderOutputsRecord record;
+Expected<DecoderPlan> PlanDecoderOutputs(const DumpSet& dump_set, const DecoderFormats& formats,
+                                         const OutputDir& out) {
+  DecoderPlan plan;
+  DecoderOutputsRecord& record = plan.record;
   if (formats.opencsd) record.formats.push_back("opencsd");
   if (formats.perf) record.formats.push_back("perf");
-  if (!formats.opencsd && !formats.perf) return record;
+  if (!formats.opencsd && !formats.perf) return plan;
 
   const DecoderInputs inputs = PlanDecoderInputs(dump_set);
   record.guesses = inputs.guesses;
   record.warnings = inputs.warnings;
 
-  struct Planned {
-    const char* format;
-    GeneratedFile file;
-  };
-  std::vector<Planned> planned;
+  std::vector<DecoderPlan::Planned>& planned = plan.files;
   if (inputs.sinks.empty()) {
     record.warnings.push_back("no sink buffer with data: no decoder outputs written");
-    return record;
+    return plan;
   }
   if (formats.opencsd) {
     if (dump_set.memory_images.empty()) {
@@ -57,12 +53,21 @@ Expected<DecoderOutputsRecord> WriteDecoderOutputs(const DumpSet& dump_set,
   const uint64_t cap = out.options().max_file_size;
   for (const auto& p : planned) {
     if (p.file.content.size() > cap) {
-      return Error(ErrorCode::kLimit, fmt::format("{} would be {} bytes, over the per-file limit "
-                                                  "of {} bytes",
-                                                  p.file.path, p.file.content.size(), cap));
+      return Error(ErrorCode::kLimit,
+                   fmt::format("{} would be {} bytes, over the per-file limit of {} bytes (raise "
+                               "with --max-output-size)",
+                               p.file.path, p.file.content.size(), cap));
     }
     CSD_RETURN_IF_ERROR(out.CheckWritable(p.file.path));
   }
+  return plan;
+}
+
+Expected<DecoderOutputsRecord> WriteDecoderPlan(DecoderPlan plan, const DumpSet& dump_set,
+                                                OutputDir& out,
+                                                const std::vector<FileRecord>* raw_files) {
+  DecoderOutputsRecord record = std::move(plan.record);
+  const std::vector<DecoderPlan::Planned>& planned = plan.files;
 
   // The same bytes go to several files (sinks/X.bin, opencsd/X.bin,
   // opencsd-X/X.bin): hash each distinct run of pieces once. Keys are the
@@ -95,6 +100,13 @@ Expected<DecoderOutputsRecord> WriteDecoderOutputs(const DumpSet& dump_set,
     record.files.push_back({p.format, p.file.path, std::move(digest), p.file.content.size()});
   }
   return record;
+}
+
+Expected<DecoderOutputsRecord> WriteDecoderOutputs(const DumpSet& dump_set,
+                                                   const DecoderFormats& formats, OutputDir& out,
+                                                   const std::vector<FileRecord>* raw_files) {
+  CSD_ASSIGN_OR_RETURN(DecoderPlan plan, PlanDecoderOutputs(dump_set, formats, out));
+  return WriteDecoderPlan(std::move(plan), dump_set, out, raw_files);
 }
 
 }  // namespace csd

@@ -298,8 +298,9 @@ Status OutputDir::WriteFile(std::string_view relative_path,
   for (const auto& piece : pieces) size += piece.size();
   if (size > options_.max_file_size) {
     return Error(ErrorCode::kLimit, "refusing to write " + display + ": " + std::to_string(size) +
-                                        " bytes exceeds the limit of " +
-                                        std::to_string(options_.max_file_size));
+                                        " bytes is over the per-file limit of " +
+                                        std::to_string(options_.max_file_size) +
+                                        " bytes (raise with --max-output-size)");
   }
   CSD_ASSIGN_OR_RETURN(auto parent, OpenParent(fd_, path_, parts, /*create=*/true));
   const std::string& name = parts.back();

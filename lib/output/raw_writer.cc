@@ -78,10 +78,11 @@ Expected<WriteReport> WriteRawOutputs(const DumpSet& dump_set, OutputDir& out,
   const uint64_t cap = out.options().max_file_size;
   for (const auto& entry : plan) {
     if (entry.node->data->size() > cap) {
-      return Error(ErrorCode::kLimit, "node " + std::to_string(entry.node->index) + ": " +
-                                          std::to_string(entry.node->data->size()) +
-                                          "-byte buffer exceeds the per-file limit of " +
-                                          std::to_string(cap) + " bytes (" + entry.path + ")");
+      return Error(ErrorCode::kLimit,
+                   "node " + std::to_string(entry.node->index) + ": " + entry.path + " would be " +
+                       std::to_string(entry.node->data->size()) +
+                       " bytes, over the per-file limit of " + std::to_string(cap) +
+                       " bytes (raise with --max-output-size)");
     }
     CSD_RETURN_IF_ERROR(out.CheckWritable(entry.path));
   }

@@ -134,17 +134,21 @@ int RunExtract(const Options& options) {
       set->warnings.push_back("no kernel text for the decoders: " + text.error().Describe());
     }
   }
-  // The manifest is written last, after every format, so check it up front.
+  // The manifest is written last, after every format, so check it up front,
+  // and the decoder files too (perf.data holds every sink, so it is the
+  // first to reach --max-output-size): a refused run writes nothing.
   if (auto writable = out->CheckWritable(kManifestFileName); !writable.ok()) {
     return Fail(Stage::kOutput, writable.error(), diagnostics);
   }
+  auto decoder_plan = PlanDecoderOutputs(
+      *set, DecoderFormats{.opencsd = options.format_opencsd, .perf = options.format_perf}, *out);
+  if (!decoder_plan.ok()) return Fail(Stage::kOutput, decoder_plan.error(), diagnostics);
   Expected<WriteReport> report = WriteReport{};
   if (options.format_raw)
     report = WriteRawOutputs(*set, *out, WriteOptions{.write_manifest = false});
   if (!report.ok()) return Fail(Stage::kOutput, report.error(), diagnostics);
-  auto decoder = WriteDecoderOutputs(
-      *set, DecoderFormats{.opencsd = options.format_opencsd, .perf = options.format_perf}, *out,
-      &report->files);  // the snapshot's copies of the sinks reuse their digests
+  // The snapshot's copies of the sinks reuse the raw files' digests.
+  auto decoder = WriteDecoderPlan(std::move(*decoder_plan), *set, *out, &report->files);
   if (!decoder.ok()) return Fail(Stage::kOutput, decoder.error(), diagnostics);
   if (auto written = WriteManifest(*set, report->files, *decoder, *out); !written.ok()) {
     return Fail(Stage::kOutput, written.error(), diagnostics);

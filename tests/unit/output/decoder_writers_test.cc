@@ -3,6 +3,7 @@
 // and the perf.data bytes, from a hand-built DumpSet.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <string>
@@ -365,6 +366,42 @@ TEST(DecoderWriterTest, DigestsMatchTheFilesWhenReused) {
   EXPECT_EQ(digests["opencsd/20010000.etf.bin"], digests["sinks/20010000.etf.bin"]);
   EXPECT_EQ(digests["opencsd-20020000.etr/20020000.etr.bin"], digests["opencsd/20020000.etr.bin"]);
   EXPECT_EQ(digests.count("perf.data"), 1u);
+}
+
+// --max-output-size at the largest decoder file: the plan accepts a cap of
+// its size, refuses one byte less naming the flag, and writes nothing either
+// way: the caller writes the raw files only after the plan passed.
+TEST(DecoderWriterTest, PlanChecksTheSizeCapBeforeAnythingIsWritten) {
+  const DumpSet set = DecoderDumpSet();
+  const DecoderFormats formats{.opencsd = true, .perf = true};
+  uint64_t largest = 0;
+  {
+    ScratchDir scratch;
+    auto out = OutputDir::Create(scratch.path() / "out", false);
+    ASSERT_TRUE(out.ok());
+    auto written = WriteDecoderOutputs(set, formats, *out);
+    ASSERT_TRUE(written.ok()) << written.error().Describe();
+    for (const auto& f : written->files) largest = std::max(largest, f.size);
+  }
+  ASSERT_GT(largest, 0u);
+  for (uint64_t cap : {largest - 1, largest, largest + 1}) {
+    SCOPED_TRACE(cap);
+    ScratchDir scratch;
+    auto out = OutputDir::Create(scratch.path() / "out", false, {.max_file_size = cap});
+    ASSERT_TRUE(out.ok());
+    auto plan = PlanDecoderOutputs(set, formats, *out);
+    EXPECT_TRUE(testing_output::ListTree(scratch.path() / "out").empty());
+    if (cap < largest) {
+      ASSERT_FALSE(plan.ok());
+      EXPECT_EQ(plan.error().code(), ErrorCode::kLimit);
+      EXPECT_NE(plan.error().message().find("--max-output-size"), std::string::npos);
+      continue;
+    }
+    ASSERT_TRUE(plan.ok()) << plan.error().Describe();
+    auto written = WriteDecoderPlan(std::move(*plan), set, *out);
+    ASSERT_TRUE(written.ok()) << written.error().Describe();
+    for (const auto& f : written->files) EXPECT_LE(f.size, cap) << f.path;
+  }
 }
 
 }  // namespace

@@ -114,6 +114,29 @@ TEST(OutputDirTest, WriteFileJoinsPiecesInOrder) {
   EXPECT_THAT(ListTree(scratch.path() / "capped"), IsEmpty());
 }
 
+// --max-output-size: a file of the cap's size is written, one byte more is
+// refused naming the flag, and no temporary file is left behind.
+TEST(OutputDirTest, SizeCapIsHonouredAtItsBoundary) {
+  constexpr uint64_t kCap = 5;
+  for (const std::string text : {"abcd", "abcde", "abcdef"}) {
+    SCOPED_TRACE(text);
+    ScratchDir scratch;
+    OutputDir out = MustCreate(scratch.path() / "out", false, {.max_file_size = kCap});
+    Status status = out.WriteFile("sinks/s.bin", Bytes(text));
+    if (text.size() <= kCap) {
+      ASSERT_TRUE(status.ok()) << status.error().Describe();
+      EXPECT_THAT(ListTree(scratch.path() / "out"), ElementsAre("sinks", "sinks/s.bin"));
+    } else {
+      ASSERT_FALSE(status.ok());
+      EXPECT_EQ(status.error().code(), ErrorCode::kLimit);
+      EXPECT_THAT(status.error().message(),
+                  HasSubstr("6 bytes is over the per-file limit of 5 bytes"));
+      EXPECT_THAT(status.error().message(), HasSubstr("raise with --max-output-size"));
+      EXPECT_THAT(ListTree(scratch.path() / "out"), IsEmpty());
+    }
+  }
+}
+
 TEST(OutputDirTest, OverwriteRefusedWithoutForce) {
   ScratchDir scratch;
   OutputDir out = MustCreate(scratch.path(), false);

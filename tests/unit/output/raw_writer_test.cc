@@ -255,6 +255,8 @@ TEST(RawWriterTest, SizeCapRefusesTheRun) {
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().code(), ErrorCode::kLimit);
   EXPECT_THAT(report.error().message(), HasSubstr("metadata/cpu0.bin"));
+  EXPECT_THAT(report.error().message(), HasSubstr("over the per-file limit of 3 bytes"));
+  EXPECT_THAT(report.error().message(), HasSubstr("raise with --max-output-size"));
   EXPECT_THAT(ListTree(scratch.path()), IsEmpty());
 }
 
