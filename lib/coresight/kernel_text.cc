@@ -50,7 +50,8 @@ Expected<MemoryImage> ReadKernelText(const KernelTarget& target, const KernelTex
   const uint64_t size = etext.address - text.address;
   if (size > limits.max_bytes) {
     return Error(ErrorCode::kLimit,
-                 fmt::format("kernel text _text.._etext is {} bytes, over the cap of {} bytes",
+                 fmt::format("kernel text _text.._etext is {} bytes, over the --max-kernel-text "
+                             "cap of {} bytes (raise with --max-kernel-text)",
                              size, limits.max_bytes));
   }
   MemoryImage image;

@@ -14,9 +14,10 @@
 namespace csd {
 
 struct KernelTextLimits {
-  // Real arm64 kernels have 15-40 MiB of text; anything far larger is a
-  // corrupt _etext and must not become an unbounded read.
-  uint64_t max_bytes = uint64_t{128} << 20;
+  static constexpr uint64_t kDefaultMaxBytes = uint64_t{128} << 20;
+  // --max-kernel-text. Real arm64 kernels have 15-40 MiB of text; anything
+  // far larger is a corrupt _etext and must not become an unbounded read.
+  uint64_t max_bytes = kDefaultMaxBytes;
 };
 
 inline constexpr const char* kTextSourceDump = "dump";

@@ -40,13 +40,16 @@ Expected<MemberLayout> RequireMember(const StructLayout& layout, const char* nam
 class NodeReader {
  public:
   NodeReader(const KernelTarget& target, const DumpNodeLayout& layout, const ReadLimits& limits)
-      : memory_(target.memory()), layout_(layout), limits_(limits) {}
+      : memory_(target.memory()),
+        layout_(layout),
+        limits_(limits),
+        max_object_size_(target.limits().max_object_size) {}
 
   DumpNode Read(size_t index, uint64_t list_entry) const {
     DumpNode node;
     node.index = index;
     node.node_address = list_entry - layout_.list.offset;
-    auto view = ObjectView::Read(memory_, node.node_address, layout_.node);
+    auto view = ObjectView::Read(memory_, node.node_address, layout_.node, max_object_size_);
     if (!view.ok()) {
       node.error = view.error().Describe();
       return node;
@@ -181,6 +184,7 @@ class NodeReader {
   const KernelMemory& memory_;
   const DumpNodeLayout& layout_;
   const ReadLimits& limits_;
+  uint64_t max_object_size_;
 };
 
 }  // namespace

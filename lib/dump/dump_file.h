@@ -61,10 +61,24 @@ class DumpFile : public PhysicalMemory {
   virtual std::vector<std::pair<std::string, std::string>> Describe() const { return {}; }
 };
 
+// Caps on the notes a dump carries, for hostile input: real note streams are
+// a few KiB per CPU. A note past a cap is dropped with a warning naming the
+// cap and the csdump-extract flag that raises it; the notes before it are kept.
+struct NoteLimits {
+  static constexpr size_t kDefaultMaxNotes = 65536;
+  static constexpr uint64_t kDefaultMaxNoteSize = uint64_t{64} << 20;
+  size_t max_notes = kDefaultMaxNotes;  // --max-notes: notes kept over all note segments
+  // --max-note-size: the largest note desc; also the largest note region a
+  // kdump-compressed header points to (offset_note, offset_vmcoreinfo), which
+  // is read into memory whole.
+  uint64_t max_note_size = kDefaultMaxNoteSize;
+};
+
 struct DumpOpenOptions {
   // Pages the producer left out (ELF p_filesz < p_memsz) read as zeros instead
   // of failing with kExcluded. The first such read warns: the zeros are a guess.
   bool zero_fill_excluded = false;
+  NoteLimits notes;
 };
 
 // Opens `path` with the first backend whose probe accepts it. kCorrupt or

@@ -51,14 +51,15 @@ bool BuildIdUnreliable(std::string_view osrelease) {
          in(5, 15, 168, ~0u);
 }
 
-Expected<Vmcoreinfo> ReadVmcoreinfo(const DumpFile& dump, DiagnosticSink& diagnostics) {
+Expected<Vmcoreinfo> ReadVmcoreinfo(const DumpFile& dump, const KernelLimits& limits,
+                                    DiagnosticSink& diagnostics) {
   auto text = dump.VmcoreinfoText();
   if (!text) {
     diagnostics.Warn(fmt::format("{} carries no VMCOREINFO note; translation needs overrides",
                                  dump.path().string()));
-    return Vmcoreinfo::Parse("", diagnostics);
+    return Vmcoreinfo::Parse("", diagnostics, limits.max_vmcoreinfo_size);
   }
-  return Vmcoreinfo::Parse(*text, diagnostics);
+  return Vmcoreinfo::Parse(*text, diagnostics, limits.max_vmcoreinfo_size);
 }
 
 Expected<TranslationSetup> SetUpTranslation(const DumpFile& dump, const Vmcoreinfo& vmcoreinfo,
@@ -134,13 +135,14 @@ Expected<KernelTarget> KernelTarget::Open(const DumpFile& dump, const DebugInfo&
   // list and the panic-dump list ask for, in one pass.
   vmlinux.PrefetchSymbols({"_text", "_stext", "_etext", "_end", "swapper_pg_dir", "init_uts_ns",
                            "high_memory", "modules", "mod_sysfs_setup", "coresight_dump_list"});
-  CSD_ASSIGN_OR_RETURN(Vmcoreinfo vmcoreinfo, ReadVmcoreinfo(dump, diagnostics));
+  CSD_ASSIGN_OR_RETURN(Vmcoreinfo vmcoreinfo, ReadVmcoreinfo(dump, options.limits, diagnostics));
   CSD_ASSIGN_OR_RETURN(TranslationSetup setup, SetUpTranslation(dump, vmcoreinfo, &vmlinux,
                                                                 options.overrides, diagnostics));
 
   KernelTarget target;
   target.dump_ = &dump;
   target.vmlinux_ = &vmlinux;
+  target.limits_ = options.limits;
   target.translator_ = std::move(setup.translator);
   target.memory_ = std::make_unique<KernelMemory>(*target.translator_, dump, dump.endian());
   TargetSummary& s = target.summary_;

@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "debuginfo/debug_info.h"
 #include "dump/dump_file.h"
+#include "kernel/kernel_limits.h"
 #include "kernel/target_summary.h"
 #include "kernel/translation_overrides.h"
 #include "kernel/vmcoreinfo.h"
@@ -23,6 +24,7 @@ struct TargetOptions {
   // Proceed when the vmlinux does not match the dump (OSRELEASE, BUILD-ID or
   // the in-memory release string differ); the mismatch becomes a warning.
   bool allow_mismatch = false;
+  KernelLimits limits;
 };
 
 // The translation half of a target: enough for `info VMCORE` without a vmlinux.
@@ -33,7 +35,10 @@ struct TranslationSetup {
   std::vector<DerivedValue> derived;
 };
 
-Expected<Vmcoreinfo> ReadVmcoreinfo(const DumpFile& dump, DiagnosticSink& diagnostics);
+// The dump's VMCOREINFO note, parsed; a dump without one gives an empty
+// Vmcoreinfo and a warning. kLimit when the text is over `limits`.
+Expected<Vmcoreinfo> ReadVmcoreinfo(const DumpFile& dump, const KernelLimits& limits,
+                                    DiagnosticSink& diagnostics);
 
 // Chooses the architecture's setup from the dump's machine type. `vmlinux` may be null.
 Expected<TranslationSetup> SetUpTranslation(const DumpFile& dump, const Vmcoreinfo& vmcoreinfo,
@@ -53,6 +58,8 @@ class KernelTarget {
   const DumpFile& dump() const { return *dump_; }
   const TargetSummary& summary() const { return summary_; }
   uint64_t kaslr_offset() const { return summary_.kaslr_offset; }
+  // The caps every reader of this target's kernel data applies.
+  const KernelLimits& limits() const { return limits_; }
 
   // Runtime address of a vmlinux symbol (link-time address + KASLR offset).
   Expected<SymbolInfo> RuntimeSymbol(std::string_view name) const;
@@ -67,6 +74,7 @@ class KernelTarget {
   std::unique_ptr<Translator> translator_;
   std::unique_ptr<KernelMemory> memory_;
   TargetSummary summary_;
+  KernelLimits limits_;
 };
 
 // The release string `vmlinux` was built with, from its init_uts_ns.

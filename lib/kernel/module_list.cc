@@ -95,15 +95,18 @@ std::optional<std::string> ParseBuildIdNote(std::span<const std::byte> note, End
 
 class ModuleReader {
  public:
-  ModuleReader(const KernelMemory& memory, const ModuleLayout& layout,
+  ModuleReader(const KernelTarget& target, const ModuleLayout& layout,
                const ModuleListLimits& limits)
-      : memory_(memory), layout_(layout), limits_(limits) {}
+      : memory_(target.memory()),
+        layout_(layout),
+        limits_(limits),
+        max_object_size_(target.limits().max_object_size) {}
 
   LoadedModule Read(size_t index, uint64_t list_entry) const {
     LoadedModule module;
     module.index = index;
     module.address = list_entry - layout_.list.offset;
-    auto view = ObjectView::Read(memory_, module.address, layout_.module);
+    auto view = ObjectView::Read(memory_, module.address, layout_.module, max_object_size_);
     if (!view.ok()) {
       module.error = view.error().Describe();
       return module;
@@ -188,6 +191,7 @@ class ModuleReader {
   const KernelMemory& memory_;
   const ModuleLayout& layout_;
   const ModuleListLimits& limits_;
+  uint64_t max_object_size_;
 };
 
 }  // namespace
@@ -214,7 +218,7 @@ Expected<ModuleList> ReadModuleList(const KernelTarget& target, const ModuleList
   }
   ModuleList list;
   if (walk.stop_error) list.walk_error = walk.stop_error->Describe();
-  ModuleReader reader(target.memory(), layout, limits);
+  ModuleReader reader(target, layout, limits);
   for (size_t i = 0; i < walk.entries.size(); ++i) {
     list.modules.push_back(reader.Read(i, walk.entries[i]));
   }

@@ -5,17 +5,16 @@
 
 namespace csd {
 
-namespace {
-// No kernel object we read is larger than this; a bigger DWARF size means
-// the debug info is not what we think it is.
-constexpr uint64_t kMaxObjectSize = 64 * 1024;
-}  // namespace
-
 Expected<ObjectView> ObjectView::Read(const KernelMemory& memory, uint64_t address,
-                                      const StructLayout& layout) {
-  if (layout.size == 0 || layout.size > kMaxObjectSize) {
-    return Error(ErrorCode::kUnsupported,
-                 fmt::format("struct {} has DWARF size {}", layout.name, layout.size));
+                                      const StructLayout& layout, uint64_t max_size) {
+  if (layout.size == 0) {
+    return Error(ErrorCode::kUnsupported, fmt::format("struct {} has DWARF size 0", layout.name));
+  }
+  if (layout.size > max_size) {
+    return Error(ErrorCode::kLimit,
+                 fmt::format("struct {} has DWARF size {}, over the --max-object-size cap of {} "
+                             "bytes; not read (raise with --max-object-size)",
+                             layout.name, layout.size, max_size));
   }
   std::vector<std::byte> bytes(layout.size);
   auto status = memory.Read(address, bytes);

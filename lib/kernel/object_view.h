@@ -16,9 +16,10 @@ namespace csd {
 // A snapshot of one object's bytes, read once, then decoded member by member.
 class ObjectView {
  public:
-  // Reads layout.size bytes at `address`.
+  // Reads layout.size bytes at `address`: kUnsupported for a size of 0,
+  // kLimit naming --max-object-size for one over `max_size` (nothing is read).
   static Expected<ObjectView> Read(const KernelMemory& memory, uint64_t address,
-                                   const StructLayout& layout);
+                                   const StructLayout& layout, uint64_t max_size);
 
   uint64_t address() const { return address_; }
   // Integer, enum or pointer member, sign-extended when DWARF says signed.

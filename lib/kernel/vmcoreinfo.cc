@@ -5,10 +5,6 @@
 
 namespace csd {
 
-namespace {
-constexpr size_t kMaxVmcoreinfoBytes = 1 << 20;
-}  // namespace
-
 std::optional<uint64_t> ParseUnsigned(std::string_view text, int base) {
   if (base == 0) {
     if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
@@ -40,10 +36,13 @@ std::optional<uint64_t> ParseUnsigned(std::string_view text, int base) {
   return value;
 }
 
-Expected<Vmcoreinfo> Vmcoreinfo::Parse(std::string_view text, DiagnosticSink& diagnostics) {
-  if (text.size() > kMaxVmcoreinfoBytes) {
-    return Error(ErrorCode::kLimit, fmt::format("VMCOREINFO is {} bytes, more than the {} accepted",
-                                                text.size(), kMaxVmcoreinfoBytes));
+Expected<Vmcoreinfo> Vmcoreinfo::Parse(std::string_view text, DiagnosticSink& diagnostics,
+                                       uint64_t max_bytes) {
+  if (text.size() > max_bytes) {
+    return Error(ErrorCode::kLimit,
+                 fmt::format("VMCOREINFO is {} bytes, over the --max-vmcoreinfo-size cap of {} "
+                             "bytes (raise with --max-vmcoreinfo-size)",
+                             text.size(), max_bytes));
   }
   Vmcoreinfo info;
   size_t line_number = 0;

@@ -14,14 +14,17 @@
 
 #include "base/diagnostics.h"
 #include "base/error.h"
+#include "kernel/kernel_limits.h"
 
 namespace csd {
 
 class Vmcoreinfo {
  public:
-  // Malformed lines are skipped with a warning; only an absurdly large text
-  // (over 1 MiB, VMCOREINFO is one page in the kernel) is an error.
-  static Expected<Vmcoreinfo> Parse(std::string_view text, DiagnosticSink& diagnostics);
+  // Malformed lines are skipped with a warning; only a text over `max_bytes`
+  // (VMCOREINFO is one page in the kernel) is an error: kLimit naming
+  // --max-vmcoreinfo-size.
+  static Expected<Vmcoreinfo> Parse(std::string_view text, DiagnosticSink& diagnostics,
+                                    uint64_t max_bytes = KernelLimits::kDefaultMaxVmcoreinfoSize);
 
   // Exact-key lookup of the raw value ("OSRELEASE", "SYMBOL(_stext)").
   std::optional<std::string> Raw(std::string_view key) const;

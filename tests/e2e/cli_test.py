@@ -57,6 +57,27 @@ with tempfile.TemporaryDirectory() as tmp:
     check([text_file, text_file, "-o", out, "--debuginfo", os.path.join(tmp, "absent.ko")], 2,
           stderr_has=["--debuginfo"])
     check([text_file, text_file, "-o", out, "--sysroot", text_file], 2, stderr_has=["--sysroot"])
+    # Every cap on hostile input has a flag (man page, LIMITS), listed in the
+    # help of the commands that apply it, and takes 1..a ceiling: 0 would
+    # refuse everything, a value past the ceiling would bound nothing.
+    extract_limits = {"--max-nodes": 1 << 24, "--max-buffer-size": 1 << 40,
+                      "--max-name-length": 1 << 20, "--max-kernel-text": 4 << 30,
+                      "--max-output-size": 1 << 40}
+    read_limits = {"--max-notes": 1 << 24, "--max-note-size": 1 << 30,
+                   "--max-vmcoreinfo-size": 64 << 20, "--max-object-size": 16 << 20}
+    check(["--help"], 0, stdout_has=list(extract_limits) + list(read_limits))
+    check(["info", "--help"], 0, stdout_has=list(read_limits))
+    for flag, ceiling in {**extract_limits, **read_limits}.items():
+        for bad in ("0", str(ceiling + 1), "-1", "12k"):
+            check([text_file, text_file, "-o", out, f"{flag}={bad}"], 2,
+                  stderr_has=[flag, f"from 1 to {ceiling}"])
+        check([text_file, text_file, "-o", out, f"{flag}="], 2, stderr_has=[flag])
+        # In range: the flag is accepted and the run goes on to find no dump.
+        check([text_file, text_file, "-o", out, flag, hex(ceiling)], 3, stderr_has=["not a vmcore"])
+    for flag, ceiling in read_limits.items():
+        check(["info", text_file, f"{flag}=0"], 2, stderr_has=[flag, f"from 1 to {ceiling}"])
+        check(["info", text_file, flag, "1"], 3, stderr_has=["not a vmcore"])
+    check(["info", text_file, "--max-kernel-text=1"], 2)  # extraction only
     if os.path.exists(out):
         failures.append("a failed extraction created OUT")
 

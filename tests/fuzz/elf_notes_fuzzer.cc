@@ -9,7 +9,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     csd::ByteReader stream(csd::fuzz::Bytes(data, size), endian, "fuzz notes");
     std::vector<csd::DumpNote> notes;
     csd::CollectingDiagnostics diagnostics;
-    csd::ParseElfNotes(stream, 0, "fuzz", notes, diagnostics);
+    csd::ParseElfNotes(stream, 0, "fuzz", csd::NoteLimits{}, notes, diagnostics);
     (void)csd::FindVmcoreinfo(notes);
   }
   return 0;

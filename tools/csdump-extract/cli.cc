@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -25,6 +27,75 @@ std::function<std::string(std::string&)> AddressParser(std::optional<uint64_t>& 
     target = *value;
     return {};
   };
+}
+
+// The largest value each limit flag accepts: past these a cap no longer
+// bounds anything a machine could hold (or, for counts, a walk could finish),
+// so such a value is taken for a typo rather than obeyed.
+constexpr uint64_t kMaxNodesCeiling = uint64_t{1} << 24;
+constexpr uint64_t kMaxBufferSizeCeiling = uint64_t{1} << 40;
+constexpr uint64_t kMaxNameLengthCeiling = uint64_t{1} << 20;
+constexpr uint64_t kMaxOutputSizeCeiling = uint64_t{1} << 40;
+constexpr uint64_t kMaxKernelTextCeiling = uint64_t{4} << 30;
+constexpr uint64_t kMaxNotesCeiling = uint64_t{1} << 24;
+constexpr uint64_t kMaxNoteSizeCeiling = uint64_t{1} << 30;
+constexpr uint64_t kMaxVmcoreinfoSizeCeiling = uint64_t{64} << 20;
+constexpr uint64_t kMaxObjectSizeCeiling = uint64_t{16} << 20;
+
+// "64 KiB", "1 GiB", "256 bytes": what the help and the range errors print.
+std::string Bytes(uint64_t value) {
+  for (auto [shift, unit] :
+       {std::pair<int, const char*>{40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}}) {
+    if (value >= (uint64_t{1} << shift) && value % (uint64_t{1} << shift) == 0) {
+      return fmt::format("{} {}", value >> shift, unit);
+    }
+  }
+  return fmt::format("{} bytes", value);
+}
+
+// A cap on hostile input (man page, LIMITS): 1..`max`, 0x-hex or decimal. 0
+// would refuse everything and a value past `max` would no longer bound
+// anything, so both are usage errors that say the range.
+CLI::Option* AddLimit(CLI::App& app, const std::string& flag, uint64_t max, bool bytes,
+                      std::function<void(uint64_t)> set, const std::string& help) {
+  const std::string largest = bytes ? fmt::format("{} ({})", max, Bytes(max)) : std::to_string(max);
+  return app.add_option(flag, help)
+      ->group("Limits (a message that reports a cap names its flag)")
+      ->type_name(bytes ? "BYTES" : "N")
+      ->check(CLI::Validator(
+          [set = std::move(set), max, largest](std::string& text) -> std::string {
+            auto value = ParseUnsigned(text, 0);
+            if (!value || *value == 0 || *value > max) {
+              return fmt::format("expected a number from 1 to {}, 0x-hex or decimal; got '{}'",
+                                 largest, text);
+            }
+            set(*value);
+            return {};
+          },
+          ""));
+}
+
+// The common case: a field whose initial value is the default, named in the help.
+template <typename T>
+CLI::Option* AddLimit(CLI::App& app, const std::string& flag, T& target, uint64_t max, bool bytes,
+                      const std::string& help) {
+  const uint64_t initial = target;
+  return AddLimit(
+      app, flag, max, bytes, [&target](uint64_t value) { target = static_cast<T>(value); },
+      fmt::format("{} (default {})", help, bytes ? Bytes(initial) : std::to_string(initial)));
+}
+
+// Caps the dump and kernel layers apply, for `info` and the extraction alike.
+void AddReadLimits(CLI::App& app, Options& options) {
+  AddLimit(app, "--max-notes", options.note_limits.max_notes, kMaxNotesCeiling, false,
+           "ignore dump notes past the first N");
+  AddLimit(app, "--max-note-size", options.note_limits.max_note_size, kMaxNoteSizeCeiling, true,
+           "ignore a dump note larger than BYTES, and a kdump-compressed note region too");
+  AddLimit(app, "--max-vmcoreinfo-size", options.kernel_limits.max_vmcoreinfo_size,
+           kMaxVmcoreinfoSizeCeiling, true,
+           "refuse a VMCOREINFO text (or --vmcoreinfo FILE) larger than BYTES");
+  AddLimit(app, "--max-object-size", options.kernel_limits.max_object_size, kMaxObjectSizeCeiling,
+           true, "refuse to read a kernel struct larger than BYTES");
 }
 
 void AddTranslationOptions(CLI::App& app, Options& options) {
@@ -162,18 +233,20 @@ void AddExtractOptions(CLI::App& app, Options& options) {
                "extract even if the vmlinux does not match the dump (OSRELEASE/BUILD-ID)");
   app.add_flag("--zero-fill-excluded", options.zero_fill_excluded,
                "read pages the dump producer excluded as zeros (with a warning)");
-  app.add_option("--max-nodes", options.limits.max_nodes, "stop the list walk after N nodes")
-      ->capture_default_str();
-  app.add_option("--max-buffer-size", options.limits.max_buffer_size,
-                 "refuse buffers larger than BYTES")
-      ->capture_default_str();
-  app.add_option("--max-name-length", options.limits.max_name_length,
-                 "refuse device names longer than BYTES")
-      ->capture_default_str();
-  app.add_option("--max-output-size", options.max_output_size,
-                 "refuse to write a file larger than BYTES (default: 4 GiB, or --max-buffer-size "
-                 "if larger)")
-      ->type_name("BYTES");
+  AddLimit(app, "--max-nodes", options.limits.max_nodes, kMaxNodesCeiling, false,
+           "stop the list walk after N nodes");
+  AddLimit(app, "--max-buffer-size", options.limits.max_buffer_size, kMaxBufferSizeCeiling, true,
+           "refuse buffers larger than BYTES");
+  AddLimit(app, "--max-name-length", options.limits.max_name_length, kMaxNameLengthCeiling, true,
+           "refuse device names longer than BYTES");
+  AddLimit(app, "--max-kernel-text", options.text_limits.max_bytes, kMaxKernelTextCeiling, true,
+           "give the decoders no kernel text when _text.._etext is larger than BYTES");
+  AddReadLimits(app, options);
+  // Unset means "follow --max-buffer-size", so the field is optional.
+  AddLimit(
+      app, "--max-output-size", kMaxOutputSizeCeiling, true,
+      [&options](uint64_t value) { options.max_output_size = value; },
+      "refuse to write a file larger than BYTES (default 4 GiB, or --max-buffer-size if larger)");
   app.add_flag("-q,--quiet", options.quiet, "print nothing but warnings and errors");
   app.add_option(
          "--split-part", options.split_parts,
@@ -217,6 +290,7 @@ void AddInfoOptions(CLI::App& app, Options& options) {
          "a further file of a split kdump-compressed dump (VMCORE is the first); repeatable")
       ->type_name("FILE");
   AddDebuginfoOptions(app, options);
+  AddReadLimits(app, options);
   AddTranslationOptions(app, options);
   AddRawOptions(app, options, true);
 }

@@ -61,6 +61,7 @@ inline std::string TargetRelease(const KernelTarget& target, const DebugInfo& vm
 inline DumpOpenOptions DumpOptionsFrom(const Options& options) {
   DumpOpenOptions dump_options;
   dump_options.zero_fill_excluded = options.zero_fill_excluded;
+  dump_options.notes = options.note_limits;
   return dump_options;
 }
 
@@ -68,6 +69,7 @@ inline TargetOptions TargetOptionsFrom(const Options& options) {
   TargetOptions target_options;
   target_options.overrides = options.overrides;
   target_options.allow_mismatch = options.allow_mismatch;
+  target_options.limits = options.kernel_limits;
   return target_options;
 }
 
@@ -92,7 +94,9 @@ inline Expected<std::unique_ptr<DumpFile>> OpenInputDump(const Options& options,
   }
   std::optional<std::filesystem::path> vmcoreinfo;
   if (options.vmcoreinfo_file) vmcoreinfo = *options.vmcoreinfo_file;
-  return OpenRawDump(options.ram, vmcoreinfo, arch, RawDumpOptions{}, diagnostics);
+  RawDumpOptions raw_options;
+  raw_options.max_vmcoreinfo_size = options.kernel_limits.max_vmcoreinfo_size;
+  return OpenRawDump(options.ram, vmcoreinfo, arch, raw_options, diagnostics);
 }
 
 }  // namespace csd::cli

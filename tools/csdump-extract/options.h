@@ -6,8 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "coresight/kernel_text.h"
 #include "coresight/panic_list.h"
+#include "dump/dump_file.h"
 #include "dump/raw/raw_image.h"
+#include "kernel/kernel_limits.h"
 #include "kernel/translation_overrides.h"
 
 namespace csd::cli {
@@ -25,7 +28,12 @@ struct Options {
   bool zero_fill_excluded = false;
   bool quiet = false;
   TranslationOverrides overrides;
+  // Caps on hostile input, one struct per layer that applies them (man page,
+  // LIMITS): --max-nodes, --max-buffer-size, --max-name-length;
   ReadLimits limits;
+  NoteLimits note_limits;        // --max-notes, --max-note-size
+  KernelLimits kernel_limits;    // --max-object-size, --max-vmcoreinfo-size
+  KernelTextLimits text_limits;  // --max-kernel-text
   // --format: which outputs to write; all three by default.
   bool format_raw = true;
   bool format_opencsd = true;

@@ -72,7 +72,7 @@ Expected<DebugInfo> OpenVmlinux(const Options& options, const DumpFile& dump,
                                 CollectingDiagnostics& diagnostics) {
   if (options.vmlinux) return DebugInfo::Open(*options.vmlinux);
   CollectingDiagnostics quiet;  // ReadVmcoreinfo's warnings are repeated by the target
-  auto vmcoreinfo = ReadVmcoreinfo(dump, quiet);
+  auto vmcoreinfo = ReadVmcoreinfo(dump, options.kernel_limits, quiet);
   if (!vmcoreinfo.ok()) return vmcoreinfo.error();
   const std::string release = vmcoreinfo->OsRelease().value_or("");
   auto build_id = vmcoreinfo->BuildId();
@@ -126,7 +126,7 @@ int RunExtract(const Options& options) {
     // Read before anything is written: the decoder formats need the text,
     // and the output layer never reads memory.
     std::string text_warning;
-    auto text = ReadKernelText(*target, KernelTextLimits{}, &text_warning);
+    auto text = ReadKernelText(*target, options.text_limits, &text_warning);
     if (text.ok()) {
       set->memory_images.push_back(std::move(*text));
       if (!text_warning.empty()) set->warnings.push_back(text_warning);

@@ -88,7 +88,7 @@ int RunInfo(const Options& options) {
   auto dump = OpenInputDump(options, DumpOptionsFrom(options), diagnostics);
   if (!dump.ok()) return Fail(Stage::kDump, dump.error(), diagnostics);
   PrintDump(**dump);
-  auto vmcoreinfo = ReadVmcoreinfo(**dump, diagnostics);
+  auto vmcoreinfo = ReadVmcoreinfo(**dump, options.kernel_limits, diagnostics);
   if (!vmcoreinfo.ok()) return Fail(Stage::kDump, vmcoreinfo.error(), diagnostics);
   PrintVmcoreinfo(*vmcoreinfo);
 

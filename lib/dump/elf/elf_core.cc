@@ -187,8 +187,8 @@ Expected<ProgramHeader> ParseProgramHeader(const ByteReader& table, uint64_t off
 // Notes past the end of the file are read up to the end, with a warning; the
 // note cut in the middle then stops parsing with its own warning.
 void ReadNoteSegment(const ByteReader& file, const ProgramHeader& phdr, size_t index,
-                     const std::string& label, std::vector<DumpNote>& notes,
-                     DiagnosticSink& diagnostics) {
+                     const std::string& label, const NoteLimits& limits,
+                     std::vector<DumpNote>& notes, DiagnosticSink& diagnostics) {
   const uint64_t available = phdr.offset >= file.size() ? 0 : file.size() - phdr.offset;
   const uint64_t size = std::min(phdr.filesz, available);
   if (size < phdr.filesz) {
@@ -199,7 +199,7 @@ void ReadNoteSegment(const ByteReader& file, const ProgramHeader& phdr, size_t i
   }
   if (size == 0) return;
   auto stream = file.Sub(phdr.offset, size);
-  if (stream.ok()) ParseElfNotes(*stream, phdr.offset, label, notes, diagnostics);
+  if (stream.ok()) ParseElfNotes(*stream, phdr.offset, label, limits, notes, diagnostics);
 }
 
 class ElfCore final : public DumpFile {
@@ -267,7 +267,7 @@ Expected<std::unique_ptr<DumpFile>> OpenElfCore(MappedFile file, const DumpOpenO
     if (phdr.type == kPtLoad) {
       segments.push_back({phdr.paddr, phdr.vaddr, phdr.offset, phdr.filesz, phdr.memsz});
     } else if (phdr.type == kPtNote) {
-      ReadNoteSegment(reader, phdr, i, label, notes, diagnostics);
+      ReadNoteSegment(reader, phdr, i, label, options.notes, notes, diagnostics);
     }
   }
   if (segments.empty()) {

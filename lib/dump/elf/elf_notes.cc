@@ -19,15 +19,17 @@ struct ParsedNote {
   uint64_t next = 0;  // offset in the stream of the following note
 };
 
-Expected<ParsedNote> ParseOneNote(const ByteReader& stream, uint64_t offset, uint64_t file_offset) {
+Expected<ParsedNote> ParseOneNote(const ByteReader& stream, uint64_t offset, uint64_t file_offset,
+                                  uint64_t max_note_size) {
   CSD_ASSIGN_OR_RETURN(uint32_t namesz, stream.U32(offset));
   CSD_ASSIGN_OR_RETURN(uint32_t descsz, stream.U32(offset + 4));
   CSD_ASSIGN_OR_RETURN(uint32_t type, stream.U32(offset + 8));
   const uint64_t at = file_offset + offset;
-  if (descsz > kMaxElfNoteDescSize) {
+  if (descsz > max_note_size) {
     return Error(ErrorCode::kLimit,
-                 fmt::format("note at file offset {:#x}: descsz {:#x} exceeds the {:#x}-byte cap",
-                             at, descsz, kMaxElfNoteDescSize));
+                 fmt::format("note at file offset {:#x}: descsz {:#x} ({} bytes) exceeds the "
+                             "--max-note-size cap of {} bytes (raise with --max-note-size)",
+                             at, descsz, descsz, max_note_size));
   }
   const uint64_t name_offset = offset + kNoteHeaderSize;
   const uint64_t desc_offset = name_offset + Align4(namesz);
@@ -52,15 +54,18 @@ Expected<ParsedNote> ParseOneNote(const ByteReader& stream, uint64_t offset, uin
 }  // namespace
 
 void ParseElfNotes(const ByteReader& stream, uint64_t file_offset, std::string_view label,
-                   std::vector<DumpNote>& notes, DiagnosticSink& diagnostics) {
+                   const NoteLimits& limits, std::vector<DumpNote>& notes,
+                   DiagnosticSink& diagnostics) {
   uint64_t offset = 0;
   while (offset + kNoteHeaderSize <= stream.size()) {
-    if (notes.size() >= kMaxElfNotes) {
-      diagnostics.Warn(fmt::format("{}: more than {} notes; ignoring those from file offset {:#x}",
-                                   label, kMaxElfNotes, file_offset + offset));
+    if (notes.size() >= limits.max_notes) {
+      diagnostics.Warn(fmt::format(
+          "{}: more notes than the --max-notes cap of {}; ignoring those from file offset "
+          "{:#x} (raise with --max-notes)",
+          label, limits.max_notes, file_offset + offset));
       return;
     }
-    auto parsed = ParseOneNote(stream, offset, file_offset);
+    auto parsed = ParseOneNote(stream, offset, file_offset, limits.max_note_size);
     if (!parsed.ok()) {
       diagnostics.Warn(fmt::format("{}: {}; ignoring it and the notes after it in this segment",
                                    label, parsed.error().message()));

@@ -16,16 +16,14 @@
 
 namespace csd {
 
-// Caps for hostile input: a note stream is a few KiB per CPU in practice.
-inline constexpr size_t kMaxElfNotes = 65536;
-inline constexpr uint64_t kMaxElfNoteDescSize = uint64_t{64} << 20;
-
 // Appends the notes in `stream` (the bytes of one PT_NOTE segment, which start
 // at file offset `file_offset`) to `notes`. A malformed note, or one past the
-// caps, stops parsing with a warning prefixed by `label`; the notes before it
-// are kept. Never fails.
+// caps of `limits` (max_notes counts `notes` as a whole, so it spans segments),
+// stops parsing with a warning prefixed by `label`; the notes before it are
+// kept. Never fails.
 void ParseElfNotes(const ByteReader& stream, uint64_t file_offset, std::string_view label,
-                   std::vector<DumpNote>& notes, DiagnosticSink& diagnostics);
+                   const NoteLimits& limits, std::vector<DumpNote>& notes,
+                   DiagnosticSink& diagnostics);
 
 // The desc of the first note named "VMCOREINFO", trailing NULs stripped.
 std::optional<std::string> FindVmcoreinfo(const std::vector<DumpNote>& notes);

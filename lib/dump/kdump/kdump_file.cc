@@ -485,7 +485,8 @@ Expected<std::unique_ptr<DumpFile>> OpenKdumpSources(
   CSD_ASSIGN_OR_RETURN(std::vector<std::byte> bitmap1,
                        first.source->ReadVector(first.header.bitmap_offset(),
                                                 first.header.bitmap_bytes(), "1st bitmap"));
-  std::vector<DumpNote> notes = ReadKdumpNotes(first.header, *first.source, diagnostics);
+  std::vector<DumpNote> notes =
+      ReadKdumpNotes(first.header, *first.source, options.notes, diagnostics);
   if (first.header.header_version > 6) {
     diagnostics.Warn(fmt::format("{}: kdump header_version {} is newer than 6; read as 6",
                                  first.source->label(), first.header.header_version));

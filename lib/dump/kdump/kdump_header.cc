@@ -13,7 +13,6 @@ namespace {
 
 constexpr uint64_t kUtsnameOffset = 12;
 constexpr uint64_t kUtsFieldLength = 65;
-constexpr uint64_t kMaxNotesSize = uint64_t{64} << 20;
 // makedumpfile writes a few blocks of sub-header; a million blocks is hostile.
 constexpr uint32_t kMaxSubHdrBlocks = 1u << 20;
 // Versions far beyond today's 6 are byte-swapped or garbage.
@@ -155,11 +154,10 @@ Status CheckRegions(const ByteSource& source, const KdumpHeader& h) {
   auto check = [&](std::string_view name, uint64_t off, uint64_t len) -> Status {
     if (len == 0) return OkStatus();
     const auto end = CheckedAdd(off, len);
-    if (len > kMaxNotesSize || !end || *end > size) {
+    if (!end || *end > size) {
       return Corrupt(
           source, name, off, h.block_size,
-          fmt::format("with size {:#x} runs past the end of the file ({:#x} bytes) or over the cap",
-                      len, size));
+          fmt::format("with size {:#x} runs past the end of the file ({:#x} bytes)", len, size));
     }
     return OkStatus();
   };
@@ -265,19 +263,29 @@ Expected<KdumpHeader> ParseKdumpHeader(const ByteSource& source) {
 }
 
 std::vector<DumpNote> ReadKdumpNotes(const KdumpHeader& h, const ByteSource& source,
-                                     DiagnosticSink& diagnostics) {
+                                     const NoteLimits& limits, DiagnosticSink& diagnostics) {
+  // Each region is read into memory whole: bound it before allocating.
+  auto within_cap = [&](std::string_view what, uint64_t offset, uint64_t size) {
+    if (size <= limits.max_note_size) return true;
+    diagnostics.Warn(fmt::format(
+        "{}: the {} region at file offset {:#x} is {} bytes, over the --max-note-size cap of "
+        "{} bytes; ignored (raise with --max-note-size)",
+        source.label(), what, offset, size, limits.max_note_size));
+    return false;
+  };
   std::vector<DumpNote> notes;
-  if (h.header_version >= 4 && h.size_note > 0) {
+  if (h.header_version >= 4 && h.size_note > 0 && within_cap("note", h.offset_note, h.size_note)) {
     auto bytes = source.ReadVector(h.offset_note, h.size_note, "kdump notes");
     if (bytes.ok()) {
       const ByteReader stream(*bytes, h.endian, "kdump notes");
-      ParseElfNotes(stream, h.offset_note, source.label(), notes, diagnostics);
+      ParseElfNotes(stream, h.offset_note, source.label(), limits, notes, diagnostics);
     } else {
       diagnostics.Warn(bytes.error().Describe());
     }
   }
   // v3 has only offset_vmcoreinfo; later versions point it into the notes too.
-  if (!FindVmcoreinfo(notes) && h.size_vmcoreinfo > 0) {
+  if (!FindVmcoreinfo(notes) && h.size_vmcoreinfo > 0 &&
+      within_cap("VMCOREINFO", h.offset_vmcoreinfo, h.size_vmcoreinfo)) {
     auto bytes = source.ReadVector(h.offset_vmcoreinfo, h.size_vmcoreinfo, "kdump VMCOREINFO");
     if (bytes.ok()) {
       notes.push_back(DumpNote{"VMCOREINFO", 0, std::move(*bytes), h.offset_vmcoreinfo});

@@ -66,8 +66,10 @@ bool IsKdumpSignature(std::span<const std::byte> bytes);
 // offset for anything absurd; `file_size` bounds every offset.
 Expected<KdumpHeader> ParseKdumpHeader(const ByteSource& source);
 
-// The ELF notes (v4+) or just VMCOREINFO (v3). Malformed notes warn.
+// The ELF notes (v4+) or just VMCOREINFO (v3). Malformed notes warn, and so
+// does a note region larger than limits.max_note_size (it is read whole, so
+// the per-note cap bounds it too): its notes are then ignored.
 std::vector<DumpNote> ReadKdumpNotes(const KdumpHeader& header, const ByteSource& source,
-                                     DiagnosticSink& diagnostics);
+                                     const NoteLimits& limits, DiagnosticSink& diagnostics);
 
 }  // namespace csd

@@ -17,8 +17,10 @@ namespace {
 // VMCOREINFO_BYTES is one page; 64 KiB covers every arm64 granule and bounds
 // how far the scanner walks around a match.
 constexpr uint64_t kMaxVmcoreinfoBytes = 64 * 1024;
-// A saved VMCOREINFO file larger than this is not one.
-constexpr uint64_t kMaxVmcoreinfoFileBytes = 1024 * 1024;
+// What a VMCOREINFO note holds besides its text: the Elf_Nhdr, the padded
+// "VMCOREINFO" name and the empty note the kernel ends it with
+// (VMCOREINFO_NOTE_SIZE counts both headers), with room to spare.
+constexpr uint64_t kVmcoreinfoNoteOverhead = 64;
 constexpr std::string_view kNeedle = "OSRELEASE=";
 
 std::optional<uint64_t> ParseNumber(std::string_view text, int base) {
@@ -134,10 +136,18 @@ class RawDumpFile final : public DumpFile {
 
 // The note the kernel keeps at the address /sys/kernel/vmcoreinfo prints:
 // Elf_Nhdr, "VMCOREINFO\0" padded to 4, then the text.
-Expected<std::string> ReadNoteAt(const RawDumpFile& dump, uint64_t pa, uint64_t size) {
-  if (size < 12 || size > kMaxVmcoreinfoBytes + 64) {
+Expected<std::string> ReadNoteAt(const RawDumpFile& dump, uint64_t pa, uint64_t size,
+                                 uint64_t max_text) {
+  if (size < 12) {
     return Error(ErrorCode::kCorrupt,
                  fmt::format("note size {:#x} is not a VMCOREINFO note's", size));
+  }
+  if (size > kVmcoreinfoNoteOverhead && size - kVmcoreinfoNoteOverhead > max_text) {
+    return Error(ErrorCode::kLimit,
+                 fmt::format("note size {:#x} ({} bytes) is over the --max-vmcoreinfo-size cap of "
+                             "{} bytes plus {} bytes of note headers (raise with "
+                             "--max-vmcoreinfo-size)",
+                             size, size, max_text, kVmcoreinfoNoteOverhead));
   }
   std::vector<std::byte> bytes(size);
   CSD_RETURN_IF_ERROR(dump.ReadPhysical(pa, bytes));
@@ -156,14 +166,16 @@ Expected<std::string> ReadNoteAt(const RawDumpFile& dump, uint64_t pa, uint64_t 
 }
 
 Expected<std::string> LoadVmcoreinfoFile(const std::filesystem::path& path, const RawDumpFile& dump,
-                                         DiagnosticSink& diagnostics) {
+                                         uint64_t max_size, DiagnosticSink& diagnostics) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   if (ec)
     return Error(ErrorCode::kIo, fmt::format("cannot stat {}: {}", path.string(), ec.message()));
-  if (size > kMaxVmcoreinfoFileBytes) {
-    return Error(ErrorCode::kCorrupt, fmt::format("{} is {} bytes; a VMCOREINFO text is at most {}",
-                                                  path.string(), size, kMaxVmcoreinfoFileBytes));
+  if (size > max_size) {
+    return Error(ErrorCode::kLimit,
+                 fmt::format("{} is {} bytes, over the --max-vmcoreinfo-size cap of {} bytes "
+                             "(raise with --max-vmcoreinfo-size)",
+                             path.string(), size, max_size));
   }
   std::ifstream in(path, std::ios::binary);
   std::string text(size, '\0');
@@ -181,7 +193,7 @@ Expected<std::string> LoadVmcoreinfoFile(const std::filesystem::path& path, cons
     const auto pa = ParseNumber(rest.substr(0, space), 16);
     const auto note_size = ParseNumber(rest.substr(space + 1), 16);
     if (pa && note_size) {
-      auto note = ReadNoteAt(dump, *pa, *note_size);
+      auto note = ReadNoteAt(dump, *pa, *note_size, max_size);
       if (!note.ok()) {
         return std::move(note).error().AddContext(
             fmt::format("{} (a /sys/kernel/vmcoreinfo address)", path.string()));
@@ -341,7 +353,9 @@ Expected<std::unique_ptr<DumpFile>> OpenRawDump(std::vector<RawImageSpec> specs,
   }
   auto dump = std::make_unique<RawDumpFile>(std::move(images), arch_hint, options.endian);
   if (vmcoreinfo) {
-    CSD_ASSIGN_OR_RETURN(std::string text, LoadVmcoreinfoFile(*vmcoreinfo, *dump, diagnostics));
+    CSD_ASSIGN_OR_RETURN(
+        std::string text,
+        LoadVmcoreinfoFile(*vmcoreinfo, *dump, options.max_vmcoreinfo_size, diagnostics));
     dump->set_vmcoreinfo(std::move(text));
   } else if (options.scan_for_vmcoreinfo) {
     ScanImages(*dump, options, diagnostics);

@@ -42,6 +42,10 @@ struct RawDumpOptions {
   bool scan_for_vmcoreinfo = true;
   uint64_t max_scan_bytes = 4ull << 30;
   size_t max_candidates = 64;
+  // --max-vmcoreinfo-size: the largest --vmcoreinfo FILE, and the largest
+  // VMCOREINFO note its "PA SIZE" form may name. The kernel layer caps the
+  // parsed text with the same flag (KernelLimits).
+  uint64_t max_vmcoreinfo_size = uint64_t{1} << 20;
 };
 
 // "FILE@ADDR" (ADDR 0x-hex or decimal) -> spec; kInvalidArgument otherwise.

@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "dump/elf/elf_notes.h"
 #include "dump_test_util.h"
 #include "elf_core_builder.h"
 
@@ -15,6 +16,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr uint64_t kRamBase = 0x40000000;
 constexpr uint64_t kLinearBase = 0xffff000000000000;
@@ -199,7 +201,8 @@ TEST_F(ElfCoreTest, ExcludedTailFailsByDefault) {
 
 TEST_F(ElfCoreTest, ExcludedTailZeroFilledWarnsOnce) {
   const auto data = Pattern(0x1000, 14);
-  DumpFile& dump = OpenOk(WithExcludedTail(data).Build(), {.zero_fill_excluded = true});
+  DumpFile& dump =
+      OpenOk(WithExcludedTail(data).Build(), {.zero_fill_excluded = true, .notes = {}});
   EXPECT_TRUE(diagnostics_.warnings().empty());  // nothing invented yet
   std::vector<std::byte> expected = Slice(data, 0xff8, 8);
   expected.resize(16, std::byte{0});
@@ -288,6 +291,95 @@ TEST_F(ElfCoreTest, HugeNoteSizesStopNoteParsing) {
     ASSERT_EQ(diagnostics_.warnings().size(), before + 2);
     EXPECT_THAT(diagnostics_.warnings()[before],
                 HasSubstr(fmt::format("note at file offset {:#x}", kSecondNote)));
+  }
+}
+
+// --max-notes and --max-note-size reach the ELF backend through
+// DumpOpenOptions; each refusal names its flag and keeps the notes before it.
+TEST_F(ElfCoreTest, NoteLimitsComeFromTheOpenOptions) {
+  const std::vector<std::byte> ram = Pattern(0x4000, 3);
+  DumpOpenOptions count;
+  count.notes.max_notes = 1;
+  DumpFile& one = OpenOk(Arm64Kdump(ram).Build(), count);
+  ASSERT_EQ(one.notes().size(), 1u);
+  EXPECT_EQ(one.notes()[0].name, "CORE");
+  EXPECT_FALSE(one.VmcoreinfoText().has_value());
+  EXPECT_THAT(AllWarnings(diagnostics_), HasSubstr("--max-notes cap of 1"));
+
+  for (uint64_t cap : {391u, 392u, 393u}) {  // the CORE note's desc is 392 bytes
+    SCOPED_TRACE(cap);
+    diagnostics_ = CollectingDiagnostics();
+    DumpOpenOptions size;
+    size.notes.max_note_size = cap;
+    DumpFile& dump = OpenOk(Arm64Kdump(ram).Build(), size);
+    if (cap < 392) {
+      EXPECT_TRUE(dump.notes().empty());
+      EXPECT_THAT(AllWarnings(diagnostics_), HasSubstr("--max-note-size cap of 391 bytes"));
+    } else {
+      EXPECT_EQ(dump.notes().size(), 2u);
+      EXPECT_EQ(dump.VmcoreinfoText(), std::string(kVmcoreinfo));
+      EXPECT_THAT(AllWarnings(diagnostics_), Not(HasSubstr("--max-note-size")));
+    }
+  }
+}
+
+// A note stream of `count` notes, each with a `desc_size`-byte desc.
+std::vector<std::byte> NoteStream(size_t count, size_t desc_size) {
+  ElfCoreBuilder builder(true, Endian::kLittle, kEmAarch64);
+  for (size_t i = 0; i < count; ++i) builder.AddNote("CORE", 1, std::string(desc_size, 'd'));
+  // The PT_NOTE segment follows the ELF header and its one program header.
+  std::vector<std::byte> core = builder.Build();
+  return {core.begin() + 64 + 56, core.end()};
+}
+
+TEST(ElfNotes, NoteCountCapIsHonouredAtItsBoundary) {
+  constexpr size_t kCap = 4;
+  for (size_t count : {kCap - 1, kCap, kCap + 1}) {
+    SCOPED_TRACE(count);
+    const auto bytes = NoteStream(count, 8);
+    const ByteReader stream(bytes, Endian::kLittle, "notes");
+    std::vector<DumpNote> notes;
+    CollectingDiagnostics diagnostics;
+    ParseElfNotes(stream, 0x100, "core", NoteLimits{.max_notes = kCap}, notes, diagnostics);
+    EXPECT_EQ(notes.size(), std::min(count, kCap));
+    if (count <= kCap) {
+      EXPECT_TRUE(diagnostics.warnings().empty());
+    } else {
+      ASSERT_EQ(diagnostics.warnings().size(), 1u);
+      EXPECT_THAT(diagnostics.warnings()[0], HasSubstr("--max-notes cap of 4"));
+      EXPECT_THAT(diagnostics.warnings()[0], HasSubstr("raise with --max-notes"));
+    }
+  }
+  // The cap counts the notes already kept: it spans PT_NOTE segments.
+  const auto bytes = NoteStream(2, 8);
+  const ByteReader stream(bytes, Endian::kLittle, "notes");
+  std::vector<DumpNote> notes;
+  CollectingDiagnostics diagnostics;
+  ParseElfNotes(stream, 0, "core", NoteLimits{.max_notes = 3}, notes, diagnostics);
+  ParseElfNotes(stream, 0, "core", NoteLimits{.max_notes = 3}, notes, diagnostics);
+  EXPECT_EQ(notes.size(), 3u);
+  EXPECT_EQ(diagnostics.warnings().size(), 1u);
+}
+
+TEST(ElfNotes, NoteSizeCapIsHonouredAtItsBoundary) {
+  constexpr uint64_t kCap = 16;
+  for (uint64_t desc : {kCap - 1, kCap, kCap + 1}) {
+    SCOPED_TRACE(desc);
+    const auto bytes = NoteStream(2, desc);
+    const ByteReader stream(bytes, Endian::kLittle, "notes");
+    std::vector<DumpNote> notes;
+    CollectingDiagnostics diagnostics;
+    ParseElfNotes(stream, 0, "core", NoteLimits{.max_note_size = kCap}, notes, diagnostics);
+    if (desc <= kCap) {
+      ASSERT_EQ(notes.size(), 2u);
+      EXPECT_EQ(notes[1].desc.size(), desc);
+      EXPECT_TRUE(diagnostics.warnings().empty());
+    } else {
+      EXPECT_TRUE(notes.empty());
+      ASSERT_EQ(diagnostics.warnings().size(), 1u);
+      EXPECT_THAT(diagnostics.warnings()[0], HasSubstr("descsz 0x11 (17 bytes)"));
+      EXPECT_THAT(diagnostics.warnings()[0], HasSubstr("--max-note-size cap of 16 bytes"));
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The flattened stream map, and hostile kdump headers: every truncation and
 // absurd field must give a clear error, never a crash or an overread.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -130,6 +131,59 @@ TEST_F(KdumpHostileTest, EveryTruncationFailsCleanly) {
     if (!dump.ok()) continue;
     std::vector<std::byte> out(1024);
     (void)(*dump)->ReadPhysical(9 * 1024, out);
+  }
+}
+
+// The header's note and VMCOREINFO regions are read into memory whole, so
+// --max-note-size bounds them too: a region of the cap's size is read, one
+// byte more is ignored with a warning naming the flag.
+TEST_F(KdumpHostileTest, NoteRegionCapIsHonouredAtItsBoundary) {
+  KdumpBuilder b;
+  b.Page(3);
+  const auto file = b.Build();
+  const SpanSource source(file, "x");
+  auto h = ParseKdumpHeader(source);
+  ASSERT_TRUE(h.ok());
+  const uint64_t region = h->size_note;
+  ASSERT_GT(region, b.vmcoreinfo.size());
+  for (uint64_t cap : {region - 1, region, region + 1}) {
+    SCOPED_TRACE(cap);
+    diagnostics_ = CollectingDiagnostics();
+    DumpOpenOptions options;
+    options.notes.max_note_size = cap;
+    auto dump = Open(file, options);
+    ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+    // Below the cap, VMCOREINFO still comes from offset_vmcoreinfo, a smaller region.
+    EXPECT_THAT((*dump)->VmcoreinfoText().value_or(""), HasSubstr("OSRELEASE=6.1.0"));
+    std::string warnings;
+    for (const auto& w : diagnostics_.warnings()) warnings += w + "\n";
+    if (cap < region) {
+      EXPECT_THAT(warnings, HasSubstr(fmt::format("note region at file offset {:#x} is {} bytes",
+                                                  h->offset_note, region)));
+      EXPECT_THAT(warnings, HasSubstr("raise with --max-note-size"));
+    } else {
+      EXPECT_EQ(warnings, "");
+    }
+  }
+  // v3: VMCOREINFO only, through offset_vmcoreinfo.
+  KdumpBuilder v3;
+  v3.version = 3;
+  v3.Page(3);
+  const auto old_file = v3.Build();
+  const uint64_t text = v3.vmcoreinfo.size();
+  for (uint64_t cap : {text - 1, text, text + 1}) {
+    SCOPED_TRACE(cap);
+    diagnostics_ = CollectingDiagnostics();
+    DumpOpenOptions options;
+    options.notes.max_note_size = cap;
+    auto dump = Open(old_file, options);
+    ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+    EXPECT_EQ((*dump)->VmcoreinfoText().has_value(), cap >= text);
+    if (cap < text) {
+      ASSERT_EQ(diagnostics_.warnings().size(), 1u);
+      EXPECT_THAT(diagnostics_.warnings()[0], HasSubstr("VMCOREINFO region"));
+      EXPECT_THAT(diagnostics_.warnings()[0], HasSubstr("--max-note-size cap"));
+    }
   }
 }
 

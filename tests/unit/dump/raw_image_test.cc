@@ -126,6 +126,52 @@ TEST_F(RawImageTest, VmcoreinfoFromSysfsPointer) {
   EXPECT_EQ((*dump)->VmcoreinfoText(), kInfo);
 }
 
+// --max-vmcoreinfo-size bounds the --vmcoreinfo FILE and the note its
+// "PA SIZE" form points at: the cap's size is accepted, one byte more refused.
+TEST_F(RawImageTest, VmcoreinfoCapIsHonouredAtItsBoundary) {
+  auto ram = Write("ram", std::string(0x1000, '\0'));
+  const uint64_t text = kInfo.size();
+  for (uint64_t cap : {text - 1, text, text + 1}) {
+    SCOPED_TRACE(cap);
+    RawDumpOptions options;
+    options.max_vmcoreinfo_size = cap;
+    auto dump = Open({{ram, 0}}, Write("info.txt", kInfo), options);
+    if (cap < text) {
+      ASSERT_FALSE(dump.ok());
+      EXPECT_EQ(dump.error().code(), ErrorCode::kLimit);
+      EXPECT_THAT(dump.error().message(), HasSubstr(fmt::format("is {} bytes", text)));
+      EXPECT_THAT(dump.error().message(), HasSubstr("raise with --max-vmcoreinfo-size"));
+    } else {
+      ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+      EXPECT_EQ((*dump)->VmcoreinfoText(), kInfo);
+    }
+  }
+
+  std::string note(12, '\0');
+  note[0] = 11;
+  note[4] = static_cast<char>(kInfo.size());
+  note += std::string("VMCOREINFO\0", 11) + '\0' + kInfo;
+  std::string image(0x1000, '\0');
+  image.replace(0x800, note.size(), note);
+  const auto pointer = Write("sys.txt", fmt::format("40000800 {:x}\n", note.size()));
+  const auto image_path = Write("ram2", image);
+  const uint64_t allowed = note.size() - 64;  // the text cap plus 64 bytes of note headers
+  for (uint64_t cap : {allowed - 1, allowed, allowed + 1}) {
+    SCOPED_TRACE(cap);
+    RawDumpOptions options;
+    options.max_vmcoreinfo_size = cap;
+    auto dump = Open({{image_path, 0x40000000}}, pointer, options);
+    if (cap < allowed) {
+      ASSERT_FALSE(dump.ok());
+      EXPECT_EQ(dump.error().code(), ErrorCode::kLimit);
+      EXPECT_THAT(dump.error().Describe(), HasSubstr("--max-vmcoreinfo-size cap"));
+    } else {
+      ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+      EXPECT_EQ((*dump)->VmcoreinfoText(), kInfo);
+    }
+  }
+}
+
 TEST_F(RawImageTest, ScanFindsTextAndSaysWhere) {
   std::string ram(0x4000, '\0');
   ram.replace(0x2000, kInfo.size(), kInfo);

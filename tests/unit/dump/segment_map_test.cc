@@ -84,7 +84,8 @@ void CheckAgainstModel(unsigned seed, bool zero_fill) {
     segments.push_back(s);
   }
   CollectingDiagnostics diagnostics;
-  const SegmentMap map(segments, file, {.zero_fill_excluded = zero_fill}, diagnostics, "model");
+  const SegmentMap map(segments, file, {.zero_fill_excluded = zero_fill, .notes = {}}, diagnostics,
+                       "model");
   const auto model = BuildModel(segments, file, kSpace);
   for (int trial = 0; trial < 400; ++trial) {
     const uint64_t pa = rng() % kSpace;

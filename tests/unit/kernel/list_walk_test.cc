@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kernel/kernel_limits.h"
 #include "kernel/object_view.h"
 #include "support/fake_physical_memory.h"
 #include "support/identity_translator.h"
@@ -165,15 +166,48 @@ TEST(ObjectView, ReadsMembersWithDwarfWidthsAndSignedness) {
   MemberLayout size{"size", 4, 4, MemberLayout::Kind::kInteger, false, "unsigned int", "", 0, 0};
   MemberLayout ptr{"p", 8, 8, MemberLayout::Kind::kPointer, false, "char *", "", 0, 0};
   MemberLayout outside{"x", 14, 4, MemberLayout::Kind::kInteger, false, "int", "", 0, 0};
-  auto view = ObjectView::Read(memory, 0x2000, layout);
+  auto view = ObjectView::Read(memory, 0x2000, layout, KernelLimits::kDefaultMaxObjectSize);
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(*view->Signed(cpu), -1);
   EXPECT_EQ(*view->Signed(size), 0xffffffff);
   EXPECT_EQ(*view->Unsigned(ptr), 0xffff000012345678u);
   EXPECT_FALSE(view->Unsigned(outside).ok());
-  EXPECT_FALSE(ObjectView::Read(memory, 0x90000, layout).ok());
+  EXPECT_FALSE(ObjectView::Read(memory, 0x90000, layout, KernelLimits::kDefaultMaxObjectSize).ok());
   StructLayout absurd{"big", 1 << 30, {}};
-  EXPECT_EQ(ObjectView::Read(memory, 0x2000, absurd).error().code(), ErrorCode::kUnsupported);
+  EXPECT_EQ(
+      ObjectView::Read(memory, 0x2000, absurd, KernelLimits::kDefaultMaxObjectSize).error().code(),
+      ErrorCode::kLimit);
+  StructLayout empty{"empty", 0, {}};
+  EXPECT_EQ(
+      ObjectView::Read(memory, 0x2000, empty, KernelLimits::kDefaultMaxObjectSize).error().code(),
+      ErrorCode::kUnsupported);
+}
+
+// --max-object-size: a struct of the cap's size is read, one byte more is
+// refused before anything is read, with the flag named.
+TEST(ObjectView, SizeCapIsHonouredAtItsBoundary) {
+  FakePhysicalMemory mem;
+  IdentityTranslator xlat;
+  KernelMemory memory(xlat, mem, Endian::kLittle);
+  for (uint64_t pa = 0x2000; pa < 0x2100; pa += 8) mem.WriteU64(pa, pa);
+  constexpr uint64_t kCap = 48;
+  for (uint64_t size : {kCap - 1, kCap, kCap + 1}) {
+    SCOPED_TRACE(size);
+    StructLayout layout{"coresight_dump_node", size, {}};
+    auto view = ObjectView::Read(memory, 0x2000, layout, kCap);
+    if (size <= kCap) {
+      ASSERT_TRUE(view.ok()) << view.error().Describe();
+      MemberLayout first{"first", 0, 8, MemberLayout::Kind::kInteger, false, "u64", "", 0, 0};
+      EXPECT_EQ(*view->Unsigned(first), 0x2000u);
+    } else {
+      ASSERT_FALSE(view.ok());
+      EXPECT_EQ(view.error().code(), ErrorCode::kLimit);
+      const std::string message = view.error().Describe();
+      EXPECT_NE(message.find("coresight_dump_node"), std::string::npos) << message;
+      EXPECT_NE(message.find("49"), std::string::npos) << message;
+      EXPECT_NE(message.find("--max-object-size"), std::string::npos) << message;
+    }
+  }
 }
 
 }  // namespace

@@ -79,6 +79,32 @@ TEST(Vmcoreinfo, AbsurdSizeIsRefused) {
   auto info = Vmcoreinfo::Parse(huge, diag);
   ASSERT_FALSE(info.ok());
   EXPECT_EQ(info.error().code(), ErrorCode::kLimit);
+  EXPECT_NE(info.error().message().find("--max-vmcoreinfo-size"), std::string::npos);
+}
+
+// --max-vmcoreinfo-size: the default is 1 MiB; a text of the cap's size
+// parses, one byte more is refused naming the flag.
+TEST(Vmcoreinfo, SizeCapIsHonouredAtItsBoundary) {
+  EXPECT_EQ(KernelLimits{}.max_vmcoreinfo_size, uint64_t{1} << 20);
+  const std::string line = "OSRELEASE=6.1.0\n";
+  constexpr uint64_t kCap = 4096;
+  for (uint64_t size : {kCap - 1, kCap, kCap + 1}) {
+    SCOPED_TRACE(size);
+    std::string text = line + std::string(size - line.size(), '\n');
+    ASSERT_EQ(text.size(), size);
+    CollectingDiagnostics diag;
+    auto info = Vmcoreinfo::Parse(text, diag, kCap);
+    if (size <= kCap) {
+      ASSERT_TRUE(info.ok()) << info.error().Describe();
+      EXPECT_EQ(info->OsRelease(), "6.1.0");
+    } else {
+      ASSERT_FALSE(info.ok());
+      EXPECT_EQ(info.error().code(), ErrorCode::kLimit);
+      EXPECT_NE(info.error().message().find("--max-vmcoreinfo-size"), std::string::npos)
+          << info.error().message();
+      EXPECT_NE(info.error().message().find("4097"), std::string::npos);
+    }
+  }
 }
 
 TEST(ParseUnsigned, StrictForms) {
