@@ -6,7 +6,13 @@ extract it with csdump-extract, and check everything a user relies on:
 - the exit code and the diagnostics the case expects;
 - every node of mkcore's expected.json against manifest.json (kind, cpu,
   device, size, sha256 of the written file, barrier, per-node errors);
-- nothing written outside OUT, no symlinks, every file accounted for;
+- after every csdump-extract run of the case, `info` included and whatever
+  its exit code: nothing written outside OUT (the case's directory, the
+  run's working directory and TMPDIR, and the input files are compared
+  before and after), no symlink and no temporary file in OUT, no file in OUT
+  larger than the run's per-file cap (--max-output-size, or the default
+  max(4 GiB, --max-buffer-size));
+- every file in OUT accounted for by the manifest;
 - the same input gives the same bytes (second run into another directory);
 - files are not overwritten without --force, and are with it.
 """
@@ -15,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -32,12 +39,142 @@ def sha256(path):
     return h.hexdigest()
 
 
-def run(cmd, expect=None):
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def run(cmd, expect=None, cwd=None, env=None):
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=cwd, env=env)
     if expect is not None and proc.returncode != expect:
         fail(f"{' '.join(cmd)}\nexit {proc.returncode}, expected {expect}\n"
              f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
+
+
+# The default per-file cap of csdump-extract (man page, LIMITS: Output files).
+DEFAULT_OUTPUT_CAP = 4 << 30
+DEFAULT_BUFFER_CAP = 1 << 30
+
+
+def parse_number(text):
+    """0x-hex or decimal, as csdump-extract reads its limit flags."""
+    return int(text[2:], 16) if text.lower().startswith("0x") else int(text, 10)
+
+
+def flag_value(cmd, flag):
+    """The last value given to `flag` in cmd (as `flag V` or `flag=V`), or None."""
+    value = None
+    for i, part in enumerate(cmd):
+        if part == flag and i + 1 < len(cmd):
+            value = cmd[i + 1]
+        elif part.startswith(flag + "="):
+            value = part[len(flag) + 1:]
+    return None if value is None else parse_number(value)
+
+
+def output_cap(cmd):
+    """The per-file size cap a csdump-extract command line sets."""
+    explicit = flag_value(cmd, "--max-output-size")
+    if explicit is not None:
+        return explicit
+    return max(DEFAULT_OUTPUT_CAP, flag_value(cmd, "--max-buffer-size") or DEFAULT_BUFFER_CAP)
+
+
+def snapshot(root, skip=()):
+    """Type, size, mode and mtime of every entry under root, top-level names
+    in `skip` left out. Directory mtimes catch a file created and removed."""
+    state = {}
+    if not os.path.lexists(root):
+        return state
+    for dirpath, dirnames, filenames in os.walk(root):
+        if dirpath == root:
+            dirnames[:] = [d for d in dirnames if d not in skip]
+            filenames = [f for f in filenames if f not in skip]
+        for name in dirnames + filenames:
+            full = os.path.join(dirpath, name)
+            st = os.lstat(full)
+            state[os.path.relpath(full, root)] = (stat.S_IFMT(st.st_mode), st.st_size,
+                                                  stat.S_IMODE(st.st_mode), st.st_mtime_ns)
+    return state
+
+
+def input_paths(cmd, work):
+    """Existing paths a command names outside WORK (vmlinux, debug files):
+    they must not change either."""
+    paths = set()
+    for part in cmd[1:]:
+        value = part.split("=", 1)[-1]
+        for candidate in (part, value, value.rsplit("@", 1)[0]):
+            if os.path.isabs(candidate) and os.path.exists(candidate) and \
+                    not os.path.abspath(candidate).startswith(work + os.sep):
+                paths.add(candidate)
+    return sorted(paths)
+
+
+def stat_inputs(paths):
+    state = {}
+    for path in paths:
+        if os.path.isdir(path):
+            state.update({os.path.join(path, k): v for k, v in snapshot(path).items()})
+        else:
+            st = os.stat(path)
+            state[path] = (st.st_size, st.st_mtime_ns)
+    return state
+
+
+def check_out(out, cap, what):
+    """OUT after a run: no symlink (file or directory), no temporary file left
+    by an interrupted write, no file over the per-file cap."""
+    if not os.path.lexists(out):
+        return
+    if os.path.islink(out):
+        fail(f"{what}: OUT itself is a symlink")
+    for dirpath, dirnames, filenames in os.walk(out):
+        for name in dirnames + filenames:
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, out)
+            if os.path.islink(full):
+                fail(f"{what}: symlink in OUT: {rel} -> {os.readlink(full)}")
+            # Output names are sanitised to never start with a dot; the
+            # temporaries of OutputDir::WriteFile (.csdump-PID-N.tmp) do.
+            if name.startswith("."):
+                fail(f"{what}: temporary or hidden file left in OUT: {rel}")
+            if name in filenames and os.path.getsize(full) > cap:
+                fail(f"{what}: {rel} is {os.path.getsize(full)} bytes, over the per-file cap "
+                     f"of {cap} bytes")
+
+
+class Runner:
+    """Runs csdump-extract with its working directory and TMPDIR inside WORK,
+    and checks after every run that it wrote nothing but under its OUT."""
+
+    def __init__(self, work):
+        self.work = work
+        self.cwd = os.path.join(work, "cwd")
+        self.tmp = os.path.join(work, "tmp")
+        os.makedirs(self.cwd, exist_ok=True)
+        os.makedirs(self.tmp, exist_ok=True)
+        self.env = dict(os.environ, TMPDIR=self.tmp)
+        self.runs = 0
+
+    def __call__(self, cmd, expect=None, out=None):
+        # Only this run's OUT may change; every other directory of the case
+        # (core/, earlier OUTs, debug trees, cwd/, tmp/) must stay as it was.
+        skip = {os.path.basename(out)} if out else set()
+        if out and os.path.dirname(os.path.abspath(out)) != self.work:
+            fail(f"OUT {out} is not directly under the case directory")
+        inputs = input_paths(cmd, self.work)
+        before, before_inputs = snapshot(self.work, skip), stat_inputs(inputs)
+        proc = run(cmd, expect, cwd=self.cwd, env=self.env)
+        self.runs += 1
+        what = " ".join(os.path.relpath(c, self.work) if c.startswith(self.work) else c
+                        for c in cmd[1:])
+        after = snapshot(self.work, skip)
+        if after != before:
+            changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+            fail(f"`{what}` wrote outside OUT: {changed}")
+        if stat_inputs(inputs) != before_inputs:
+            fail(f"`{what}` changed an input file: {inputs}")
+        if out:
+            check_out(out, output_cap(cmd), f"`{what}` (exit {proc.returncode})")
+        return proc
 
 
 def tree(root):
@@ -206,8 +343,8 @@ def normalise(text, work, kernels, expected):
     return text
 
 
-def check_golden(args, golden, info_args, work, expected):
-    proc = run([args.extract, "info"] + info_args, expect=0)
+def check_golden(args, golden, info_args, work, expected, runner):
+    proc = runner([args.extract, "info"] + info_args, expect=0)
     got = normalise(proc.stdout, work, args.kernels, expected)
     if args.update_golden:
         with open(golden, "w") as f:
@@ -270,8 +407,14 @@ def main():
                          "error and print TEXT (e.g. 'PTM on Trace ID 0x12')")
     ap.add_argument("--perf-loads", action="append", default=[], metavar="TEXT",
                     help="`perf report -D` on OUT/perf.data must succeed and print TEXT")
-    ap.add_argument("--text-source", choices=["dump", "vmlinux"],
-                    help="the manifest's decoder_outputs.memory_images[0].source must be this")
+    ap.add_argument("--text-source", choices=["dump", "vmlinux", "none"],
+                    help="the manifest's decoder_outputs.memory_images[0].source must be this "
+                         "(none: no kernel text image at all)")
+    ap.add_argument("--info-arg", action="append", default=[], metavar="ARG",
+                    help="also run `info VMCORE VMLINUX ARG...` (with --info-exit, --info-stderr)")
+    ap.add_argument("--info-exit", type=int, default=0, help="the exit code of that info run")
+    ap.add_argument("--info-stderr", action="append", default=[], metavar="TEXT",
+                    help="text the stderr of that info run must contain")
     ap.add_argument("--vmlinux-in-sysroot", choices=["debian", "fedora", "build-id"],
                     help="omit VMLINUX from the command: put it in WORK/vmlinux-sysroot as that "
                     "layout has it and pass --sysroot, so the tool must find it")
@@ -288,6 +431,7 @@ def main():
     work = os.path.abspath(args.work)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
+    runner = Runner(work)
     core = os.path.join(work, "core")
     spec = {}
     if args.prebuilt:
@@ -340,7 +484,13 @@ def main():
     for golden, info_args in ((args.info_golden, [vmcore, vmlinux] + split_args),
                               (args.info_golden_no_vmlinux, [vmcore] + split_args)):
         if golden:
-            check_golden(args, golden, info_args, work, expected)
+            check_golden(args, golden, info_args, work, expected, runner)
+    if args.info_arg:
+        proc = runner([args.extract, "info", vmcore, vmlinux] + split_args + args.info_arg,
+                      expect=args.info_exit)
+        for text in args.info_stderr:
+            if text not in proc.stderr:
+                fail(f"info stderr does not mention {text!r}:\n{proc.stderr}")
 
     if args.debuginfo:
         args.arg = make_debuginfo(args.debuginfo, spec, expected, args.kernels, work) + args.arg
@@ -364,7 +514,7 @@ def main():
         os.makedirs(os.path.dirname(where), exist_ok=True)
         shutil.copyfile(vmlinux, where)
         cmd = [args.extract, vmcore, "-o", out, f"--sysroot={root}"] + args.arg
-    first = run(cmd, expect=args.exit_code)
+    first = runner(cmd, expect=args.exit_code, out=out)
     for text in args.stderr + [expected_value(expected, p) for p in args.stderr_expected]:
         if text not in first.stderr:
             fail(f"stderr does not mention {text!r}:\n{first.stderr}")
@@ -372,7 +522,8 @@ def main():
         # Refused inputs write nothing at all.
         if os.path.exists(out) and tree(out):
             fail(f"a refused extraction wrote files: {tree(out)}")
-        print(f"ok: refused with exit {args.exit_code}")
+        print(f"ok: refused with exit {args.exit_code}, {runner.runs} runs checked for writes "
+              "outside OUT")
         return
 
     with open(os.path.join(out, "manifest.json")) as f:
@@ -381,7 +532,11 @@ def main():
         check_manifest(manifest, expected, out, first.returncode)
     check_tree(work, out, manifest)
 
-    if args.text_source:
+    if args.text_source == "none":
+        images = manifest["decoder_outputs"]["memory_images"]
+        if images:
+            fail(f"expected no kernel text image, the manifest has {images}")
+    elif args.text_source:
         images = manifest["decoder_outputs"]["memory_images"]
         if not images or images[0]["source"] != args.text_source:
             fail(f"kernel text source {images[0]['source'] if images else None!r}, "
@@ -398,20 +553,21 @@ def main():
                 fail(f"perf report -D does not print {text!r}:\n{proc.stdout[:4000]}")
 
     out2 = os.path.join(work, "out2")
-    run([out2 if part == out else part for part in cmd], expect=args.exit_code)
+    runner([out2 if part == out else part for part in cmd], expect=args.exit_code, out=out2)
     for rel in tree(out):
         with open(os.path.join(out, rel), "rb") as a, open(os.path.join(out2, rel), "rb") as b:
             if a.read() != b.read():
                 fail(f"second run wrote different bytes for {rel}")
 
     before = {rel: sha256(os.path.join(out, rel)) for rel in tree(out)}
-    again = run(cmd, expect=6)
+    again = runner(cmd, expect=6, out=out)
     if "--force" not in again.stderr and "exists" not in again.stderr:
         fail(f"refusal to overwrite does not say why:\n{again.stderr}")
     if {rel: sha256(os.path.join(out, rel)) for rel in tree(out)} != before:
         fail("files changed although --force was not given")
-    run(cmd + ["--force"], expect=args.exit_code)
-    print(f"ok: {len(manifest['nodes'])} nodes, exit {first.returncode}")
+    runner(cmd + ["--force"], expect=args.exit_code, out=out)
+    print(f"ok: {len(manifest['nodes'])} nodes, exit {first.returncode}, "
+          f"{runner.runs} runs checked for writes outside OUT")
 
 
 if __name__ == "__main__":
