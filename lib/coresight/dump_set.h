@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/byte_buffer.h"
 #include "kernel/target_summary.h"
 
 namespace csd {
@@ -64,7 +65,10 @@ struct DumpNode {
   uint64_t buf_address = 0;
   uint64_t buf_size = 0;
   // The buffer bytes; present only when the whole buffer was read.
-  std::optional<std::vector<std::byte>> data;
+  std::optional<ByteBuffer> data;
+  // SHA-256 of data (lower-case hex) when it was computed while the buffer
+  // was read (large buffers); writers use it instead of hashing again.
+  std::optional<std::string> data_sha256;
   std::optional<EtmV4Registers> etm;   // when the metadata block validated as ETMv4
   std::optional<EtmV3Registers> etm3;  // ... as ETMv3/PTM
   std::optional<EteRegisters> ete;     // ... as ETE

@@ -3,7 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "base/byte_reader.h"
+#include "base/sha256.h"
 #include "coresight/etm_metadata.h"
 #include "coresight/sink_buffer.h"
 #include "kernel/object_view.h"
@@ -16,6 +20,13 @@ constexpr const char* kListSymbol = "coresight_dump_list";
 constexpr const char* kNodeStruct = "coresight_dump_node";
 constexpr int64_t kPrePanic = 0;  // CORESIGHT_DUMP_TYPE_PRE_PANIC: ETM metadata
 constexpr int64_t kPanic = 1;     // CORESIGHT_DUMP_TYPE_PANIC: sink trace
+
+// A buffer of this size or more is hashed on a second thread while it is
+// read, in kReadChunk steps, so its digest is ready when its last byte is:
+// hashing a GiB costs about as much as reading it, and the writers would
+// otherwise do it after the read. Smaller buffers are hashed by the writers.
+constexpr uint64_t kHashWhileReading = uint64_t{4} << 20;
+constexpr uint64_t kReadChunk = uint64_t{8} << 20;
 
 Expected<MemberLayout> RequireMember(const StructLayout& layout, const char* name,
                                      MemberLayout::Kind kind) {
@@ -130,8 +141,17 @@ class NodeReader {
                                  node.buf_size, node.buf_size, limits_.max_buffer_size));
       return;
     }
-    std::vector<std::byte> data(node.buf_size);
-    auto status = memory_.Read(node.buf_address, data);
+    // Not zero-filled: the read overwrites every byte or the buffer is dropped.
+    ByteBuffer data(node.buf_size);
+    std::optional<Sha256Follower> hasher;
+    if (data.size() >= kHashWhileReading) hasher.emplace(data);
+    Status status = OkStatus();
+    for (uint64_t done = 0; done < data.size() && status.ok();) {
+      const uint64_t n = std::min<uint64_t>(kReadChunk, data.size() - done);
+      status = memory_.Read(node.buf_address + done, std::span(data).subspan(done, n));
+      done += n;
+      if (status.ok() && hasher) hasher->Advance(done);
+    }
     if (!status.ok()) {
       SetError(node, fmt::format("buffer of {} bytes at {:#x} cannot be read: {}", node.buf_size,
                                  node.buf_address, status.error().Describe()));
@@ -141,6 +161,11 @@ class NodeReader {
       DecodeMetadata(node, data);
     } else if (node.kind == NodeKind::kSink) {
       node.starts_with_barrier = StartsWithBarrier(data);
+    }
+    if (hasher) {
+      // Without a digest here the writers hash the bytes themselves.
+      if (auto digest = hasher->Finish(); digest.ok()) node.data_sha256 = std::move(*digest);
+      hasher.reset();
     }
     node.data = std::move(data);
   }

@@ -73,12 +73,18 @@ Expected<DecoderOutputsRecord> WriteDecoderPlan(DecoderPlan plan, const DumpSet&
   // opencsd-X/X.bin): hash each distinct run of pieces once. Keys are the
   // pieces' addresses, which stay valid and unchanged for this call: the
   // DumpSet is const and every owned piece lives in `planned` until the end.
+  // Digests the reader computed while reading (large sinks) are known already.
   std::map<std::vector<std::pair<const std::byte*, size_t>>, std::string> digests;
   auto key_of = [](const std::vector<std::span<const std::byte>>& pieces) {
     std::vector<std::pair<const std::byte*, size_t>> key;
     for (const auto& piece : pieces) key.emplace_back(piece.data(), piece.size());
     return key;
   };
+  for (const DumpNode& node : dump_set.nodes) {
+    if (node.data && node.data_sha256) {
+      digests.emplace(key_of({std::span<const std::byte>(*node.data)}), *node.data_sha256);
+    }
+  }
   if (raw_files != nullptr) {
     for (const FileRecord& f : *raw_files) {
       for (const DumpNode& node : dump_set.nodes) {

@@ -6,7 +6,7 @@
 #include <thread>
 #include <utility>
 
-#include "output/sha256.h"
+#include "base/sha256.h"
 
 namespace csd {
 

@@ -8,12 +8,12 @@
 #include <map>
 #include <string>
 
+#include "base/sha256.h"
 #include "output/decoder_inputs.h"
 #include "output/decoder_writer.h"
 #include "output/perf/perf_records.h"
 #include "output/perf/perf_writer.h"
 #include "output/raw_writer.h"
-#include "output/sha256.h"
 #include "output/snapshot/snapshot_writer.h"
 #include "sample_dump_set.h"
 #include "test_files.h"
@@ -345,7 +345,7 @@ TEST(DecoderWriterTest, SinkBytesAreBorrowedNotCopied) {
 // or reused from the raw writer's records; every digest matches the file.
 TEST(DecoderWriterTest, DigestsMatchTheFilesWhenReused) {
   DumpSet set = DecoderDumpSet();
-  set.nodes[1].data = testing_output::ByteVector(std::string(48, 'y'));  // whole frames
+  set.nodes[1].data = testing_output::BufferOf(std::string(48, 'y'));  // whole frames
   set.nodes.push_back(SinkNode(2, "20020000.etr", std::string(64, 'z')));
   set.nodes.back().cpu = 1;
   ScratchDir scratch;

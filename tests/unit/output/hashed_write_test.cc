@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "base/sha256.h"
 #include "output/generated_file.h"
 #include "output/output_dir.h"
-#include "output/sha256.h"
 #include "test_files.h"
 
 namespace csd {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "output/sha256.h"
+#include "base/sha256.h"
 #include "sample_dump_set.h"
 #include "test_files.h"
 
@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using testing_output::BufferOf;
 using testing_output::Bytes;
 using testing_output::ByteVector;
 using testing_output::IsSymlink;
@@ -148,7 +149,7 @@ TEST(RawWriterTest, CollisionsNumberedInListOrder) {
   set.nodes.push_back(MetadataNode(6, -1, "6"));
   DumpNode unknown;
   unknown.index = 7;
-  unknown.data = ByteVector("7");
+  unknown.data = BufferOf("7");
   set.nodes.push_back(unknown);
   set.nodes.push_back(SinkNode(8, "etf", "8"));
 
@@ -190,7 +191,7 @@ TEST(RawWriterTest, SecondRunRefusedWithoutForceAndLeavesOutUnchanged) {
   auto tree_before = ListTree(scratch.path());
 
   DumpSet changed = SampleDumpSet();
-  changed.nodes[1].data = ByteVector("new sink bytes");
+  changed.nodes[1].data = BufferOf("new sink bytes");
   OutputDir out = MustCreate(scratch.path(), false);
   auto report = WriteRawOutputs(changed, out, {});
   ASSERT_FALSE(report.ok());
@@ -218,7 +219,7 @@ TEST(RawWriterTest, ForceReplacesPreviousRun) {
     MustWrite(SampleDumpSet(), out);
   }
   DumpSet changed = SampleDumpSet();
-  changed.nodes[1].data = ByteVector("new sink bytes");
+  changed.nodes[1].data = BufferOf("new sink bytes");
   OutputDir out = MustCreate(scratch.path(), true);
   WriteReport report = MustWrite(changed, out);
   EXPECT_EQ(ReadText(scratch.path() / "sinks/tmc_etf0.bin"), "new sink bytes");

@@ -19,6 +19,12 @@ inline std::vector<std::byte> ByteVector(std::string_view text) {
   return out;
 }
 
+// The same bytes as a node's buffer type.
+inline ByteBuffer BufferOf(std::string_view text) {
+  const auto bytes = ByteVector(text);
+  return ByteBuffer(bytes.begin(), bytes.end());
+}
+
 inline DumpNode SinkNode(size_t index, std::optional<std::string> name, std::string_view data) {
   DumpNode node;
   node.index = index;
@@ -27,7 +33,7 @@ inline DumpNode SinkNode(size_t index, std::optional<std::string> name, std::str
   node.device_name = std::move(name);
   node.name_source = "dev.kobj.name";
   node.buf_size = data.size();
-  node.data = ByteVector(data);
+  node.data = BufferOf(data);
   return node;
 }
 
@@ -38,7 +44,7 @@ inline DumpNode MetadataNode(size_t index, int64_t cpu, std::string_view data) {
   node.cpu = cpu;
   node.type = 1;
   node.buf_size = data.size();
-  node.data = ByteVector(data);
+  node.data = BufferOf(data);
   return node;
 }
 
