@@ -9,13 +9,76 @@
 
 namespace csd {
 
+namespace {
+
+// A coalesced run never grows past this, so a bounded physical read still
+// reports a failure close to where it happened and large reads interleave
+// with the translation of what follows.
+constexpr uint64_t kMaxRun = uint64_t{64} << 20;
+
+}  // namespace
+
 Status KernelMemory::Read(uint64_t va, std::span<std::byte> out) const {
   size_t done = 0;
+  // Translated ahead while extending a run (a plain pair, not an optional:
+  // gcc 12 warns spuriously about an optional<Translation> here).
+  Translation next;
+  bool have_next = false;
   while (done < out.size()) {
     const uint64_t cur = va + done;
     if (cur < va) {
       return Error(ErrorCode::kNotMapped, fmt::format("read at {:#x} wraps the address space", va));
     }
+    Translation first;
+    if (have_next) {
+      first = next;
+      have_next = false;
+    } else {
+      auto translation = translator_.Translate(cur);
+      if (!translation.ok()) {
+        return std::move(translation).error().AddContext(fmt::format("reading VA {:#x}", cur));
+      }
+      first = *translation;
+    }
+    const uint64_t remaining = out.size() - done;
+    const uint64_t first_chunk =
+        std::min<uint64_t>(remaining, std::max<uint64_t>(first.contiguous, 1));
+    // Pages of a vmalloc buffer are often physically adjacent: extend the run
+    // while the next VA continues the same physical range, so the physical
+    // memory sees one large read instead of one per page. A translation that
+    // fails or jumps ends the run; it is redone (or reused) as the next one.
+    uint64_t run = first_chunk;
+    while (run < remaining && run < kMaxRun) {
+      auto ahead = translator_.Translate(cur + run);
+      if (!ahead.ok()) break;
+      if (ahead->pa != first.pa + run || first.pa + run < first.pa) {
+        next = *ahead;
+        have_next = true;
+        break;
+      }
+      run += std::min<uint64_t>(remaining - run, std::max<uint64_t>(ahead->contiguous, 1));
+    }
+    auto status = physical_.ReadPhysical(first.pa, out.subspan(done, run));
+    if (!status.ok()) {
+      if (run > first_chunk) {
+        // Name the exact VA: redo the run one translation at a time.
+        have_next = false;
+        CSD_RETURN_IF_ERROR(ReadUncoalesced(cur, out.subspan(done, run)));
+        done += run;
+        continue;
+      }
+      return std::move(status).error().AddContext(
+          fmt::format("reading VA {:#x} (PA {:#x} via {})", cur, first.pa, first.method));
+    }
+    done += run;
+  }
+  return OkStatus();
+}
+
+Status KernelMemory::ReadUncoalesced(uint64_t va, std::span<std::byte> out) const {
+  size_t done = 0;
+  while (done < out.size()) {
+    const uint64_t cur = va + done;
     auto translation = translator_.Translate(cur);
     if (!translation.ok()) {
       return std::move(translation).error().AddContext(fmt::format("reading VA {:#x}", cur));

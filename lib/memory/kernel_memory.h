@@ -33,6 +33,10 @@ class KernelMemory {
   const PhysicalMemory& physical() const { return physical_; }
 
  private:
+  // One physical read per translation: the slow path that names the exact VA
+  // when a coalesced read fails.
+  Status ReadUncoalesced(uint64_t va, std::span<std::byte> out) const;
+
   const Translator& translator_;
   const PhysicalMemory& physical_;
   Endian endian_;

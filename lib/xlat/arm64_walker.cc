@@ -13,18 +13,42 @@ namespace csd {
 Expected<uint64_t> Arm64Walker::ReadDescriptor(unsigned depth, uint64_t table_pa,
                                                uint64_t index) const {
   CacheEntry& entry = cache_[depth];
-  if (entry.valid && entry.table_pa == table_pa && entry.index == index) return entry.desc;
+  if (entry.count != 0 && entry.table_pa == table_pa && index >= entry.first_index &&
+      index - entry.first_index < entry.count) {
+    return entry.desc[index - entry.first_index];
+  }
   // index < 2^13, so only a hostile root address can overflow here.
   const auto pa = CheckedAdd(table_pa, index * 8);
   if (!pa) {
     return Error(ErrorCode::kCorrupt,
                  fmt::format("descriptor address {:#x} + {:#x} overflows", table_pa, index * 8));
   }
-  std::array<std::byte, 8> bytes{};
-  CSD_RETURN_IF_ERROR(physical_.ReadPhysical(*pa, bytes));
-  const uint64_t desc = LoadUnsigned(bytes, Endian::kLittle);
-  entry = CacheEntry{table_pa, index, desc, true};
-  return desc;
+  // Below the root, every table is a whole granule at a granule-aligned
+  // address (descriptors carry no lower bits), so the aligned block around
+  // `index` lies inside it. The root may be small or oddly placed: read it one
+  // descriptor at a time. A block that cannot be read (a hostile table address
+  // near the end of RAM) falls back to the single descriptor, whose error is
+  // the one to report.
+  const uint64_t first = index & ~(kBlockEntries - 1);
+  const bool block = depth != 0 && (table_pa & ((uint64_t{1} << geometry_.page_shift) - 1)) == 0 &&
+                     CheckedAdd(table_pa, (first + kBlockEntries) * 8).has_value();
+  std::array<std::byte, kBlockEntries * 8> bytes{};
+  if (block && physical_.ReadPhysical(table_pa + first * 8, bytes).ok()) {
+    entry.table_pa = table_pa;
+    entry.first_index = first;
+    entry.count = kBlockEntries;
+    for (uint64_t i = 0; i < kBlockEntries; ++i) {
+      entry.desc[i] = LoadUnsigned(std::span(bytes).subspan(i * 8, 8), Endian::kLittle);
+    }
+    return entry.desc[index - first];
+  }
+  const auto one = std::span(bytes).first(8);
+  CSD_RETURN_IF_ERROR(physical_.ReadPhysical(*pa, one));
+  entry.table_pa = table_pa;
+  entry.first_index = index;
+  entry.count = 1;
+  entry.desc[0] = LoadUnsigned(one, Endian::kLittle);
+  return entry.desc[0];
 }
 
 Expected<Translation> Arm64Walker::Walk(uint64_t va, std::vector<std::string>* steps) const {

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "arm64_test_tables.h"
@@ -323,6 +324,115 @@ TEST_F(Arm64VmallocRead, ReadAcrossScatteredPages) {
   EXPECT_EQ(bad.error().Describe(),
             "reading VA 0xffff800008002000: VA 0xffff800008002000 is not mapped: level 3 "
             "descriptor 0x0000000000000000 at table PA 0x41003000 index 2 is invalid");
+}
+
+// Forwards to another PhysicalMemory and records every read, to check how
+// many reads a translation or a buffer read costs.
+class CountingMemory final : public PhysicalMemory {
+ public:
+  explicit CountingMemory(const PhysicalMemory& inner) : inner_(inner) {}
+  Status ReadPhysical(uint64_t pa, std::span<std::byte> out) const override {
+    reads.emplace_back(pa, out.size());
+    return inner_.ReadPhysical(pa, out);
+  }
+  std::vector<PhysicalRange> Ranges() const override { return inner_.Ranges(); }
+  size_t CountOfSize(size_t size) const {
+    size_t n = 0;
+    for (const auto& read : reads) n += read.second == size ? 1 : 0;
+    return n;
+  }
+  mutable std::vector<std::pair<uint64_t, size_t>> reads;
+
+ private:
+  const PhysicalMemory& inner_;
+};
+
+// Refuses every 512-byte read (a descriptor block), forwards the rest.
+class NoDescriptorBlocks final : public PhysicalMemory {
+ public:
+  explicit NoDescriptorBlocks(const PhysicalMemory& inner) : inner_(inner) {}
+  Status ReadPhysical(uint64_t pa, std::span<std::byte> out) const override {
+    if (out.size() == 512) return Error(ErrorCode::kIo, "block refused");
+    return inner_.ReadPhysical(pa, out);
+  }
+  std::vector<PhysicalRange> Ranges() const override { return inner_.Ranges(); }
+
+ private:
+  const PhysicalMemory& inner_;
+};
+
+// 4K/48, a 5-page buffer at 0xffff800008000000 (L3 table 0x41003000):
+// pages 0-3 at PA 0x50000000-0x50003fff (adjacent), page 4 at 0x4fff0000.
+class Arm64CoalescedRead : public ::testing::Test {
+ protected:
+  static constexpr uint64_t kVa = 0xffff'8000'0800'0000;
+  void SetUp() override {
+    Put(m_, kPgd, 256, 0x4100'1000 | kTable);
+    Put(m_, 0x4100'1000, 0, 0x4100'2000 | kTable);
+    Put(m_, 0x4100'2000, 64, 0x4100'3000 | kTable);
+    for (uint64_t i = 0; i < 4; ++i) Put(m_, 0x4100'3000, i, (0x5000'0000 + i * 0x1000) | kPage);
+    Put(m_, 0x4100'3000, 4, 0x4fff'0000 | kPage);
+  }
+  void Fill(uint64_t pa, uint8_t tag) {
+    std::array<std::byte, 4096> page{};
+    for (size_t i = 0; i < page.size(); ++i) page[i] = std::byte(tag ^ (i & 0xff));
+    m_.Write(pa, page);
+  }
+  FakePhysicalMemory m_;
+};
+
+TEST_F(Arm64CoalescedRead, AdjacentPagesAreOnePhysicalRead) {
+  for (uint8_t i = 0; i < 4; ++i) Fill(0x5000'0000 + i * 0x1000u, i);
+  Fill(0x4fff'0000, 4);
+  CountingMemory counted(m_);
+  auto xlat = MakeArm64Translator(WalkParams(12, 48), counted);
+  KernelMemory memory(*xlat, counted, Endian::kLittle);
+  std::vector<std::byte> out(5 * 4096);
+  auto status = memory.Read(kVa, out);
+  ASSERT_TRUE(status.ok()) << status.error().Describe();
+  for (size_t i = 0; i < out.size(); ++i) {
+    ASSERT_EQ(out[i], std::byte((i / 4096) ^ (i & 0xff))) << i;
+  }
+  // The data: pages 0-3 in one read, page 4 in another.
+  EXPECT_EQ(counted.CountOfSize(4 * 4096), 1u);
+  EXPECT_EQ(counted.CountOfSize(4096), 1u);
+  // The walk: the root one descriptor, the two tables below it one block
+  // each, and the L3 table one block for all 5 pages.
+  EXPECT_EQ(counted.CountOfSize(8), 1u);
+  EXPECT_EQ(counted.CountOfSize(512), 3u);
+}
+
+TEST_F(Arm64CoalescedRead, FailureInsideARunNamesTheExactVa) {
+  // Page 2's PA continues page 1's, but it is not in memory.
+  Fill(0x5000'0000, 0);
+  Fill(0x5000'1000, 1);
+  Fill(0x5000'3000, 3);
+  auto xlat = MakeArm64Translator(WalkParams(12, 48), m_);
+  KernelMemory memory(*xlat, m_, Endian::kLittle);
+  std::vector<std::byte> out(4 * 4096);
+  auto status = memory.Read(kVa, out);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kNotMapped);
+  EXPECT_EQ(status.error().Describe(),
+            "reading VA 0xffff800008002000 (PA 0x50002000 via page-table): physical address "
+            "0x50002000 is not in memory");
+}
+
+TEST(Arm64Walk, UnreadableDescriptorBlockFallsBackToOneDescriptor) {
+  // A descriptor block that cannot be read (a hostile table address near the
+  // end of the dump's memory) falls back to the one descriptor the walk
+  // needs: here every 512-byte read is refused, and the walk still succeeds.
+  FakePhysicalMemory m;
+  Put(m, kPgd, 256, 0x4100'1000 | kTable);
+  Put(m, 0x4100'1000, 0, 0x4100'2000 | kTable);
+  Put(m, 0x4100'2000, 64, 0x4100'3000 | kTable);
+  Put(m, 0x4100'3000, 0, 0x5000'0000 | kPage);
+  NoDescriptorBlocks no_blocks(m);
+  CountingMemory counted(no_blocks);
+  auto xlat = MakeArm64Translator(WalkParams(12, 48), counted);
+  ExpectTranslation(*xlat, 0xffff'8000'0800'0010, 0x5000'0010, 0xff0, "page-table");
+  EXPECT_EQ(counted.CountOfSize(8), 4u);
+  EXPECT_EQ(counted.CountOfSize(512), 3u);  // tried, refused
 }
 
 }  // namespace
