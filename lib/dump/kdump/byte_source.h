@@ -28,6 +28,13 @@ class ByteSource {
   virtual Status Read(uint64_t offset, std::span<std::byte> out) const = 0;
   // Names the source in errors ("vmcore", "vmcore (flattened)").
   virtual const std::string& label() const = 0;
+  // [offset, offset + size) in place, when the source holds it contiguously
+  // in memory (a mapped file): lets the page reader decompress straight from
+  // the mapping instead of copying each compressed page first. Empty when the
+  // source cannot (a flattened stream) or the range is not within size().
+  virtual std::span<const std::byte> View(uint64_t /*offset*/, uint64_t /*size*/) const {
+    return {};
+  }
 
   // Convenience: a fresh buffer of `length` bytes; `what` names the field in errors.
   Expected<std::vector<std::byte>> ReadVector(uint64_t offset, uint64_t length,
@@ -43,6 +50,11 @@ class MappedSource final : public ByteSource {
   uint64_t size() const override { return file_.bytes().size(); }
   Status Read(uint64_t offset, std::span<std::byte> out) const override;
   const std::string& label() const override { return label_; }
+  std::span<const std::byte> View(uint64_t offset, uint64_t size) const override {
+    const auto bytes = file_.bytes();
+    if (offset > bytes.size() || size > bytes.size() - offset) return {};
+    return bytes.subspan(offset, size);
+  }
   std::span<const std::byte> bytes() const { return file_.bytes(); }
 
  private:

@@ -21,7 +21,7 @@ namespace {
 constexpr uint64_t kPageDescSize = 24;
 constexpr uint64_t kRankStride = 4096;  // PFNs per rank-index entry
 constexpr size_t kCacheSlots = 16;
-constexpr uint64_t kMinWindow = 4096;     // per random miss: one pread (MappedFile::kBulkRead)
+constexpr uint64_t kMinWindow = 4096;     // per random miss: one page-sized copy
 constexpr uint64_t kMaxWindow = 1 << 20;  // ... and at most, once reads are sequential
 constexpr uint32_t kArm64PrstatusSize = 392;
 constexpr uint32_t kArmPrstatusSize = 148;
@@ -318,7 +318,8 @@ class KdumpFile final : public DumpFile {
     return OkStatus();
   }
 
-  // [offset, offset + size) of the part's file, through a read window.
+  // [offset, offset + size) of the part's file: in place when the part is a
+  // mapped file, otherwise (a flattened stream) through a read window.
   // makedumpfile writes page data in PFN order, so reading a physically
   // contiguous buffer page by page walks the file forwards: while reads
   // continue where the window ends it doubles (up to kMaxWindow), and one
@@ -333,6 +334,8 @@ class KdumpFile final : public DumpFile {
                                "end of the file ({:#x} bytes)",
                                part.source->label(), offset, size, part.source->size()));
     }
+    // A mapped file needs no window: decompress from the mapping in place.
+    if (const auto view = part.source->View(offset, size); view.size() == size) return view;
     const bool in_window = window_part_ == &part && offset >= window_offset_ &&
                            offset <= window_offset_ + window_.size();
     if (in_window && *end <= window_offset_ + window_.size()) {
