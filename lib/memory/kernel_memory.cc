@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 
 namespace csd {
 
@@ -15,62 +16,97 @@ namespace {
 // reports a failure close to where it happened and large reads interleave
 // with the translation of what follows.
 constexpr uint64_t kMaxRun = uint64_t{64} << 20;
+// Runs handed to the physical memory in one batch. A vmalloc'd buffer is
+// one run per page, so this is enough pages (1 MiB of 4 KiB pages) for a
+// backend to spread over threads; the arrays live on the stack, because
+// Read() must not allocate (it runs once per page of every buffer).
+constexpr size_t kBatchRuns = 256;
 
 }  // namespace
 
 Status KernelMemory::Read(uint64_t va, std::span<std::byte> out) const {
+  struct Run {
+    uint64_t va = 0;
+    uint64_t first_chunk = 0;  // bytes of the run's first translation
+    const char* method = "";
+  };
+  std::array<PhysicalMemory::Request, kBatchRuns> requests;
+  std::array<Run, kBatchRuns> runs;
   size_t done = 0;
   // Translated ahead while extending a run (a plain pair, not an optional:
   // gcc 12 warns spuriously about an optional<Translation> here).
   Translation next;
   bool have_next = false;
   while (done < out.size()) {
-    const uint64_t cur = va + done;
-    if (cur < va) {
-      return Error(ErrorCode::kNotMapped, fmt::format("read at {:#x} wraps the address space", va));
-    }
-    Translation first;
-    if (have_next) {
-      first = next;
-      have_next = false;
-    } else {
-      auto translation = translator_.Translate(cur);
-      if (!translation.ok()) {
-        return std::move(translation).error().AddContext(fmt::format("reading VA {:#x}", cur));
-      }
-      first = *translation;
-    }
-    const uint64_t remaining = out.size() - done;
-    const uint64_t first_chunk =
-        std::min<uint64_t>(remaining, std::max<uint64_t>(first.contiguous, 1));
-    // Pages of a vmalloc buffer are often physically adjacent: extend the run
-    // while the next VA continues the same physical range, so the physical
-    // memory sees one large read instead of one per page. A translation that
-    // fails or jumps ends the run; it is redone (or reused) as the next one.
-    uint64_t run = first_chunk;
-    while (run < remaining && run < kMaxRun) {
-      auto ahead = translator_.Translate(cur + run);
-      if (!ahead.ok()) break;
-      if (ahead->pa != first.pa + run || first.pa + run < first.pa) {
-        next = *ahead;
-        have_next = true;
+    // Translate as many runs as fit in a batch, stopping at the first
+    // translation that fails: the reads before it still come first, so the
+    // error reported is the one a byte-by-byte read would meet first.
+    size_t count = 0;
+    size_t batch_end = done;
+    std::optional<Error> translation_error;
+    while (batch_end < out.size() && count < kBatchRuns) {
+      const uint64_t cur = va + batch_end;
+      if (cur < va) {
+        translation_error =
+            Error(ErrorCode::kNotMapped, fmt::format("read at {:#x} wraps the address space", va));
         break;
       }
-      run += std::min<uint64_t>(remaining - run, std::max<uint64_t>(ahead->contiguous, 1));
-    }
-    auto status = physical_.ReadPhysical(first.pa, out.subspan(done, run));
-    if (!status.ok()) {
-      if (run > first_chunk) {
-        // Name the exact VA: redo the run one translation at a time.
+      Translation first;
+      if (have_next) {
+        first = next;
         have_next = false;
-        CSD_RETURN_IF_ERROR(ReadUncoalesced(cur, out.subspan(done, run)));
-        done += run;
-        continue;
+      } else {
+        auto translation = translator_.Translate(cur);
+        if (!translation.ok()) {
+          translation_error =
+              std::move(translation).error().AddContext(fmt::format("reading VA {:#x}", cur));
+          break;
+        }
+        first = *translation;
       }
-      return std::move(status).error().AddContext(
-          fmt::format("reading VA {:#x} (PA {:#x} via {})", cur, first.pa, first.method));
+      const uint64_t remaining = out.size() - batch_end;
+      const uint64_t first_chunk =
+          std::min<uint64_t>(remaining, std::max<uint64_t>(first.contiguous, 1));
+      // Pages of a vmalloc buffer are often physically adjacent: extend the
+      // run while the next VA continues the same physical range, so the
+      // physical memory sees one large read instead of one per page. A
+      // translation that fails or jumps ends the run; it is redone (or
+      // reused) as the next one.
+      uint64_t run = first_chunk;
+      while (run < remaining && run < kMaxRun) {
+        auto ahead = translator_.Translate(cur + run);
+        if (!ahead.ok()) break;
+        if (ahead->pa != first.pa + run || first.pa + run < first.pa) {
+          next = *ahead;
+          have_next = true;
+          break;
+        }
+        run += std::min<uint64_t>(remaining - run, std::max<uint64_t>(ahead->contiguous, 1));
+      }
+      requests[count] = {first.pa, out.subspan(batch_end, run)};
+      runs[count] = {cur, first_chunk, first.method};
+      ++count;
+      batch_end += run;
     }
-    done += run;
+    if (count > 0) {
+      size_t failed = 0;
+      auto status = count == 1
+                        ? physical_.ReadPhysical(requests[0].pa, requests[0].out)
+                        : physical_.ReadPhysicalBatch(std::span(requests).first(count), failed);
+      if (!status.ok()) {
+        const Run& bad = runs[failed];
+        const PhysicalMemory::Request& request = requests[failed];
+        if (request.out.size() > bad.first_chunk) {
+          // A coalesced run: redo it one translation at a time to name the
+          // exact VA.
+          CSD_RETURN_IF_ERROR(ReadUncoalesced(bad.va, request.out));
+        }
+        return std::move(status).error().AddContext(
+            fmt::format("reading VA {:#x} (PA {:#x} via {})", bad.va, request.pa, bad.method));
+      }
+    }
+    if (translation_error) return std::move(*translation_error);
+    done = batch_end;
   }
   return OkStatus();
 }

@@ -28,6 +28,27 @@ class PhysicalMemory {
   // not be read, and the contents of `out` are unspecified.
   virtual Status ReadPhysical(uint64_t pa, std::span<std::byte> out) const = 0;
 
+  // Several reads at once, for a buffer whose pages are scattered: each read
+  // has ReadPhysical's semantics. A backend may serve them in any order or in
+  // parallel (kdump decompresses pages on several threads), but the outcome
+  // is deterministic: on failure `failed` is the lowest index that failed and
+  // the error is that read's; reads after it may or may not have been done.
+  // The default serves them in order.
+  struct Request {
+    uint64_t pa = 0;
+    std::span<std::byte> out;
+  };
+  virtual Status ReadPhysicalBatch(std::span<const Request> requests, size_t& failed) const {
+    for (size_t i = 0; i < requests.size(); ++i) {
+      auto status = ReadPhysical(requests[i].pa, requests[i].out);
+      if (!status.ok()) {
+        failed = i;
+        return status;
+      }
+    }
+    return OkStatus();
+  }
+
   // The physical ranges this memory can serve, sorted and non-overlapping.
   virtual std::vector<PhysicalRange> Ranges() const = 0;
 };

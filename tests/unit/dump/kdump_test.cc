@@ -292,5 +292,95 @@ TEST_F(KdumpTest, CacheServesRepeatedReadsAndManyPages) {
   for (int i = 0; i < 50; ++i) ASSERT_EQ(ReadPa(**dump, 97 * 1024, 8).size(), 8u);
 }
 
+// Scattered whole pages in one batch (a vmalloc'd buffer): decoded on
+// several threads, byte for byte what page-by-page reads give, with partial
+// and repeated pages and a request spanning two pages mixed in.
+TEST_F(KdumpTest, BatchOfScatteredPagesMatchesSingleReads) {
+  KdumpBuilder b;
+  b.max_mapnr = 4096;
+  b.codec = 0x20;
+  for (uint64_t p = 0; p < 4096; ++p) b.Page(p);
+  auto dump = Open(b.Build());
+  ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+  std::vector<uint64_t> pfns;
+  for (uint64_t i = 0; i < 1000; ++i) pfns.push_back((i * 2654435761u) % 4096);
+  std::vector<std::vector<std::byte>> outs;
+  std::vector<PhysicalMemory::Request> requests;
+  outs.reserve(pfns.size() + 2);
+  for (uint64_t pfn : pfns) {
+    outs.emplace_back(1024);
+    requests.push_back({pfn * 1024, outs.back()});
+  }
+  outs.emplace_back(100);  // part of a page
+  requests.push_back({77 * 1024 + 5, outs.back()});
+  outs.emplace_back(2048);  // across two pages, unaligned
+  requests.push_back({500 * 1024 + 512, outs.back()});
+  size_t failed = 12345;
+  auto status = (*dump)->ReadPhysicalBatch(requests, failed);
+  ASSERT_TRUE(status.ok()) << status.error().Describe();
+  EXPECT_EQ(failed, 12345u);  // untouched on success
+  for (size_t i = 0; i < pfns.size(); ++i) ASSERT_EQ(outs[i], b.pages[pfns[i]]) << pfns[i];
+  EXPECT_EQ(outs[1000], ReadPa(**dump, 77 * 1024 + 5, 100));
+  EXPECT_EQ(outs[1001], ReadPa(**dump, 500 * 1024 + 512, 2048));
+}
+
+// The error of a batch is the first failure in request order, whether it is
+// found while reading descriptors (an excluded page) or while decompressing
+// (corrupt page data, possibly on another thread).
+TEST_F(KdumpTest, BatchReportsTheFirstFailureInRequestOrder) {
+  KdumpBuilder b;
+  b.max_mapnr = 1024;
+  b.codec = 0x20;
+  for (uint64_t p = 0; p < 1024; ++p) {
+    if (p != 700) b.Page(p);  // 700 is RAM but not dumped
+  }
+  b.ram.insert(700);
+  auto file = b.Build();
+  // Overwrite page 600's compressed data (descriptor rank 600) with garbage.
+  const SpanSource source(file, "x");
+  auto h = ParseKdumpHeader(source);
+  ASSERT_TRUE(h.ok());
+  const uint64_t desc = h->data_offset() + 600 * 24;
+  const uint64_t offset = LoadUnsigned(std::span(file).subspan(desc, 8), Endian::kLittle);
+  const uint64_t size = LoadUnsigned(std::span(file).subspan(desc + 8, 4), Endian::kLittle);
+  for (uint64_t i = 0; i < size; ++i) file[offset + i] = std::byte{0xff};
+  auto dump = Open(file);
+  ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+
+  auto run = [&](const std::vector<uint64_t>& pfns, size_t& failed) {
+    std::vector<std::vector<std::byte>> outs(pfns.size(), std::vector<std::byte>(1024));
+    std::vector<PhysicalMemory::Request> requests;
+    for (size_t i = 0; i < pfns.size(); ++i) requests.push_back({pfns[i] * 1024, outs[i]});
+    return (*dump)->ReadPhysicalBatch(requests, failed);
+  };
+  std::vector<uint64_t> pfns;
+  for (uint64_t p = 0; p < 200; ++p) pfns.push_back(p);
+  // Corrupt data at index 150 (decoded late, on a worker), excluded at 180.
+  pfns[150] = 600;
+  pfns[180] = 700;
+  size_t failed = 0;
+  auto status = run(pfns, failed);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(failed, 150u);
+  EXPECT_EQ(status.error().code(), ErrorCode::kCorrupt) << status.error().Describe();
+  EXPECT_THAT(status.error().Describe(), HasSubstr("PFN 0x258"));
+  // The other way round: the excluded page comes first.
+  pfns[150] = 700;
+  pfns[180] = 600;
+  status = run(pfns, failed);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(failed, 150u);
+  EXPECT_EQ(status.error().code(), ErrorCode::kExcluded) << status.error().Describe();
+  // A single read of the corrupt page says the same as the batch did.
+  std::vector<std::byte> one(1024);
+  auto single = (*dump)->ReadPhysical(600 * 1024, one);
+  ASSERT_FALSE(single.ok());
+  pfns[150] = 600;
+  pfns[180] = 1;
+  status = run(pfns, failed);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().Describe(), single.error().Describe());
+}
+
 }  // namespace
 }  // namespace csd::testing
