@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The v2 "coresight panic dump" layout exactly as in the seed review text
- * (field order cpu, type, csdev, buf, buf_size, list) with a global
- * coresight_dump_list. Expected AArch64 offsets: cpu 0, type 4, csdev 8,
- * buf 16, buf_size 24, list 32; sizeof 48.
+ * (field order cpu, type, csdev, buf, buf_size, list) with a static
+ * coresight_dump_list, as the seed declares it: an STB_LOCAL symbol in this
+ * file's run of .symtab entries, next to the static list_add_tail.
+ * -DCSD_GLOBAL_DUMP_LIST makes it global (the seed-global variant).
+ * Expected AArch64 offsets: cpu 0, type 4, csdev 8, buf 16, buf_size 24,
+ * list 32; sizeof 48.
  */
 #include "kernel_types.h"
 
@@ -19,8 +22,11 @@ struct coresight_dump_node {
 	struct list_head list;
 };
 
-/* The seed patch has it static; this variant keeps it global (findable in kallsyms). */
+#ifdef CSD_GLOBAL_DUMP_LIST
 LIST_HEAD(coresight_dump_list);
+#else
+static LIST_HEAD(coresight_dump_list);
+#endif
 
 static void list_add_tail(struct list_head *entry, struct list_head *head)
 {

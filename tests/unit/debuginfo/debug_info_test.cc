@@ -117,7 +117,7 @@ struct Variant {
   const char* build_id_file;
   uint64_t link_base;
   const char* release;
-  enum class List { kSeedGlobal, kReorderedStatic, kNone } list;
+  enum class List { kSeedStatic, kSeedGlobal, kReorderedStatic, kNone } list;
 };
 
 void PrintTo(const Variant& v, std::ostream* os) {
@@ -126,13 +126,15 @@ void PrintTo(const Variant& v, std::ostream* os) {
 
 const Variant kVariants[] = {
     {"seed_flipped", td::kSeedFlippedVmlinux, td::kSeedFlippedBuildIdFile, td::kSeedFlippedLinkBase,
-     td::kSeedFlippedRelease, Variant::List::kSeedGlobal},
+     td::kSeedFlippedRelease, Variant::List::kSeedStatic},
+    {"seed_global", td::kSeedGlobalVmlinux, td::kSeedGlobalBuildIdFile, td::kSeedGlobalLinkBase,
+     td::kSeedGlobalRelease, Variant::List::kSeedGlobal},
     {"reordered_static", td::kReorderedStaticVmlinux, td::kReorderedStaticBuildIdFile,
      td::kReorderedStaticLinkBase, td::kReorderedStaticRelease, Variant::List::kReorderedStatic},
     {"legacy_414", td::kLegacy414Vmlinux, td::kLegacy414BuildIdFile, td::kLegacy414LinkBase,
-     td::kLegacy414Release, Variant::List::kSeedGlobal},
+     td::kLegacy414Release, Variant::List::kSeedStatic},
     {"va39", td::kVa39Vmlinux, td::kVa39BuildIdFile, td::kVa39LinkBase, td::kVa39Release,
-     Variant::List::kSeedGlobal},
+     Variant::List::kSeedStatic},
     {"no_list", td::kNoListVmlinux, td::kNoListBuildIdFile, td::kNoListLinkBase, td::kNoListRelease,
      Variant::List::kNone},
 };
@@ -439,6 +441,7 @@ TEST_P(VariantTest, DumpListHeadAndNode) {
       ASSERT_FALSE(head_type.ok());
       EXPECT_EQ(head_type.error().code(), ErrorCode::kLookup);
       return;
+    case Variant::List::kSeedStatic:
     case Variant::List::kSeedGlobal:
       ASSERT_TRUE(node.ok()) << node.error().Describe();
       ExpectMembers(
@@ -450,7 +453,8 @@ TEST_P(VariantTest, DumpListHeadAndNode) {
            {"buf_size", 24, 4, Kind::kInteger, "unsigned int"},
            {"list", 32, 16, Kind::kStruct, "struct list_head", "list_head"}});
       ASSERT_TRUE(head.ok()) << head.error().Describe();
-      EXPECT_TRUE(head->global);
+      // static LIST_HEAD, as in the seed: STB_LOCAL; seed-global: STB_GLOBAL
+      EXPECT_EQ(head->global, GetParam().list == Variant::List::kSeedGlobal);
       break;
     case Variant::List::kReorderedStatic:
       ASSERT_TRUE(node.ok()) << node.error().Describe();
