@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "debuginfo/dwarf_units.h"
 #include "debuginfo/elf_handles.h"
 #include "debuginfo/type_layout.h"
 
@@ -71,8 +72,21 @@ struct RawSymbol {
   uint64_t address;
   uint64_t size;
   unsigned char binding;
+  unsigned char type;    // STT_*
   size_t section_index;  // ELF index; meaningful for relocatable objects
+  size_t index;          // in .symtab
 };
+
+// UnitOf of a static variable: how far its file's run of local symbols is
+// walked each way for code symbols, how many of their addresses are looked
+// up in .debug_aranges, and how many of the units found are checked for the
+// variable. A real file has a code symbol within a few entries of each static.
+constexpr size_t kMaxFileGroupWalk = 8192;
+constexpr size_t kMaxAnchorAddresses = 16;
+constexpr size_t kMaxAnchorUnits = 4;
+// One-unit views (UnitView) a DebugInfo keeps at most; further units are read
+// through the whole file's session.
+constexpr size_t kMaxUnitViews = 64;
 
 // libdwfl asks where else to look for a module's DWARF only when the file
 // has none; finding debug files is DebuginfoSearch's job, not libdwfl's.
@@ -88,6 +102,31 @@ const Dwfl_Callbacks kOfflineCallbacks = {
     .debuginfo_path = nullptr,
 };
 
+// A second libelf/libdw session over the same file whose .debug_info is cut
+// down to one unit. libdw reaches a unit only after reading the header of
+// every unit before it (a page fault and an allocation each: 6 ms for the
+// 3000th unit), where a view starts at the unit it is for. Its DIEs are the
+// same bytes of the same file, mapped a second time.
+struct UnitView {
+  ElfPtr elf;
+  DwarfPtr dwarf;
+  Elf_Data* info = nullptr;  // the view's .debug_info, d_buf/d_size narrowed to the unit
+  Dwarf_Off die_offset = 0;  // of the unit DIE, in the view
+  void* whole_buf = nullptr;
+  size_t whole_size = 0;
+
+  UnitView() = default;
+  UnitView(const UnitView&) = delete;
+  UnitView& operator=(const UnitView&) = delete;
+  ~UnitView() {
+    dwarf.reset();  // before the Elf it reads, which gets its section back
+    if (info != nullptr) {
+      info->d_buf = whole_buf;
+      info->d_size = whole_size;
+    }
+  }
+};
+
 }  // namespace
 
 struct DebugInfo::Impl {
@@ -97,6 +136,8 @@ struct DebugInfo::Impl {
   ElfPtr elf;
   DwarfPtr dwarf;        // ET_EXEC/ET_DYN: ours
   mutable DwflPtr dwfl;  // ET_REL: owns the relocated DWARF, opened lazily
+  // One-unit views for anchored lookups (see UnitView), by unit offset.
+  mutable std::map<uint64_t, std::unique_ptr<UnitView>> unit_views;
   bool relocatable = false;
 
   Arch arch = Arch::kUnknown;
@@ -105,6 +146,7 @@ struct DebugInfo::Impl {
   std::vector<SectionInfo> sections;
   std::vector<size_t> section_indices;  // ELF index of sections[i]
   std::vector<bool> section_alloc;      // SHF_ALLOC of sections[i]
+  std::vector<bool> code_by_index;      // by ELF index: SHF_ALLOC and SHF_EXECINSTR
   std::optional<std::string> build_id;
 
   // Everything below is filled lazily by const lookups: libelf/libdw calls
@@ -128,7 +170,8 @@ struct DebugInfo::Impl {
   // vmlinux's 200k symbols costs a third of what gelf_getsym per entry does.
   mutable const Elf64_Sym* symtab64 = nullptr;
   mutable const Elf32_Sym* symtab32 = nullptr;
-  mutable std::string_view symbol_names;                                    // the .strtab bytes
+  mutable size_t first_global = 0;        // sh_info: every symbol before it is STB_LOCAL
+  mutable std::string_view symbol_names;  // the .strtab bytes
   mutable std::unordered_map<std::string, std::vector<RawSymbol>> symbols;  // per name asked
 
   // Incremental scan over the top-level DIEs of each unit: every unit is read
@@ -149,6 +192,10 @@ struct DebugInfo::Impl {
   mutable std::map<const void*, Expected<StructDetail>> struct_by_die;
   mutable std::map<std::string, Expected<MemberLayout>, std::less<>> variable_cache;
 
+  // UnitOf answers, and the units indexed out of scan order for an anchor.
+  mutable std::map<std::string, Expected<CompileUnit>, std::less<>> unit_of_symbol;
+  mutable std::set<uint64_t> anchored_units;
+
   std::string File() const { return path.string(); }
   DwarfContext Context() const { return {pointer_size, endian}; }
 
@@ -157,11 +204,20 @@ struct DebugInfo::Impl {
   void ScanSymbolsLocked(std::span<const std::string_view> wanted) const;
   template <typename Visit>
   void ForEachSymbolLocked(size_t begin, size_t end, Visit visit) const;
+  std::optional<GElf_Sym> SymbolAtLocked(size_t index) const;
   Status LoadSymbolsLocked() const;
+  Expected<RawSymbol> PickSymbolLocked(std::string_view name) const;
   Expected<SymbolInfo> SymbolLocked(std::string_view name) const;
   void IndexUnit(Dwarf_Die* unit) const;
-  bool IndexUnitOfLocked(std::string_view function) const;
-  std::optional<uint64_t> UnitOfAddressLocked(uint64_t address) const;
+  std::vector<uint64_t> CodeNearLocked(size_t index) const;
+  std::vector<std::optional<uint64_t>> UnitsOfAddressesLocked(
+      std::span<const uint64_t> addresses) const;
+  bool UnitDieLocked(uint64_t offset, Dwarf_Die* unit) const;
+  std::unique_ptr<UnitView> MakeUnitViewLocked(uint64_t offset) const;
+  Expected<CompileUnit> UnitOfLocked(std::string_view symbol) const;
+  void AnchorLocked(std::string_view name, std::initializer_list<std::string_view> anchors) const;
+  Expected<MemberLayout> MemberPathLocked(std::string_view struct_name,
+                                          std::string_view path) const;
   template <typename Done>
   void ScanUntil(Done done) const;
   Expected<const StructDetail*> StructByNameLocked(std::string_view name) const;
@@ -249,6 +305,10 @@ Expected<DebugInfo> DebugInfo::Open(const std::filesystem::path& path) {
     impl->sections.push_back(std::move(info));
     impl->section_indices.push_back(elf_ndxscn(scn));
     impl->section_alloc.push_back((shdr.sh_flags & SHF_ALLOC) != 0);
+    const size_t elf_index = elf_ndxscn(scn);
+    if (impl->code_by_index.size() <= elf_index) impl->code_by_index.resize(elf_index + 1);
+    impl->code_by_index[elf_index] =
+        (shdr.sh_flags & (SHF_ALLOC | SHF_EXECINSTR)) == (SHF_ALLOC | SHF_EXECINSTR);
   }
   if (!impl->build_id) {
     // A vmlinux whose note section lost its type still has the PT_NOTE segment.
@@ -376,6 +436,7 @@ Status DebugInfo::Impl::LoadSymbolsLocked() const {
     const size_t entry_size = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
     symtab_data = data;
     symtab_count = entry_size ? data->d_size / entry_size : 0;
+    first_global = std::min<size_t>(shdr.sh_info, symtab_count);
     // elf_getdata translated the table to this host's layout (copying it if
     // the file's bytes were misaligned or of the other byte order).
     const auto address = reinterpret_cast<uintptr_t>(data->d_buf);
@@ -418,6 +479,15 @@ void DebugInfo::Impl::ForEachSymbolLocked(size_t begin, size_t end, Visit visit)
   }
 }
 
+std::optional<GElf_Sym> DebugInfo::Impl::SymbolAtLocked(size_t index) const {
+  std::optional<GElf_Sym> out;
+  ForEachSymbolLocked(index, index + 1, [&](size_t, const auto& sym) {
+    out = GElf_Sym{sym.st_name, sym.st_info, sym.st_other, sym.st_shndx, sym.st_value, sym.st_size};
+    return false;
+  });
+  return out;
+}
+
 void DebugInfo::Impl::ScanSymbolsLocked(std::span<const std::string_view> wanted) const {
   // One pass over the table for every name asked: the first byte rules out
   // almost every symbol before any comparison.
@@ -431,7 +501,7 @@ void DebugInfo::Impl::ScanSymbolsLocked(std::span<const std::string_view> wanted
   // From 1: entry 0 is the reserved null symbol. Inlined, so that the loads
   // of many entries' first name bytes overlap.
   ForEachSymbolLocked(
-      1, symtab_count, [&](size_t, const auto& sym) __attribute__((always_inline)) {
+      1, symtab_count, [&](size_t n, const auto& sym) __attribute__((always_inline)) {
         if (sym.st_name >= names_size || !first[static_cast<unsigned char>(names[sym.st_name])]) {
           return true;
         }
@@ -442,7 +512,8 @@ void DebugInfo::Impl::ScanSymbolsLocked(std::span<const std::string_view> wanted
           const unsigned type = GELF_ST_TYPE(sym.st_info);
           if (type == STT_SECTION || type == STT_FILE || sym.st_shndx == SHN_UNDEF) break;
           found[i].push_back({sym.st_value, sym.st_size,
-                              static_cast<unsigned char>(GELF_ST_BIND(sym.st_info)), sym.st_shndx});
+                              static_cast<unsigned char>(GELF_ST_BIND(sym.st_info)),
+                              static_cast<unsigned char>(type), sym.st_shndx, n});
           break;
         }
         return true;
@@ -470,7 +541,7 @@ std::string DebugInfo::Impl::SectionNameLocked(size_t elf_index) const {
   return {};  // SHN_ABS, SHN_COMMON: no section to place
 }
 
-Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const {
+Expected<RawSymbol> DebugInfo::Impl::PickSymbolLocked(std::string_view name) const {
   CSD_RETURN_IF_ERROR(LoadSymbolsLocked());
   if (name.empty()) return Error(ErrorCode::kInvalidArgument, "empty symbol name");
   auto it = symbols.find(std::string(name));
@@ -483,8 +554,6 @@ Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const 
                  fmt::format("symbol '{}' not found in .symtab of {}", name, File()));
   }
   const std::vector<RawSymbol>& candidates = it->second;
-  SymbolInfo info;
-  info.name = std::string(name);
   // A global beats any number of same-named statics; STB_GLOBAL beats STB_WEAK.
   const RawSymbol* best_global = nullptr;
   for (const RawSymbol& sym : candidates) {
@@ -494,13 +563,7 @@ Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const 
     }
     if (sym.binding == STB_WEAK && best_global == nullptr) best_global = &sym;
   }
-  if (best_global != nullptr) {
-    info.address = best_global->address;
-    info.size = best_global->size;
-    info.global = true;
-    info.section = SectionNameLocked(best_global->section_index);
-    return info;
-  }
+  if (best_global != nullptr) return *best_global;
   std::set<std::pair<size_t, uint64_t>> addresses;
   for (const RawSymbol& sym : candidates) {
     addresses.insert({relocatable ? sym.section_index : 0, sym.address});
@@ -514,10 +577,17 @@ Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const 
                              "{} and no global one",
                              name, File(), candidates.size(), list));
   }
-  info.address = candidates.front().address;
-  info.size = candidates.front().size;
-  info.global = false;
-  info.section = SectionNameLocked(candidates.front().section_index);
+  return candidates.front();
+}
+
+Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const {
+  CSD_ASSIGN_OR_RETURN(RawSymbol picked, PickSymbolLocked(name));
+  SymbolInfo info;
+  info.name = std::string(name);
+  info.address = picked.address;
+  info.size = picked.size;
+  info.global = picked.binding == STB_GLOBAL || picked.binding == STB_WEAK;
+  info.section = SectionNameLocked(picked.section_index);
   return info;
 }
 
@@ -621,85 +691,244 @@ Expected<const StructDetail*> DebugInfo::Impl::StructByNameLocked(std::string_vi
   return result;
 }
 
-Expected<StructLayout> DebugInfo::Struct(std::string_view name,
-                                         std::initializer_list<std::string_view> functions) const {
-  std::lock_guard lock(impl_->mutex);
-  if (!impl_->struct_by_name.contains(name) && !impl_->struct_dies.contains(name)) {
-    for (std::string_view function : functions) {
-      if (impl_->IndexUnitOfLocked(function)) break;
+// ---------------------------------------------------------------- anchored lookups
+
+// Code symbols of the file `index` (a local symbol) belongs to, nearest first:
+// the linker copies each object's local symbols after its STT_FILE entry, so
+// the run between two STT_FILE entries is one source file's statics, its static
+// functions and (arm, arm64) its $x/$d mapping symbols among them.
+std::vector<uint64_t> DebugInfo::Impl::CodeNearLocked(size_t index) const {
+  std::vector<uint64_t> code;
+  bool down = true;
+  bool up = true;
+  auto visit = [&](size_t at, bool& open) {
+    std::optional<GElf_Sym> sym = SymbolAtLocked(at);
+    if (!sym || GELF_ST_TYPE(sym->st_info) == STT_FILE || GELF_ST_BIND(sym->st_info) != STB_LOCAL) {
+      open = false;  // the file's run ends here
+      return;
     }
+    const unsigned type = GELF_ST_TYPE(sym->st_info);
+    if ((type == STT_FUNC || type == STT_NOTYPE) && sym->st_shndx < code_by_index.size() &&
+        code_by_index[sym->st_shndx] &&
+        std::find(code.begin(), code.end(), sym->st_value) == code.end()) {
+      code.push_back(sym->st_value);
+    }
+  };
+  for (size_t step = 1; step <= kMaxFileGroupWalk && (down || up); ++step) {
+    if (down) {
+      if (index <= step) {
+        down = false;  // entry 0 is the null symbol
+      } else {
+        visit(index - step, down);
+      }
+    }
+    if (code.size() >= kMaxAnchorAddresses) break;
+    if (up) {
+      if (index + step >= first_global) {
+        up = false;  // globals follow every file's locals
+      } else {
+        visit(index + step, up);
+      }
+    }
+    if (code.size() >= kMaxAnchorAddresses) break;
   }
-  CSD_ASSIGN_OR_RETURN(const StructDetail* detail, impl_->StructByNameLocked(name));
-  return detail->layout;
+  return code;
 }
 
-bool DebugInfo::Impl::IndexUnitOfLocked(std::string_view function) const {
-  // Best effort: any failure leaves the ordinary scan to find the struct.
-  if (relocatable || !EnsureDwarfLocked().ok()) return false;
-  auto symbol = SymbolLocked(function);
-  if (!symbol.ok()) return false;
-  auto unit_offset = UnitOfAddressLocked(symbol->address);
-  if (!unit_offset) return false;
+// For each address, the unit whose .debug_aranges ranges hold it.
+std::vector<std::optional<uint64_t>> DebugInfo::Impl::UnitsOfAddressesLocked(
+    std::span<const uint64_t> addresses) const {
+  for (size_t i = 0; i < sections.size(); ++i) {
+    if (sections[i].name != ".debug_aranges") continue;
+    Elf_Scn* scn = elf_getscn(elf.get(), section_indices[i]);
+    Elf_Data* data = scn ? elf_rawdata(scn, nullptr) : nullptr;
+    if (data == nullptr || data->d_buf == nullptr) break;
+    return debuginfo_detail::UnitsOfAddresses(
+        std::span(static_cast<const std::byte*>(data->d_buf), data->d_size), endian, addresses);
+  }
+  return std::vector<std::optional<uint64_t>>(addresses.size());
+}
+
+// The unit DIE of the unit whose header is at `offset`, if that is one: from
+// a view of that unit alone where one can be made (uncompressed sections, a
+// self-contained unit), else from the whole file's session.
+bool DebugInfo::Impl::UnitDieLocked(uint64_t offset, Dwarf_Die* unit) const {
+  auto view = unit_views.find(offset);
+  if (view == unit_views.end() && unit_views.size() < kMaxUnitViews) {
+    view = unit_views.emplace(offset, MakeUnitViewLocked(offset)).first;
+  }
+  Dwarf* handle = dwarf_handle;
+  Dwarf_Off die = 0;
+  if (view != unit_views.end() && view->second) {
+    handle = view->second->dwarf.get();
+    die = view->second->die_offset;
+  } else {
+    Dwarf_Off next = 0;
+    size_t header_size = 0;
+    if (dwarf_next_unit(dwarf_handle, offset, &next, &header_size, nullptr, nullptr, nullptr,
+                        nullptr, nullptr, nullptr) != 0) {
+      return false;
+    }
+    die = offset + header_size;
+  }
+  if (dwarf_offdie(handle, die, unit) == nullptr) return false;
+  const int tag = dwarf_tag(unit);
+  return tag == DW_TAG_compile_unit || tag == DW_TAG_partial_unit;
+}
+
+std::unique_ptr<UnitView> DebugInfo::Impl::MakeUnitViewLocked(uint64_t offset) const {
+  const Elf_Data* info = nullptr;
+  const Elf_Data* abbrev = nullptr;
+  for (size_t i = 0; i < sections.size(); ++i) {
+    const std::string& name = sections[i].name;
+    if (name != ".debug_info" && name != ".debug_abbrev") continue;
+    Elf_Scn* scn = elf_getscn(elf.get(), section_indices[i]);
+    GElf_Shdr shdr;
+    if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr ||
+        (shdr.sh_flags & SHF_COMPRESSED) != 0) {
+      return nullptr;
+    }
+    (name == ".debug_info" ? info : abbrev) = elf_rawdata(scn, nullptr);
+  }
+  if (info == nullptr || abbrev == nullptr || info->d_buf == nullptr || abbrev->d_buf == nullptr) {
+    return nullptr;
+  }
+  auto bytes = [](const Elf_Data* data) {
+    return std::span(static_cast<const std::byte*>(data->d_buf), data->d_size);
+  };
+  const std::optional<debuginfo_detail::UnitExtent> extent =
+      debuginfo_detail::SelfContainedUnit(bytes(info), bytes(abbrev), endian, offset);
+  if (!extent) return nullptr;
+
+  auto view = std::make_unique<UnitView>();
+  view->elf.reset(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
+  size_t shstrndx = 0;
+  if (!view->elf || elf_getshdrstrndx(view->elf.get(), &shstrndx) != 0) return nullptr;
+  Elf_Data* view_info = nullptr;
+  for (Elf_Scn* scn = elf_nextscn(view->elf.get(), nullptr); scn != nullptr;
+       scn = elf_nextscn(view->elf.get(), scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr) return nullptr;
+    const char* name = elf_strptr(view->elf.get(), shstrndx, shdr.sh_name);
+    if (name == nullptr || std::strcmp(name, ".debug_info") != 0) continue;
+    if (view_info != nullptr) return nullptr;  // twice: libdw would take the first
+    view_info = elf_getdata(scn, nullptr);
+  }
+  // The same bytes as the session's (read in place, no conversion): narrow
+  // them to the unit before libdw looks (it keeps this Elf_Data).
+  if (view_info == nullptr || view_info->d_buf == nullptr || view_info->d_size != info->d_size) {
+    return nullptr;
+  }
+  view->info = view_info;
+  view->whole_buf = view_info->d_buf;
+  view->whole_size = view_info->d_size;
+  view_info->d_buf = static_cast<char*>(view_info->d_buf) + offset;
+  view_info->d_size = extent->end - offset;
+  view->dwarf.reset(dwarf_begin_elf(view->elf.get(), DWARF_C_READ, nullptr));
+  // The view's only unit starts at 0; its DIE follows the header.
   Dwarf_Off next = 0;
   size_t header_size = 0;
-  if (dwarf_next_unit(dwarf_handle, *unit_offset, &next, &header_size, nullptr, nullptr, nullptr,
-                      nullptr, nullptr, nullptr) != 0) {
-    return false;
+  if (!view->dwarf || dwarf_next_unit(view->dwarf.get(), 0, &next, &header_size, nullptr, nullptr,
+                                      nullptr, nullptr, nullptr, nullptr) != 0) {
+    return nullptr;
   }
-  Dwarf_Die unit;
-  if (dwarf_offdie(dwarf_handle, *unit_offset + header_size, &unit) == nullptr) return false;
-  IndexUnit(&unit);
-  return true;
+  view->die_offset = header_size;
+  return view;
 }
 
-std::optional<uint64_t> DebugInfo::Impl::UnitOfAddressLocked(uint64_t address) const {
-  // .debug_aranges read in place: libdw's dwarf_addrdie sorts every range of
-  // every unit first (15 ms on a distro vmlinux) to answer one question.
-  const SectionInfo* aranges = nullptr;
-  size_t index = 0;
-  for (size_t i = 0; i < sections.size(); ++i) {
-    if (sections[i].name == ".debug_aranges") {
-      aranges = &sections[i];
-      index = section_indices[i];
+namespace {
+
+// Whether `unit` defines (not merely declares) a file-scope variable `name`.
+bool UnitDefinesVariable(Dwarf_Die* unit, std::string_view name) {
+  Dwarf_Die child;
+  if (dwarf_child(unit, &child) != 0) return false;
+  do {
+    if (dwarf_tag(&child) != DW_TAG_variable) continue;
+    const char* found = dwarf_diename(&child);
+    if (found == nullptr || name != found || debuginfo_detail::IsDeclaration(&child)) continue;
+    if (dwarf_hasattr(&child, DW_AT_location) || dwarf_hasattr(&child, DW_AT_specification)) {
+      return true;
     }
+  } while (debuginfo_detail::NextSibling(&child) == 0);
+  return false;
+}
+
+}  // namespace
+
+Expected<DebugInfo::CompileUnit> DebugInfo::Impl::UnitOfLocked(std::string_view symbol) const {
+  auto cached = unit_of_symbol.find(symbol);
+  if (cached != unit_of_symbol.end()) return cached->second;
+  auto answer = [&]() -> Expected<CompileUnit> {
+    if (relocatable) {
+      // Section-relative addresses; a module has a unit or two anyway.
+      return Error(ErrorCode::kUnsupported,
+                   fmt::format("{} is relocatable: its units are not found by address", File()));
+    }
+    CSD_RETURN_IF_ERROR(EnsureDwarfLocked());
+    CSD_ASSIGN_OR_RETURN(RawSymbol sym, PickSymbolLocked(symbol));
+    // The symbol's own address first: a function's unit needs nothing else.
+    std::vector<uint64_t> addresses{sym.address};
+    const bool file_local = sym.binding == STB_LOCAL && sym.index < first_global;
+    if (sym.type != STT_FUNC && file_local) {
+      for (uint64_t code : CodeNearLocked(sym.index)) {
+        if (code != sym.address) addresses.push_back(code);
+      }
+    }
+    const std::vector<std::optional<uint64_t>> units = UnitsOfAddressesLocked(addresses);
+    std::vector<uint64_t> tried;
+    for (const std::optional<uint64_t>& unit : units) {
+      if (!unit || std::find(tried.begin(), tried.end(), *unit) != tried.end()) continue;
+      if (tried.size() == kMaxAnchorUnits) break;
+      tried.push_back(*unit);
+      Dwarf_Die die;
+      if (!UnitDieLocked(*unit, &die)) continue;
+      // A function's range is its unit's own; a variable must be defined by
+      // the unit its neighbours' code came from (a file without an STT_FILE
+      // entry would otherwise lend it the previous file's unit).
+      if (sym.type != STT_FUNC && !UnitDefinesVariable(&die, symbol)) continue;
+      const char* name = dwarf_diename(&die);
+      return CompileUnit{*unit, name ? name : ""};
+    }
+    std::string why;
+    if (sym.type == STT_FUNC) {
+      why = fmt::format("no .debug_aranges range of a readable unit holds its address {:#x}",
+                        sym.address);
+    } else if (!file_local) {
+      why =
+          "it is not code, and a global symbol does not say which file it came from (only a "
+          "file's local symbols follow its STT_FILE entry)";
+    } else {
+      why = fmt::format(
+          "{} code address(es) near it among its file's local symbols, in {} "
+          "unit(s) by .debug_aranges, none of which defines it",
+          addresses.size() - 1, tried.size());
+    }
+    return Error(
+        ErrorCode::kLookup,
+        fmt::format("the compile unit of '{}' in {} cannot be told: {}", symbol, File(), why));
+  }();
+  return unit_of_symbol.emplace(std::string(symbol), std::move(answer)).first->second;
+}
+
+Expected<DebugInfo::CompileUnit> DebugInfo::UnitOf(std::string_view symbol) const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->UnitOfLocked(symbol);
+}
+
+// Indexes the unit of the first anchor whose unit is known, once, unless the
+// struct is known already. Any failure leaves the ordinary scan to find it.
+void DebugInfo::Impl::AnchorLocked(std::string_view name,
+                                   std::initializer_list<std::string_view> anchors) const {
+  if (struct_by_name.contains(name) || struct_dies.contains(name)) return;
+  for (std::string_view anchor : anchors) {
+    auto unit = UnitOfLocked(anchor);
+    if (!unit.ok()) continue;
+    if (anchored_units.insert(unit->offset).second) {
+      Dwarf_Die die;
+      if (UnitDieLocked(unit->offset, &die)) IndexUnit(&die);
+    }
+    return;
   }
-  if (aranges == nullptr) return std::nullopt;
-  Elf_Scn* scn = elf_getscn(elf.get(), index);
-  Elf_Data* data = scn ? elf_rawdata(scn, nullptr) : nullptr;
-  if (data == nullptr || data->d_buf == nullptr) return std::nullopt;
-  ByteReader reader(std::span(static_cast<const std::byte*>(data->d_buf), data->d_size), endian);
-  uint64_t set = 0;
-  while (set + 4 <= reader.size()) {
-    auto length32 = reader.Unsigned(set, 4);
-    if (!length32.ok()) return std::nullopt;
-    const bool dwarf64 = *length32 == 0xffffffffu;
-    const uint64_t length_size = dwarf64 ? 12 : 4;
-    const uint64_t offset_size = dwarf64 ? 8 : 4;
-    auto length = dwarf64 ? reader.Unsigned(set + 4, 8) : length32;
-    if (!length.ok() || *length > reader.size() - set - length_size) return std::nullopt;
-    const uint64_t end = set + length_size + *length;
-    // unit_length, version (2), debug_info_offset, address_size, segment_selector_size
-    auto unit = reader.Unsigned(set + length_size + 2, offset_size);
-    auto address_size = reader.Unsigned(set + length_size + 2 + offset_size, 1);
-    auto segment_size = reader.Unsigned(set + length_size + 3 + offset_size, 1);
-    if (!unit.ok() || !address_size.ok() || !segment_size.ok() ||
-        (*address_size != 4 && *address_size != 8) || *segment_size != 0) {
-      return std::nullopt;
-    }
-    // Tuples start at the first multiple of twice the address size.
-    const uint64_t tuple = 2 * *address_size;
-    uint64_t at = set + length_size + 4 + offset_size;
-    at = (at + tuple - 1) / tuple * tuple;
-    for (; at + tuple <= end; at += tuple) {
-      auto first = reader.Unsigned(at, *address_size);
-      auto size = reader.Unsigned(at + *address_size, *address_size);
-      if (!first.ok() || !size.ok()) return std::nullopt;
-      if (*first == 0 && *size == 0) break;
-      if (address >= *first && address - *first < *size) return *unit;
-    }
-    set = end;
-  }
-  return std::nullopt;
 }
 
 Expected<StructLayout> DebugInfo::Struct(std::string_view name) const {
@@ -708,23 +937,45 @@ Expected<StructLayout> DebugInfo::Struct(std::string_view name) const {
   return detail->layout;
 }
 
+Expected<StructLayout> DebugInfo::Struct(std::string_view name,
+                                         std::initializer_list<std::string_view> anchors) const {
+  std::lock_guard lock(impl_->mutex);
+  impl_->AnchorLocked(name, anchors);
+  CSD_ASSIGN_OR_RETURN(const StructDetail* detail, impl_->StructByNameLocked(name));
+  return detail->layout;
+}
+
 Expected<MemberLayout> DebugInfo::MemberPath(std::string_view struct_name,
                                              std::string_view path) const {
   std::lock_guard lock(impl_->mutex);
-  CSD_ASSIGN_OR_RETURN(const StructDetail* current, impl_->StructByNameLocked(struct_name));
-  if (path.empty()) {
+  return impl_->MemberPathLocked(struct_name, path);
+}
+
+Expected<MemberLayout> DebugInfo::MemberPath(
+    std::string_view struct_name, std::string_view path,
+    std::initializer_list<std::string_view> anchors) const {
+  std::lock_guard lock(impl_->mutex);
+  impl_->AnchorLocked(struct_name, anchors);
+  return impl_->MemberPathLocked(struct_name, path);
+}
+
+Expected<MemberLayout> DebugInfo::Impl::MemberPathLocked(std::string_view struct_name,
+                                                         std::string_view member_path) const {
+  CSD_ASSIGN_OR_RETURN(const StructDetail* current, StructByNameLocked(struct_name));
+  if (member_path.empty()) {
     return Error(ErrorCode::kInvalidArgument,
                  fmt::format("empty member path in struct {}", struct_name));
   }
   uint64_t base = 0;
-  std::string_view rest = path;
+  std::string_view rest = member_path;
   std::string walked;  // the prefix resolved so far, for messages
   while (true) {
     size_t dot = rest.find('.');
     std::string_view component = rest.substr(0, dot);
     if (component.empty()) {
-      return Error(ErrorCode::kInvalidArgument,
-                   fmt::format("malformed member path '{}' in struct {}", path, struct_name));
+      return Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("malformed member path '{}' in struct {}", member_path, struct_name));
     }
     const std::vector<MemberLayout>& members = current->layout.members;
     size_t index = 0;
@@ -736,21 +987,21 @@ Expected<MemberLayout> DebugInfo::MemberPath(std::string_view struct_name,
               : fmt::format("'{}' (struct {})", walked,
                             current->layout.name.empty() ? "<anonymous>" : current->layout.name);
       return Error(ErrorCode::kLookup,
-                   fmt::format("member path '{}' of struct {}: {} has no member '{}' (in {})", path,
-                               struct_name, where, component, impl_->File()));
+                   fmt::format("member path '{}' of struct {}: {} has no member '{}' (in {})",
+                               member_path, struct_name, where, component, File()));
     }
     MemberLayout member = members[index];
     auto offset = CheckedAdd(base, member.offset);
     if (!offset) {
       return Error(
           ErrorCode::kCorrupt,
-          fmt::format("member path '{}' of struct {}: offset overflows", path, struct_name));
+          fmt::format("member path '{}' of struct {}: offset overflows", member_path, struct_name));
     }
     member.offset = *offset;
     if (!walked.empty()) walked += '.';
     walked += component;
     if (dot == std::string_view::npos) {
-      member.name = std::string(path);
+      member.name = std::string(member_path);
       return member;
     }
     const std::optional<Dwarf_Die>& aggregate = current->member_aggregates[index];
@@ -758,9 +1009,9 @@ Expected<MemberLayout> DebugInfo::MemberPath(std::string_view struct_name,
       return Error(ErrorCode::kLookup,
                    fmt::format("member path '{}' of struct {}: '{}' is '{}', not a struct or "
                                "union (paths do not follow pointers; in {})",
-                               path, struct_name, walked, member.type_name, impl_->File()));
+                               member_path, struct_name, walked, member.type_name, File()));
     }
-    CSD_ASSIGN_OR_RETURN(current, impl_->StructByDieLocked(*aggregate));
+    CSD_ASSIGN_OR_RETURN(current, StructByDieLocked(*aggregate));
     base = member.offset;
     rest = rest.substr(dot + 1);
   }

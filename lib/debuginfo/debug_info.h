@@ -96,15 +96,39 @@ class DebugInfo {
   void PrefetchSymbols(std::initializer_list<std::string_view> names) const;
   // The complete definition of `struct name` (declarations are skipped).
   Expected<StructLayout> Struct(std::string_view name) const;
-  // The same, looking first in the compile unit of the first of `functions`
-  // the symbol table has (found through .debug_aranges), then everywhere. A
-  // struct private to one .c file would otherwise cost a scan of every unit
-  // linked before it: 60 ms of a distro vmlinux for module_sect_attrs, where
-  // this costs under 2.
+  // The same, looking first in the compile unit that defines the first of
+  // `anchors` whose unit can be told (see UnitOf), then everywhere. Without
+  // .debug_names (gcc emits none) a struct is otherwise found by walking the
+  // top-level DIEs of every unit linked before the first that defines it: a
+  // struct private to one .c file, or defined only by code linked late (the
+  // CoreSight drivers), costs a scan of thousands of units (60 ms of a distro
+  // vmlinux for module_sect_attrs, where this costs under 2). The anchor's
+  // unit is read through a second libdw session whose .debug_info is that unit
+  // alone (libdw reaches the 3000th unit only after interning the 2999 before
+  // it, 6 ms), unless the unit refers outside itself. Anchored, the definition
+  // the anchor's own unit sees wins over an earlier one of the same name,
+  // unless a lookup had already found that one.
   Expected<StructLayout> Struct(std::string_view name,
-                                std::initializer_list<std::string_view> functions) const;
+                                std::initializer_list<std::string_view> anchors) const;
   // A dotted member path inside a struct ("dev.kobj.name"), offsets summed.
   Expected<MemberLayout> MemberPath(std::string_view struct_name, std::string_view path) const;
+  // The same, with the struct looked up as Struct(struct_name, anchors).
+  Expected<MemberLayout> MemberPath(std::string_view struct_name, std::string_view path,
+                                    std::initializer_list<std::string_view> anchors) const;
+  // The compile unit that defines `symbol` (a vmlinux, not a relocatable
+  // object): a function's through .debug_aranges; a static variable's through
+  // the code symbols next to it in its source file's run of local symbols
+  // (after its STT_FILE entry in .symtab) and .debug_aranges, if that unit's
+  // DWARF defines a variable of that name. Bounded however the tables look:
+  // the walk stops at the neighbouring STT_FILE entries, the first global and
+  // a few thousand entries each way, and a few candidate units. kLookup when it
+  // cannot be told, as for a global variable (globals are not grouped by file):
+  // anchored lookups then scan as usual. Asked once per symbol.
+  struct CompileUnit {
+    uint64_t offset = 0;  // of the unit header in .debug_info
+    std::string name;     // its DW_AT_name, the source file
+  };
+  Expected<CompileUnit> UnitOf(std::string_view symbol) const;
   // The type of a global or static variable, as MemberLayout (name = variable).
   Expected<MemberLayout> VariableType(std::string_view name) const;
   const std::vector<SectionInfo>& sections() const;

@@ -13,11 +13,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto s = info->Symbol(symbol);
     if (s.ok()) (void)info->ReadLinkTime(s->address, 256);
   }
+  // Anchored lookups read .symtab's file runs, .debug_aranges, and a unit's
+  // header and abbreviations by hand, and open a one-unit view of it: first,
+  // as extraction does, then the full scan behind them.
+  (void)info->UnitOf("coresight_dump_list");
+  (void)info->Struct("coresight_dump_node", {"coresight_dump_list"});
+  (void)info->MemberPath("coresight_device", "dev.kobj.name", {"coresight_dump_list"});
   (void)info->Struct("coresight_dump_node");
   (void)info->Struct("list_head");
-  // Anchored lookups read .debug_aranges by hand.
   (void)info->Struct("module_sect_attrs", {"mod_sysfs_setup", "coresight_dump_add", "_text"});
-  (void)info->MemberPath("coresight_device", "dev.kobj.name");
+  (void)info->MemberPath("coresight_device", "dev.init_name");
   (void)info->MemberPath("uts_namespace", "name.release");
   (void)info->VariableType("coresight_dump_list");
   return 0;
