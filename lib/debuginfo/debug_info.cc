@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -489,26 +490,38 @@ std::optional<GElf_Sym> DebugInfo::Impl::SymbolAtLocked(size_t index) const {
 }
 
 void DebugInfo::Impl::ScanSymbolsLocked(std::span<const std::string_view> wanted) const {
-  // One pass over the table for every name asked: the first byte rules out
-  // almost every symbol before any comparison.
-  std::array<bool, 256> first{};
-  std::vector<std::vector<RawSymbol>> found(wanted.size());
+  // One pass over the table for every name asked. A name's first two bytes,
+  // read as one 16-bit word, rule out almost every symbol before any
+  // comparison: the first byte alone let 40% of a distro vmlinux's symbols
+  // through ('_', 's', 'c', ...), each then measured and compared, which made
+  // the pass 4x slower than on the bench's kernel of the same size.
+  auto prefix = [](const char* name) {
+    uint16_t word;
+    std::memcpy(&word, name, sizeof word);
+    return word;
+  };
+  std::bitset<65536> prefixes;
   for (std::string_view name : wanted) {
-    if (!name.empty()) first[static_cast<unsigned char>(name.front())] = true;
+    if (name.empty()) continue;
+    const char two[2] = {name[0], name.size() > 1 ? name[1] : '\0'};  // "x" is 'x', NUL
+    prefixes.set(prefix(two));
   }
+  std::vector<std::vector<RawSymbol>> found(wanted.size());
   const char* names = symbol_names.data();
   const size_t names_size = symbol_names.size();
   // From 1: entry 0 is the reserved null symbol. Inlined, so that the loads
-  // of many entries' first name bytes overlap.
+  // of many entries' name prefixes overlap.
   ForEachSymbolLocked(
       1, symtab_count, [&](size_t n, const auto& sym) __attribute__((always_inline)) {
-        if (sym.st_name >= names_size || !first[static_cast<unsigned char>(names[sym.st_name])]) {
-          return true;
-        }
-        const std::string_view rest = symbol_names.substr(sym.st_name);
-        const std::string_view candidate = rest.substr(0, rest.find('\0'));
+        const size_t at = sym.st_name;
+        // A name of at least one byte and its NUL.
+        if (names_size < 2 || at > names_size - 2 || !prefixes[prefix(names + at)]) return true;
         for (size_t i = 0; i < wanted.size(); ++i) {
-          if (candidate != wanted[i]) continue;
+          const std::string_view name = wanted[i];
+          if (name.empty() || name.size() >= names_size - at || names[at + name.size()] != '\0' ||
+              std::memcmp(names + at, name.data(), name.size()) != 0) {
+            continue;
+          }
           const unsigned type = GELF_ST_TYPE(sym.st_info);
           if (type == STT_SECTION || type == STT_FILE || sym.st_shndx == SHN_UNDEF) break;
           found[i].push_back({sym.st_value, sym.st_size,

@@ -1047,9 +1047,10 @@ TEST(DebugInfoTest, CorruptedUnitTablesDoNotCrash) {
 TEST(DebugInfoTest, PrefetchedSymbolsMatchSingleLookups) {
   DebugInfo plain = OpenOrDie(td::kSeedFlippedVmlinux);
   DebugInfo prefetched = OpenOrDie(td::kSeedFlippedVmlinux);
-  prefetched.PrefetchSymbols({"_text", "coresight_dump_list", "no_such_symbol", "init_uts_ns"});
-  for (const char* name :
-       {"_text", "coresight_dump_list", "no_such_symbol", "init_uts_ns", "swapper_pg_dir"}) {
+  prefetched.PrefetchSymbols(
+      {"_text", "coresight_dump_list", "no_such_symbol", "init_uts_ns", "_", "$x", "_stext"});
+  for (const char* name : {"_text", "coresight_dump_list", "no_such_symbol", "init_uts_ns",
+                           "swapper_pg_dir", "_", "$", "$x", "_stext", "_etext"}) {
     auto a = plain.Symbol(name);
     auto b = prefetched.Symbol(name);
     ASSERT_EQ(a.ok(), b.ok()) << name;
@@ -1061,6 +1062,12 @@ TEST(DebugInfoTest, PrefetchedSymbolsMatchSingleLookups) {
     EXPECT_EQ(a->size, b->size) << name;
     EXPECT_EQ(a->global, b->global) << name;
   }
+  // Names shorter than two bytes, and two-byte names that many symbols
+  // share (arm64 mapping symbols, one per run of code or data).
+  EXPECT_EQ(plain.Symbol("_").error().code(), ErrorCode::kLookup);
+  EXPECT_THAT(prefetched.Symbol("_").error().message(), HasSubstr("not found"));
+  EXPECT_THAT(prefetched.Symbol("$x").error().message(), HasSubstr("ambiguous"));
+  EXPECT_TRUE(prefetched.Symbol("_etext").ok());
 }
 
 // ---------------------------------------------------------------- modules
