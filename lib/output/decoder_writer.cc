@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -95,14 +97,12 @@ Expected<DecoderOutputsRecord> WriteDecoderPlan(DecoderPlan plan, const DumpSet&
   }
   for (const auto& p : planned) {
     const std::vector<std::span<const std::byte>> pieces = p.file.content.Pieces();
-    std::string digest;
-    if (auto known = digests.find(key_of(pieces)); known != digests.end()) {
-      digest = known->second;
-      CSD_RETURN_IF_ERROR(out.WriteFile(p.file.path, pieces));
-    } else {
-      CSD_ASSIGN_OR_RETURN(digest, WriteHashed(out, p.file.path, pieces));
-      digests.emplace(key_of(pieces), digest);
-    }
+    const auto key = key_of(pieces);
+    const auto known = digests.find(key);
+    std::optional<std::string_view> known_digest;
+    if (known != digests.end()) known_digest = known->second;
+    CSD_ASSIGN_OR_RETURN(std::string digest, WriteHashed(out, p.file.path, pieces, known_digest));
+    digests.emplace(key, digest);  // no-op when it was known
     record.files.push_back({p.format, p.file.path, std::move(digest), p.file.content.size()});
   }
   return record;

@@ -19,7 +19,12 @@ constexpr uint64_t kParallelThreshold = uint64_t{4} << 20;
 }  // namespace
 
 Expected<std::string> WriteHashed(OutputDir& out, std::string_view relative_path,
-                                  std::span<const std::span<const std::byte>> pieces) {
+                                  std::span<const std::span<const std::byte>> pieces,
+                                  std::optional<std::string_view> known_digest) {
+  if (known_digest) {
+    CSD_RETURN_IF_ERROR(out.WriteFile(relative_path, pieces));
+    return std::string(*known_digest);
+  }
   uint64_t size = 0;
   for (const auto& piece : pieces) size += piece.size();
   if (size >= kParallelThreshold) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,7 +20,11 @@ namespace csd {
 // pieces, so for a large file the digest runs on a second thread while this
 // one writes; small files (and a failure to start the thread) do it in turn.
 // The write's error wins over the digest's.
+//
+// With `known_digest` (the bytes were hashed already, e.g. while they were read
+// from the dump) the file is only written and that digest is returned.
 Expected<std::string> WriteHashed(OutputDir& out, std::string_view relative_path,
-                                  std::span<const std::span<const std::byte>> pieces);
+                                  std::span<const std::span<const std::byte>> pieces,
+                                  std::optional<std::string_view> known_digest = std::nullopt);
 
 }  // namespace csd

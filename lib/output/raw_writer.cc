@@ -94,13 +94,8 @@ Expected<WriteReport> WriteRawOutputs(const DumpSet& dump_set, OutputDir& out,
     // Straight from the DumpSet's buffer: no copy. Hashed while it is
     // written, unless the reader already hashed it while reading it.
     const std::span<const std::byte> pieces[] = {NodeBytes(*entry.node)};
-    std::string digest;
-    if (entry.node->data_sha256) {
-      CSD_RETURN_IF_ERROR(out.WriteFile(entry.path, pieces));
-      digest = *entry.node->data_sha256;
-    } else {
-      CSD_ASSIGN_OR_RETURN(digest, WriteHashed(out, entry.path, pieces));
-    }
+    CSD_ASSIGN_OR_RETURN(std::string digest,
+                         WriteHashed(out, entry.path, pieces, entry.node->data_sha256));
     report.files.push_back({entry.node->index, entry.path, std::move(digest), pieces[0].size()});
   }
   if (options.write_manifest) {

@@ -101,5 +101,24 @@ TEST(HashedWriteTest, WriteErrorWinsOnBothPaths) {
   }
 }
 
+// A digest computed earlier (while the buffer was read from the dump) is
+// returned as given, the bytes are still written, and a write error still
+// wins.
+TEST(HashedWriteTest, KnownDigestIsUsedAndTheFileWritten) {
+  ScratchDir scratch;
+  auto out = OutputDir::Create(scratch.path() / "out", false);
+  ASSERT_TRUE(out.ok());
+  const std::vector<std::byte> payload = Pattern(100, 5);
+  const std::span<const std::byte> pieces[] = {payload};
+  const std::string known(64, 'a');  // not the real digest: proves it is not recomputed
+  auto digest = WriteHashed(*out, "k.bin", pieces, known);
+  ASSERT_TRUE(digest.ok()) << digest.error().Describe();
+  EXPECT_EQ(*digest, known);
+  EXPECT_EQ(ReadText(scratch.path() / "out" / "k.bin"), AsText(payload));
+  auto again = WriteHashed(*out, "k.bin", pieces, known);  // exists, no force
+  ASSERT_FALSE(again.ok());
+  EXPECT_THAT(again.error().message(), HasSubstr("already exists"));
+}
+
 }  // namespace
 }  // namespace csd
