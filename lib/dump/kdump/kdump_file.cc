@@ -171,18 +171,7 @@ class KdumpFile final : public DumpFile {
   }
 
   Status ReadPhysical(uint64_t pa, std::span<std::byte> out) const override {
-    const uint64_t block = header().block_size;
-    size_t done = 0;
-    while (done < out.size()) {
-      const uint64_t at = pa + done;
-      if (at < pa)
-        return Error(ErrorCode::kNotMapped, fmt::format("read at PA {:#x} wraps past 2^64", pa));
-      const uint64_t in_page = at & (block - 1);
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size() - done, block - in_page));
-      CSD_RETURN_IF_ERROR(ReadPagePart(at, in_page, out.subspan(done, n)));
-      done += n;
-    }
-    return OkStatus();
+    return ReadPages(pa, out, nullptr, 0);
   }
 
   // Scattered pages of a large buffer (one request per vmalloc page): the
@@ -191,31 +180,16 @@ class KdumpFile final : public DumpFile {
   // into the callers' bytes. Anything else (partial or cached pages, excluded
   // pages, a flattened stream) is done in order as ReadPhysical does it.
   Status ReadPhysicalBatch(std::span<const Request> requests, size_t& failed) const override {
-    const uint64_t block = header().block_size;
     std::vector<PageTask> tasks;
     std::optional<Error> stop_error;
     size_t stop_request = requests.size();
-    for (size_t i = 0; i < requests.size() && !stop_error; ++i) {
-      const Request& request = requests[i];
-      size_t done = 0;
-      while (done < request.out.size()) {
-        const uint64_t at = request.pa + done;
-        if (at < request.pa) {
-          stop_error = Error(ErrorCode::kNotMapped,
-                             fmt::format("read at PA {:#x} wraps past 2^64", request.pa));
-          break;
-        }
-        const uint64_t in_page = at & (block - 1);
-        const size_t n =
-            static_cast<size_t>(std::min<uint64_t>(request.out.size() - done, block - in_page));
-        auto status = ReadPagePart(at, in_page, request.out.subspan(done, n), &tasks, i);
-        if (!status.ok()) {
-          stop_error = std::move(status).error();
-          break;
-        }
-        done += n;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      auto status = ReadPages(requests[i].pa, requests[i].out, &tasks, i);
+      if (!status.ok()) {
+        stop_error = std::move(status).error();
+        stop_request = i;
+        break;
       }
-      if (stop_error) stop_request = i;
     }
 
     DecodeTasks(tasks);
@@ -304,10 +278,28 @@ class KdumpFile final : public DumpFile {
     }
   }
 
+  // [pa, pa + out.size()) page by page through ReadPagePart (which may defer
+  // whole pages to `deferred`, for `request`).
+  Status ReadPages(uint64_t pa, std::span<std::byte> out, std::vector<PageTask>* deferred,
+                   size_t request) const {
+    const uint64_t block = header().block_size;
+    size_t done = 0;
+    while (done < out.size()) {
+      const uint64_t at = pa + done;
+      if (at < pa)
+        return Error(ErrorCode::kNotMapped, fmt::format("read at PA {:#x} wraps past 2^64", pa));
+      const uint64_t in_page = at & (block - 1);
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size() - done, block - in_page));
+      CSD_RETURN_IF_ERROR(ReadPagePart(at, in_page, out.subspan(done, n), deferred, request));
+      done += n;
+    }
+    return OkStatus();
+  }
+
   // With `deferred`, a whole uncached page whose compressed bytes can be
   // viewed in place is appended there (for `request`) instead of decoded.
   Status ReadPagePart(uint64_t pa, uint64_t in_page, std::span<std::byte> out,
-                      std::vector<PageTask>* deferred = nullptr, size_t request = 0) const {
+                      std::vector<PageTask>* deferred, size_t request) const {
     const KdumpHeader& h = header();
     const uint64_t abs_pfn = pa >> shift_;
     if (abs_pfn < pfn_base_ || abs_pfn - pfn_base_ >= h.max_mapnr) {
