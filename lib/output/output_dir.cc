@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "output/staged_file.h"
+
 namespace csd {
 
 namespace {
@@ -189,6 +191,50 @@ int RenameNoReplace(int dir_fd, const char* from, const char* to) {
   return errno;
 }
 
+// A new file with a hidden temporary name in `dir_fd`, created exclusively
+// (never an existing file or a planted link). `counter` makes the names of
+// one process unique; `display_dir` names the directory in errors.
+struct TempFile {
+  Fd file;
+  std::string name;
+};
+Expected<TempFile> CreateTemp(int dir_fd, int access, uint64_t& counter,
+                              const std::filesystem::path& display_dir) {
+  for (int attempt = 0;; ++attempt) {
+    std::string name =
+        ".csdump-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".tmp";
+    int fd =
+        ::openat(dir_fd, name.c_str(), access | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0) return TempFile{Fd(fd), std::move(name)};
+    if (errno != EEXIST || attempt >= 100) {
+      return IoError("cannot create temporary file", (display_dir / name).string(), errno);
+    }
+  }
+}
+
+// Puts the file `from` (in from_dir) at `to` (in to_dir) as a hard link,
+// replacing an existing `to` only with `force`, through a temporary link and
+// rename(2) so the replacement is atomic. 0 or an errno; EXDEV, EPERM,
+// EOPNOTSUPP or EMLINK mean this file system cannot link it here.
+int LinkInto(int from_dir, const char* from, int to_dir, const char* to, bool force,
+             uint64_t& counter) {
+  if (!force) return ::linkat(from_dir, from, to_dir, to, 0) == 0 ? 0 : errno;
+  for (int attempt = 0;; ++attempt) {
+    const std::string temp =
+        ".csdump-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".tmp";
+    if (::linkat(from_dir, from, to_dir, temp.c_str(), 0) != 0) {
+      if (errno == EEXIST && attempt < 100) continue;
+      return errno;
+    }
+    if (::renameat(to_dir, temp.c_str(), to_dir, to) != 0) {
+      const int err = errno;
+      ::unlinkat(to_dir, temp.c_str(), 0);
+      return err;
+    }
+    return 0;
+  }
+}
+
 Status WriteAll(int fd, std::span<const std::byte> bytes, const std::string& display) {
   size_t done = 0;
   while (done < bytes.size()) {
@@ -216,8 +262,16 @@ Expected<OutputDir> OutputDir::Create(const std::filesystem::path& dir, bool for
   while (text.size() > 1 && text.back() == '/') text.pop_back();
 
   struct stat st;
+  std::vector<std::filesystem::path> created;
   if (::lstat(text.c_str(), &st) != 0) {
     if (errno != ENOENT) return IoError("cannot inspect output directory", text, errno);
+    // Remember which directories are new, outermost first, for RemoveIfUnused.
+    for (std::filesystem::path p(text); !p.empty(); p = p.parent_path()) {
+      struct stat parent;
+      if (::lstat(p.c_str(), &parent) == 0) break;
+      created.insert(created.begin(), p);
+      if (p == p.parent_path()) break;
+    }
     std::error_code ec;
     std::filesystem::create_directories(text, ec);
     if (ec) {
@@ -241,7 +295,7 @@ Expected<OutputDir> OutputDir::Create(const std::filesystem::path& dir, bool for
     }
     return IoError("cannot open output directory", text, err);
   }
-  return OutputDir(std::filesystem::path(text), fd, force, options);
+  return OutputDir(std::filesystem::path(text), fd, force, options, std::move(created));
 }
 
 OutputDir::OutputDir(OutputDir&& other) noexcept
@@ -249,7 +303,8 @@ OutputDir::OutputDir(OutputDir&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       force_(other.force_),
       options_(other.options_),
-      temp_counter_(other.temp_counter_) {}
+      temp_counter_(other.temp_counter_),
+      created_(std::move(other.created_)) {}
 
 OutputDir& OutputDir::operator=(OutputDir&& other) noexcept {
   if (this != &other) {
@@ -259,6 +314,7 @@ OutputDir& OutputDir::operator=(OutputDir&& other) noexcept {
     force_ = other.force_;
     options_ = other.options_;
     temp_counter_ = other.temp_counter_;
+    created_ = std::move(other.created_);
   }
   return *this;
 }
@@ -270,6 +326,23 @@ OutputDir::~OutputDir() {
 void OutputDir::Reset() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+void OutputDir::RemoveIfUnused() {
+  Reset();
+  // rmdir(2) refuses a directory that is not empty: nothing written is lost.
+  for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
+    if (::rmdir(it->c_str()) != 0) break;
+  }
+  created_.clear();
+}
+
+Status OutputDir::CheckSize(const std::string& display, uint64_t size) const {
+  if (size <= options_.max_file_size) return OkStatus();
+  return Error(ErrorCode::kLimit, "refusing to write " + display + ": " + std::to_string(size) +
+                                      " bytes is over the per-file limit of " +
+                                      std::to_string(options_.max_file_size) +
+                                      " bytes (raise with --max-output-size)");
 }
 
 std::string OutputDir::Display(std::string_view relative_path) const {
@@ -296,12 +369,7 @@ Status OutputDir::WriteFile(std::string_view relative_path,
   const std::string display = Display(relative_path);
   uint64_t size = 0;
   for (const auto& piece : pieces) size += piece.size();
-  if (size > options_.max_file_size) {
-    return Error(ErrorCode::kLimit, "refusing to write " + display + ": " + std::to_string(size) +
-                                        " bytes is over the per-file limit of " +
-                                        std::to_string(options_.max_file_size) +
-                                        " bytes (raise with --max-output-size)");
-  }
+  CSD_RETURN_IF_ERROR(CheckSize(display, size));
   CSD_ASSIGN_OR_RETURN(auto parent, OpenParent(fd_, path_, parts, /*create=*/true));
   const std::string& name = parts.back();
   // Checked before writing so that a refusal costs nothing; the rename
@@ -310,22 +378,10 @@ Status OutputDir::WriteFile(std::string_view relative_path,
 
   // The temporary lives in the target's directory so that rename(2) is
   // atomic; a leading dot keeps it out of globs while it exists.
-  std::string temp_name;
-  Fd file;
-  for (int attempt = 0;; ++attempt) {
-    temp_name =
-        ".csdump-" + std::to_string(::getpid()) + "-" + std::to_string(temp_counter_++) + ".tmp";
-    int fd = ::openat(parent.fd, temp_name.c_str(),
-                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-      file = Fd(fd);
-      break;
-    }
-    if (errno != EEXIST || attempt >= 100) {
-      std::filesystem::path temp_display = std::filesystem::path(display).parent_path() / temp_name;
-      return IoError("cannot create temporary file", temp_display.string(), errno);
-    }
-  }
+  CSD_ASSIGN_OR_RETURN(TempFile temp, CreateTemp(parent.fd, O_WRONLY, temp_counter_,
+                                                 std::filesystem::path(display).parent_path()));
+  Fd file = std::move(temp.file);
+  const std::string& temp_name = temp.name;
   TempFileGuard guard(parent.fd, temp_name);
 
   for (const auto& piece : pieces) CSD_RETURN_IF_ERROR(WriteAll(file.get(), piece, display));
@@ -343,6 +399,47 @@ Status OutputDir::WriteFile(std::string_view relative_path,
     return IoError("cannot rename temporary file to", display, err);
   }
   guard.Disarm();
+  if (options_.sync && ::fsync(parent.fd) != 0)
+    return IoError("cannot sync directory of", display, errno);
+  return OkStatus();
+}
+
+Expected<std::unique_ptr<StagingWriter>> OutputDir::BeginStaged(uint64_t size) {
+  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
+  CSD_RETURN_IF_ERROR(CheckSize(path_.string() + " (a staged buffer)", size));
+  CSD_ASSIGN_OR_RETURN(TempFile temp, CreateTemp(fd_, O_RDWR, temp_counter_, path_));
+  // The writer keeps a directory descriptor of its own: the staged file may
+  // outlive this OutputDir (it lives as long as the DumpSet that holds it).
+  const int dir_fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  if (dir_fd < 0) {
+    const int err = errno;
+    ::unlinkat(fd_, temp.name.c_str(), 0);
+    return IoError("cannot duplicate the descriptor of", path_.string(), err);
+  }
+  std::string display = (path_ / temp.name).string();
+  return std::unique_ptr<StagingWriter>(std::make_unique<StagedFileWriter>(
+      dir_fd, std::move(temp.name), temp.file.Release(), size, std::move(display)));
+}
+
+Status OutputDir::WriteStaged(std::string_view relative_path, const StagedBuffer& staged) {
+  const auto* file = dynamic_cast<const StagedFile*>(&staged);
+  if (file == nullptr) return WriteFile(relative_path, staged.bytes());
+  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
+  CSD_ASSIGN_OR_RETURN(auto parts, SplitRelativePath(relative_path));
+  const std::string display = Display(relative_path);
+  CSD_RETURN_IF_ERROR(CheckSize(display, staged.bytes().size()));
+  CSD_ASSIGN_OR_RETURN(auto parent, OpenParent(fd_, path_, parts, /*create=*/true));
+  const std::string& name = parts.back();
+  CSD_RETURN_IF_ERROR(CheckTarget(parent.fd, name, display, force_));
+  if (options_.sync && ::fsync(file->fd()) != 0) return IoError("cannot sync", display, errno);
+  const int err = LinkInto(file->dir_fd(), file->name().c_str(), parent.fd, name.c_str(), force_,
+                           temp_counter_);
+  if (err == EXDEV || err == EPERM || err == EOPNOTSUPP || err == EMLINK) {
+    // A mount point inside OUT, or a file system without hard links: copy.
+    return WriteFile(relative_path, staged.bytes());
+  }
+  if (err == EEXIST) return ExistsError(display);
+  if (err != 0) return IoError("cannot link staged file to", display, err);
   if (options_.sync && ::fsync(parent.fd) != 0)
     return IoError("cannot sync directory of", display, errno);
   return OkStatus();

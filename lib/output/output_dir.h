@@ -22,11 +22,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
+#include "base/staging.h"
 
 namespace csd {
 
@@ -63,27 +66,48 @@ class OutputDir {
   Status WriteFile(std::string_view relative_path,
                    std::span<const std::span<const std::byte>> pieces);
 
+  // A hidden temporary file in OUT for a buffer of `size` bytes that is read
+  // out of the dump in chunks (base/staging.h, output/staged_file.h). kLimit
+  // over the per-file cap, kIo when it cannot be created.
+  Expected<std::unique_ptr<StagingWriter>> BeginStaged(uint64_t size);
+  // Writes OUT/`relative_path` with the bytes of `staged`, under WriteFile's
+  // rules. A StagedFile on the same file system becomes the file through a
+  // hard link, without copying a byte; anything else is written as a copy.
+  Status WriteStaged(std::string_view relative_path, const StagedBuffer& staged);
+
   // The checks WriteFile would make before writing, without creating
   // anything: the path is valid, no directory on the way is a symlink or a
   // file, the target is not a directory, and it does not exist unless force
   // is on. Lets a writer refuse a whole run before writing its first file.
   Status CheckWritable(std::string_view relative_path) const;
 
+  // Removes the directories Create() made (OUT and any missing parents),
+  // deepest first, as long as they are empty: a run that fails before
+  // writing its first file leaves no trace. Closes this OutputDir.
+  void RemoveIfUnused();
+
   const std::filesystem::path& path() const { return path_; }
   bool force() const { return force_; }
   const OutputDirOptions& options() const { return options_; }
 
  private:
-  OutputDir(std::filesystem::path path, int fd, bool force, OutputDirOptions options)
-      : path_(std::move(path)), fd_(fd), force_(force), options_(options) {}
+  OutputDir(std::filesystem::path path, int fd, bool force, OutputDirOptions options,
+            std::vector<std::filesystem::path> created)
+      : path_(std::move(path)),
+        fd_(fd),
+        force_(force),
+        options_(options),
+        created_(std::move(created)) {}
   void Reset();
   std::string Display(std::string_view relative_path) const;
+  Status CheckSize(const std::string& display, uint64_t size) const;
 
   std::filesystem::path path_;
   int fd_ = -1;  // O_DIRECTORY descriptor of OUT; every write is relative to it
   bool force_ = false;
   OutputDirOptions options_;
-  uint64_t temp_counter_ = 0;  // makes temporary names unique within this process
+  uint64_t temp_counter_ = 0;                   // makes temporary names unique within this process
+  std::vector<std::filesystem::path> created_;  // by Create(), outermost first
 };
 
 }  // namespace csd

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "output/staged_file.h"
 #include "test_files.h"
 
 namespace csd {
@@ -338,6 +339,148 @@ TEST(OutputDirTest, MovedFromDirectoryRefusesWrites) {
   EXPECT_TRUE(second.WriteFile("a.bin", Bytes("a")).ok());
   EXPECT_FALSE(first.WriteFile("b.bin", Bytes("b")).ok());  // NOLINT(bugprone-use-after-move)
   EXPECT_THAT(ListTree(scratch.path()), ElementsAre("a.bin"));
+}
+
+// A staged buffer written in three appends, as the reader streams a sink.
+std::shared_ptr<const StagedBuffer> Stage(OutputDir& out, std::string_view text) {
+  auto writer = out.BeginStaged(text.size());
+  EXPECT_TRUE(writer.ok()) << (writer.ok() ? "" : writer.error().Describe());
+  if (!writer.ok()) return nullptr;
+  const size_t third = text.size() / 3;
+  for (std::string_view piece :
+       {text.substr(0, third), text.substr(third, third), text.substr(2 * third)}) {
+    EXPECT_TRUE((*writer)->Append(Bytes(piece)).ok());
+  }
+  auto staged = (*writer)->Finish();
+  EXPECT_TRUE(staged.ok()) << (staged.ok() ? "" : staged.error().Describe());
+  return staged.ok() ? *staged : nullptr;
+}
+
+std::string Text(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+TEST(OutputDirStagingTest, StagedBytesAreReadableAndHiddenUntilPublished) {
+  ScratchDir scratch;
+  OutputDir out = MustCreate(scratch.path(), false);
+  auto staged = Stage(out, "0123456789abcdef");
+  ASSERT_NE(staged, nullptr);
+  EXPECT_EQ(Text(staged->bytes()), "0123456789abcdef");
+  // Only the hidden temporary exists, in OUT itself.
+  const auto entries = ListTree(scratch.path());
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].rfind(".csdump-", 0), 0u) << entries[0];
+  staged.reset();
+  EXPECT_THAT(ListTree(scratch.path()), IsEmpty());
+}
+
+TEST(OutputDirStagingTest, WriteStagedLinksTheStagedFileIntoPlace) {
+  ScratchDir scratch;
+  OutputDir out = MustCreate(scratch.path(), false);
+  auto staged = Stage(out, "sink bytes, staged");
+  ASSERT_NE(staged, nullptr);
+  ASSERT_TRUE(out.WriteStaged("sinks/a.bin", *staged).ok());
+  EXPECT_EQ(ReadText(scratch.path() / "sinks" / "a.bin"), "sink bytes, staged");
+  // A link, not a copy: the same inode as the staged file.
+  const auto* file = dynamic_cast<const StagedFile*>(staged.get());
+  ASSERT_NE(file, nullptr);
+  struct stat staged_stat, published_stat;
+  ASSERT_EQ(::fstat(file->fd(), &staged_stat), 0);
+  ASSERT_EQ(::stat((scratch.path() / "sinks" / "a.bin").c_str(), &published_stat), 0);
+  EXPECT_EQ(staged_stat.st_ino, published_stat.st_ino);
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  EXPECT_EQ(published_stat.st_mode & 0777, 0644u & ~mask);
+  // The temporary goes with the last reference; the published file stays.
+  staged.reset();
+  EXPECT_THAT(ListTree(scratch.path()), ElementsAre("sinks", "sinks/a.bin"));
+  EXPECT_EQ(ReadText(scratch.path() / "sinks" / "a.bin"), "sink bytes, staged");
+}
+
+TEST(OutputDirStagingTest, WriteStagedFollowsTheOverwriteRules) {
+  ScratchDir scratch;
+  WriteText(scratch.path() / "a.bin", "old");
+  {
+    OutputDir out = MustCreate(scratch.path(), false);
+    auto staged = Stage(out, "new bytes");
+    ASSERT_NE(staged, nullptr);
+    const Status refused = out.WriteStaged("a.bin", *staged);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_THAT(refused.error().message(), HasSubstr("already exists"));
+    EXPECT_EQ(ReadText(scratch.path() / "a.bin"), "old");
+  }
+  {
+    OutputDir out = MustCreate(scratch.path(), true);
+    auto staged = Stage(out, "new bytes");
+    ASSERT_NE(staged, nullptr);
+    ASSERT_TRUE(out.WriteStaged("a.bin", *staged).ok());
+  }
+  EXPECT_EQ(ReadText(scratch.path() / "a.bin"), "new bytes");
+  EXPECT_THAT(ListTree(scratch.path()), ElementsAre("a.bin"));  // no temporary left
+}
+
+TEST(OutputDirStagingTest, WriteStagedRefusesASymlinkedDirectoryAndTheCap) {
+  ScratchDir scratch;
+  fs::create_directory(scratch.path() / "elsewhere");
+  fs::create_directory(scratch.path() / "out");
+  fs::create_directory_symlink(scratch.path() / "elsewhere", scratch.path() / "out" / "sinks");
+  OutputDir out = MustCreate(scratch.path() / "out", false, {.max_file_size = 8});
+  auto small = Stage(out, "8 bytes!");
+  ASSERT_NE(small, nullptr);
+  const Status linked = out.WriteStaged("sinks/a.bin", *small);
+  ASSERT_FALSE(linked.ok());
+  EXPECT_THAT(linked.error().message(), HasSubstr("symbolic link"));
+  EXPECT_THAT(ListTree(scratch.path() / "elsewhere"), IsEmpty());
+  // Over the cap, a buffer is not even staged (the reader keeps it in memory).
+  auto big = out.BeginStaged(9);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error().code(), ErrorCode::kLimit);
+}
+
+TEST(OutputDirStagingTest, AnUnfinishedOrShortStagedFileLeavesNothing) {
+  ScratchDir scratch;
+  OutputDir out = MustCreate(scratch.path(), false);
+  {
+    auto writer = out.BeginStaged(10);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Append(Bytes("12345")).ok());
+    EXPECT_FALSE((*writer)->Append(Bytes("6789012")).ok());  // more than announced
+    auto short_file = (*writer)->Finish();
+    ASSERT_FALSE(short_file.ok());
+    EXPECT_THAT(short_file.error().message(), HasSubstr("5 of 10 bytes"));
+  }
+  EXPECT_THAT(ListTree(scratch.path()), IsEmpty());
+}
+
+TEST(OutputDirStagingTest, AnEmptyStagedBufferPublishesAnEmptyFile) {
+  ScratchDir scratch;
+  OutputDir out = MustCreate(scratch.path(), false);
+  auto staged = Stage(out, "");
+  ASSERT_NE(staged, nullptr);
+  EXPECT_TRUE(staged->bytes().empty());
+  ASSERT_TRUE(out.WriteStaged("empty.bin", *staged).ok());
+  EXPECT_EQ(fs::file_size(scratch.path() / "empty.bin"), 0u);
+}
+
+TEST(OutputDirTest, RemoveIfUnusedRemovesOnlyWhatCreateMadeAndIsEmpty) {
+  ScratchDir scratch;
+  {
+    OutputDir out = MustCreate(scratch.path() / "a" / "b" / "out", false);
+    out.RemoveIfUnused();
+    EXPECT_THAT(ListTree(scratch.path()), IsEmpty());
+  }
+  {
+    fs::create_directory(scratch.path() / "existing");
+    OutputDir out = MustCreate(scratch.path() / "existing", false);
+    out.RemoveIfUnused();
+    EXPECT_TRUE(fs::is_directory(scratch.path() / "existing"));  // not made by Create
+  }
+  {
+    OutputDir out = MustCreate(scratch.path() / "x" / "out", false);
+    ASSERT_TRUE(out.WriteFile("f.bin", Bytes("kept")).ok());
+    out.RemoveIfUnused();
+    EXPECT_EQ(ReadText(scratch.path() / "x" / "out" / "f.bin"), "kept");
+  }
 }
 
 }  // namespace

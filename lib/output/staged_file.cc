@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#include "output/staged_file.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "output/output_dir.h"
+
+namespace csd {
+
+namespace {
+
+Error IoError(std::string_view what, const std::string& path, int err) {
+  return Error(ErrorCode::kIo, std::string(what) + " " + path + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+StagedFile::~StagedFile() {
+  if (map_ != nullptr) ::munmap(map_, size_);
+  ::close(fd_);
+  ::unlinkat(dir_fd_, name_.c_str(), 0);
+  ::close(dir_fd_);
+}
+
+std::span<const std::byte> StagedFile::bytes() const {
+  if (map_ == nullptr) return {};
+  return {static_cast<const std::byte*>(map_), size_};
+}
+
+StagedFileWriter::StagedFileWriter(int dir_fd, std::string name, int fd, uint64_t size,
+                                   std::string display)
+    : dir_fd_(dir_fd), name_(std::move(name)), fd_(fd), size_(size), display_(std::move(display)) {}
+
+StagedFileWriter::~StagedFileWriter() {
+  if (fd_ < 0) return;  // handed to a StagedFile
+  ::close(fd_);
+  ::unlinkat(dir_fd_, name_.c_str(), 0);
+  ::close(dir_fd_);
+}
+
+Status StagedFileWriter::Append(std::span<const std::byte> bytes) {
+  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "staged file already finished");
+  if (bytes.size() > size_ - written_) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "more bytes than announced for staged file " + display_);
+  }
+  size_t done = 0;
+  while (done < bytes.size()) {
+    // Linux transfers at most ~2 GiB per write(2); ask for less.
+    const size_t chunk = std::min<size_t>(bytes.size() - done, size_t{1} << 30);
+    const ssize_t n = ::write(fd_, bytes.data() + done, chunk);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot write", display_, errno);
+    }
+    if (n == 0) return IoError("cannot write", display_, ENOSPC);
+    done += static_cast<size_t>(n);
+  }
+  written_ += bytes.size();
+  return OkStatus();
+}
+
+Expected<std::shared_ptr<const StagedBuffer>> StagedFileWriter::Finish() {
+  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "staged file already finished");
+  if (written_ != size_) {
+    return Error(ErrorCode::kInvalidArgument, "staged file " + display_ + " got " +
+                                                  std::to_string(written_) + " of " +
+                                                  std::to_string(size_) + " bytes");
+  }
+  void* map = nullptr;
+  if (size_ > 0) {
+    map = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0);
+    if (map == MAP_FAILED) return IoError("cannot map", display_, errno);
+  }
+  // The file now belongs to the StagedFile, which removes the name.
+  std::shared_ptr<const StagedBuffer> staged(
+      new StagedFile(dir_fd_, std::move(name_), std::exchange(fd_, -1), map, size_));
+  return staged;
+}
+
+Expected<std::unique_ptr<StagingWriter>> OutputDirStaging::Begin(uint64_t size) {
+  return dir_.BeginStaged(size);
+}
+
+}  // namespace csd

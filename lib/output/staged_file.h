@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+// A large buffer staged as a file in the output directory while it is read
+// out of the dump (base/staging.h): a hidden temporary name in OUT, written
+// in chunks, then mapped read-only for the writers that embed it (perf.data,
+// the snapshot's copy). OutputDir::WriteStaged turns it into an output file
+// with a hard link instead of a second write. The temporary name is removed
+// when the last reference goes; published links stay.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "base/error.h"
+#include "base/staging.h"
+
+namespace csd {
+
+class OutputDir;
+
+class StagedFile final : public StagedBuffer {
+ public:
+  ~StagedFile() override;
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+
+  std::span<const std::byte> bytes() const override;
+  // Where the temporary lives: a descriptor of its directory (owned) and its
+  // name there; and an open descriptor of the file itself.
+  int dir_fd() const { return dir_fd_; }
+  const std::string& name() const { return name_; }
+  int fd() const { return fd_; }
+
+ private:
+  friend class StagedFileWriter;
+  StagedFile(int dir_fd, std::string name, int fd, void* map, uint64_t size)
+      : dir_fd_(dir_fd), name_(std::move(name)), fd_(fd), map_(map), size_(size) {}
+
+  int dir_fd_;
+  std::string name_;
+  int fd_;
+  void* map_;  // nullptr for an empty file
+  uint64_t size_;
+};
+
+// Fills one StagedFile. Created by OutputDir::BeginStaged; removes its
+// temporary if destroyed before Finish().
+class StagedFileWriter final : public StagingWriter {
+ public:
+  // Takes ownership of `dir_fd` and `fd` (the temporary `name` in dir_fd,
+  // open for reading and writing); `display` names it in errors.
+  StagedFileWriter(int dir_fd, std::string name, int fd, uint64_t size, std::string display);
+  ~StagedFileWriter() override;
+  StagedFileWriter(const StagedFileWriter&) = delete;
+  StagedFileWriter& operator=(const StagedFileWriter&) = delete;
+
+  Status Append(std::span<const std::byte> bytes) override;
+  Expected<std::shared_ptr<const StagedBuffer>> Finish() override;
+
+ private:
+  int dir_fd_;
+  std::string name_;
+  int fd_;
+  uint64_t size_;
+  uint64_t written_ = 0;
+  std::string display_;
+};
+
+// BufferStaging into an OutputDir, for the reader (coresight/panic_list).
+// The OutputDir must outlive it; staged files outlive both safely.
+class OutputDirStaging final : public BufferStaging {
+ public:
+  explicit OutputDirStaging(OutputDir& dir) : dir_(dir) {}
+  Expected<std::unique_ptr<StagingWriter>> Begin(uint64_t size) override;
+
+ private:
+  OutputDir& dir_;
+};
+
+}  // namespace csd
