@@ -5,14 +5,44 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/byte_buffer.h"
+#include "base/staging.h"
 #include "kernel/target_summary.h"
 
 namespace csd {
+
+// A node's buffer, read-only: in memory, or staged outside it (large sinks
+// read with a BufferStaging, base/staging.h), in which case writers may ask
+// the staging's owner to publish it without copying (staged()).
+class NodeBytes {
+ public:
+  // Implicit: a buffer read into memory is simply a node's bytes.
+  NodeBytes(ByteBuffer bytes) : memory_(std::move(bytes)) {}  // NOLINT(google-explicit-constructor)
+  explicit NodeBytes(std::shared_ptr<const StagedBuffer> staged) : staged_(std::move(staged)) {}
+
+  std::span<const std::byte> span() const {
+    return staged_ ? staged_->bytes() : std::span<const std::byte>(memory_);
+  }
+  operator std::span<const std::byte>() const {
+    return span();
+  }  // NOLINT(google-explicit-constructor)
+  const std::byte* data() const { return span().data(); }
+  size_t size() const { return span().size(); }
+  bool empty() const { return size() == 0; }
+  // The staged form, or nullptr when the bytes are in memory.
+  const StagedBuffer* staged() const { return staged_.get(); }
+
+ private:
+  ByteBuffer memory_;
+  std::shared_ptr<const StagedBuffer> staged_;
+};
 
 // One ETMv4 register block (kernel-abi.md §3.2: perf cs_etm version-0 layout).
 struct EtmV4Registers {
@@ -65,7 +95,7 @@ struct DumpNode {
   uint64_t buf_address = 0;
   uint64_t buf_size = 0;
   // The buffer bytes; present only when the whole buffer was read.
-  std::optional<ByteBuffer> data;
+  std::optional<NodeBytes> data;
   // SHA-256 of data (lower-case hex) when it was computed while the buffer
   // was read (large buffers); writers use it instead of hashing again.
   std::optional<std::string> data_sha256;

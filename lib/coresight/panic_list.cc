@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "base/byte_reader.h"
+#include "base/chunk_fanout.h"
 #include "base/sha256.h"
 #include "coresight/etm_metadata.h"
 #include "coresight/sink_buffer.h"
@@ -25,7 +26,10 @@ constexpr int64_t kPanic = 1;     // CORESIGHT_DUMP_TYPE_PANIC: sink trace
 // read, in kReadChunk steps, so its digest is ready when its last byte is:
 // hashing a GiB costs about as much as reading it, and the writers would
 // otherwise do it after the read. Smaller buffers are hashed by the writers.
-constexpr uint64_t kHashWhileReading = uint64_t{4} << 20;
+// With a BufferStaging, such a buffer is also streamed into it (a file in the
+// output directory) through two kReadChunk buffers instead of being kept in
+// memory: see base/chunk_fanout.h for why.
+constexpr uint64_t kLargeBuffer = uint64_t{4} << 20;
 constexpr uint64_t kReadChunk = uint64_t{8} << 20;
 
 Expected<MemberLayout> RequireMember(const StructLayout& layout, const char* name,
@@ -50,11 +54,13 @@ Expected<MemberLayout> RequireMember(const StructLayout& layout, const char* nam
 
 class NodeReader {
  public:
-  NodeReader(const KernelTarget& target, const DumpNodeLayout& layout, const ReadLimits& limits)
+  NodeReader(const KernelTarget& target, const DumpNodeLayout& layout, const ReadLimits& limits,
+             BufferStaging* staging)
       : memory_(target.memory()),
         layout_(layout),
         limits_(limits),
-        max_object_size_(target.limits().max_object_size) {}
+        max_object_size_(target.limits().max_object_size),
+        staging_(staging) {}
 
   DumpNode Read(size_t index, uint64_t list_entry) const {
     DumpNode node;
@@ -141,10 +147,15 @@ class NodeReader {
                                  node.buf_size, node.buf_size, limits_.max_buffer_size));
       return;
     }
+    // Metadata is parsed from memory; it is a few hundred bytes anyway.
+    if (staging_ != nullptr && node.buf_size >= kLargeBuffer &&
+        node.kind != NodeKind::kEtmMetadata && ReadStaged(node)) {
+      return;
+    }
     // Not zero-filled: the read overwrites every byte or the buffer is dropped.
     ByteBuffer data(node.buf_size);
     std::optional<Sha256Follower> hasher;
-    if (data.size() >= kHashWhileReading) hasher.emplace(data);
+    if (data.size() >= kLargeBuffer) hasher.emplace(data);
     Status status = OkStatus();
     for (uint64_t done = 0; done < data.size() && status.ok();) {
       const uint64_t n = std::min<uint64_t>(kReadChunk, data.size() - done);
@@ -168,6 +179,48 @@ class NodeReader {
       hasher.reset();
     }
     node.data = std::move(data);
+  }
+
+  // Streams the buffer into the staging, hashing it on the way; true when
+  // the node is done (read, or failed to read). False when the staging
+  // itself failed (a full disk, say): the caller then reads into memory, so
+  // the run does what it did without staging and the writers report the
+  // disk's error where it belongs.
+  bool ReadStaged(DumpNode& node) const {
+    auto writer = staging_->Begin(node.buf_size);
+    if (!writer.ok()) return false;
+    Sha256 hash;
+    StagingWriter& sink = **writer;
+    ChunkFanout fanout(kReadChunk,
+                       {[&hash](std::span<const std::byte> chunk) {
+                          hash.Update(chunk);
+                          return OkStatus();
+                        },
+                        [&sink](std::span<const std::byte> chunk) { return sink.Append(chunk); }});
+    Status read = OkStatus();
+    for (uint64_t done = 0; done < node.buf_size;) {
+      const uint64_t n = std::min<uint64_t>(kReadChunk, node.buf_size - done);
+      std::span<std::byte> chunk = fanout.Acquire().first(n);
+      read = memory_.Read(node.buf_address + done, chunk);
+      if (!read.ok()) break;
+      if (done == 0 && node.kind == NodeKind::kSink) {
+        node.starts_with_barrier = StartsWithBarrier(chunk);
+      }
+      done += n;
+      if (!fanout.Publish(n).ok()) break;
+    }
+    Status consumed = fanout.Finish();
+    if (!read.ok()) {
+      SetError(node, fmt::format("buffer of {} bytes at {:#x} cannot be read: {}", node.buf_size,
+                                 node.buf_address, read.error().Describe()));
+      return true;
+    }
+    if (!consumed.ok()) return false;
+    auto staged = sink.Finish();
+    if (!staged.ok()) return false;
+    if (auto digest = hash.Finish(); digest.ok()) node.data_sha256 = std::move(*digest);
+    node.data = NodeBytes(std::move(*staged));
+    return true;
   }
 
   // ETMv4 first (the v2 series' format), then ETMv3/PTM, then ETE. Each
@@ -210,6 +263,7 @@ class NodeReader {
   const DumpNodeLayout& layout_;
   const ReadLimits& limits_;
   uint64_t max_object_size_;
+  BufferStaging* staging_;  // nullptr: every buffer is read into memory
 };
 
 }  // namespace
@@ -262,7 +316,8 @@ Expected<DumpNodeLayout> ResolveDumpNodeLayout(const DebugInfo& types, const Deb
 }
 
 Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, KernelSymbols& symbols,
-                                    const ReadLimits& limits, DiagnosticSink& diagnostics) {
+                                    const ReadLimits& limits, DiagnosticSink& diagnostics,
+                                    BufferStaging* staging) {
   auto head = symbols.Locate(kListSymbol);
   if (!head.ok()) {
     if (head.error().code() != ErrorCode::kLookup) return head.error();
@@ -314,7 +369,7 @@ Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, KernelSymbols& s
   }
   for (auto& warning : walk.warnings) set.warnings.push_back(std::move(warning));
 
-  NodeReader reader(target, layout, limits);
+  NodeReader reader(target, layout, limits, staging);
   for (size_t i = 0; i < walk.entries.size(); ++i) {
     set.nodes.push_back(reader.Read(i, walk.entries[i]));
   }

@@ -10,6 +10,7 @@
 
 #include "base/diagnostics.h"
 #include "base/error.h"
+#include "base/staging.h"
 #include "coresight/dump_set.h"
 #include "debuginfo/debug_info.h"
 #include "kernel/kernel_symbols.h"
@@ -42,8 +43,11 @@ Expected<DumpNodeLayout> ResolveDumpNodeLayout(const DebugInfo& types,
 
 // kLookup when neither the kernel nor any loaded module with debuginfo has
 // the panic-dump list; otherwise a DumpSet, which may be partial (see
-// DumpSet::complete()).
+// DumpSet::complete()). With `staging`, sink buffers of 4 MiB or more are
+// streamed into it rather than kept in memory (they are hashed on the way,
+// DumpNode::data_sha256); a buffer it cannot take is read into memory.
 Expected<DumpSet> ReadPanicDumpList(const KernelTarget& target, KernelSymbols& symbols,
-                                    const ReadLimits& limits, DiagnosticSink& diagnostics);
+                                    const ReadLimits& limits, DiagnosticSink& diagnostics,
+                                    BufferStaging* staging = nullptr);
 
 }  // namespace csd
