@@ -514,6 +514,7 @@ def main():
         os.makedirs(os.path.dirname(where), exist_ok=True)
         shutil.copyfile(vmlinux, where)
         cmd = [args.extract, vmcore, "-o", out, f"--sysroot={root}"] + args.arg
+    out_existed = os.path.lexists(out)
     first = runner(cmd, expect=args.exit_code, out=out)
     for text in args.stderr + [expected_value(expected, p) for p in args.stderr_expected]:
         if text not in first.stderr:
@@ -522,6 +523,8 @@ def main():
         # Refused inputs write nothing at all.
         if os.path.exists(out) and tree(out):
             fail(f"a refused extraction wrote files: {tree(out)}")
+        if not out_existed and os.path.lexists(out):
+            fail("a refused extraction left behind the OUT it created")
         print(f"ok: refused with exit {args.exit_code}, {runner.runs} runs checked for writes "
               "outside OUT")
         return

@@ -18,6 +18,7 @@
 #include "output/decoder_writer.h"
 #include "output/output_dir.h"
 #include "output/raw_writer.h"
+#include "output/staged_file.h"
 #include "report.h"
 
 namespace csd::cli {
@@ -114,14 +115,32 @@ int RunExtract(const Options& options) {
   // standard places are those of the crashed kernel's release.
   const DebuginfoSearch search = DebuginfoSearchFrom(options, TargetRelease(*target, *vmlinux));
   KernelSymbols symbols(*target, search);
-  auto set = ReadPanicDumpList(*target, symbols, options.limits, diagnostics);
-  if (!set.ok()) return Fail(Stage::kList, set.error(), diagnostics);
 
+  // OUT is opened before the list is read: large sink buffers are streamed
+  // into it as they are read (output/staged_file.h) and become their output
+  // files without a second copy. A run that fails before writing a file
+  // removes the OUT it created, as if it had never been opened.
   const uint64_t default_output_cap = std::max(uint64_t{4} << 30, options.limits.max_buffer_size);
   auto out = OutputDir::Create(
       options.output_dir, options.force,
       OutputDirOptions{.max_file_size = options.max_output_size.value_or(default_output_cap)});
   if (!out.ok()) return Fail(Stage::kOutput, out.error(), diagnostics);
+  Expected<DumpSet> set = Error(ErrorCode::kInvalidArgument, "the list was not read");
+  // rmdir(2) keeps an OUT that holds anything, so this is safe after writes.
+  auto fail_after_out = [&](Stage stage, const Error& error) {
+    if (set.ok()) set->nodes.clear();  // drops the staged buffers, emptying OUT of them
+    out->RemoveIfUnused();
+    return Fail(stage, error, diagnostics);
+  };
+  // The manifest is written last, after every format, so check it up front:
+  // a refused run writes nothing (and reads no sink).
+  if (auto writable = out->CheckWritable(kManifestFileName); !writable.ok()) {
+    return fail_after_out(Stage::kOutput, writable.error());
+  }
+  OutputDirStaging staging(*out);
+  set = ReadPanicDumpList(*target, symbols, options.limits, diagnostics, &staging);
+  if (!set.ok()) return fail_after_out(Stage::kList, set.error());
+
   if (options.format_opencsd || options.format_perf) {
     // Read before anything is written: the decoder formats need the text,
     // and the output layer never reads memory.
@@ -134,24 +153,20 @@ int RunExtract(const Options& options) {
       set->warnings.push_back("no kernel text for the decoders: " + text.error().Describe());
     }
   }
-  // The manifest is written last, after every format, so check it up front,
-  // and the decoder files too (perf.data holds every sink, so it is the
-  // first to reach --max-output-size): a refused run writes nothing.
-  if (auto writable = out->CheckWritable(kManifestFileName); !writable.ok()) {
-    return Fail(Stage::kOutput, writable.error(), diagnostics);
-  }
+  // The decoder files too are checked before anything is written (perf.data
+  // holds every sink, so it is the first to reach --max-output-size).
   auto decoder_plan = PlanDecoderOutputs(
       *set, DecoderFormats{.opencsd = options.format_opencsd, .perf = options.format_perf}, *out);
-  if (!decoder_plan.ok()) return Fail(Stage::kOutput, decoder_plan.error(), diagnostics);
+  if (!decoder_plan.ok()) return fail_after_out(Stage::kOutput, decoder_plan.error());
   Expected<WriteReport> report = WriteReport{};
   if (options.format_raw)
     report = WriteRawOutputs(*set, *out, WriteOptions{.write_manifest = false});
-  if (!report.ok()) return Fail(Stage::kOutput, report.error(), diagnostics);
+  if (!report.ok()) return fail_after_out(Stage::kOutput, report.error());
   // The snapshot's copies of the sinks reuse the raw files' digests.
   auto decoder = WriteDecoderPlan(std::move(*decoder_plan), *set, *out, &report->files);
-  if (!decoder.ok()) return Fail(Stage::kOutput, decoder.error(), diagnostics);
+  if (!decoder.ok()) return fail_after_out(Stage::kOutput, decoder.error());
   if (auto written = WriteManifest(*set, report->files, *decoder, *out); !written.ok()) {
-    return Fail(Stage::kOutput, written.error(), diagnostics);
+    return fail_after_out(Stage::kOutput, written.error());
   }
   std::vector<std::string> decoder_notes;
   for (const auto& guess : decoder->guesses) decoder_notes.push_back("guessed: " + guess);
