@@ -82,9 +82,15 @@ Expected<DecoderOutputsRecord> WriteDecoderPlan(DecoderPlan plan, const DumpSet&
     for (const auto& piece : pieces) key.emplace_back(piece.data(), piece.size());
     return key;
   };
+  // A file that is exactly a sink staged in OUT while it was read (a
+  // snapshot's copy of a sink whose size is whole frames) is linked to it.
+  std::map<std::pair<const std::byte*, size_t>, const StagedBuffer*> staged;
   for (const DumpNode& node : dump_set.nodes) {
     if (node.data && node.data_sha256) {
       digests.emplace(key_of({std::span<const std::byte>(*node.data)}), *node.data_sha256);
+    }
+    if (node.data && node.data->staged() != nullptr) {
+      staged.emplace(std::pair(node.data->data(), node.data->size()), node.data->staged());
     }
   }
   if (raw_files != nullptr) {
@@ -101,7 +107,13 @@ Expected<DecoderOutputsRecord> WriteDecoderPlan(DecoderPlan plan, const DumpSet&
     const auto known = digests.find(key);
     std::optional<std::string_view> known_digest;
     if (known != digests.end()) known_digest = known->second;
-    CSD_ASSIGN_OR_RETURN(std::string digest, WriteHashed(out, p.file.path, pieces, known_digest));
+    const StagedBuffer* staged_file = nullptr;
+    if (pieces.size() == 1) {
+      const auto found = staged.find(std::pair(pieces[0].data(), pieces[0].size()));
+      if (found != staged.end()) staged_file = found->second;
+    }
+    CSD_ASSIGN_OR_RETURN(std::string digest,
+                         WriteHashed(out, p.file.path, pieces, known_digest, staged_file));
     digests.emplace(key, digest);  // no-op when it was known
     record.files.push_back({p.format, p.file.path, std::move(digest), p.file.content.size()});
   }

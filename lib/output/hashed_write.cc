@@ -20,7 +20,19 @@ constexpr uint64_t kParallelThreshold = uint64_t{4} << 20;
 
 Expected<std::string> WriteHashed(OutputDir& out, std::string_view relative_path,
                                   std::span<const std::span<const std::byte>> pieces,
-                                  std::optional<std::string_view> known_digest) {
+                                  std::optional<std::string_view> known_digest,
+                                  const StagedBuffer* staged) {
+  if (staged != nullptr && pieces.size() == 1 && pieces[0].data() == staged->bytes().data() &&
+      pieces[0].size() == staged->bytes().size()) {
+    std::string digest;
+    if (known_digest) {
+      digest = *known_digest;
+    } else {
+      CSD_ASSIGN_OR_RETURN(digest, Sha256Hex(pieces));
+    }
+    CSD_RETURN_IF_ERROR(out.WriteStaged(relative_path, *staged));
+    return digest;
+  }
   if (known_digest) {
     CSD_RETURN_IF_ERROR(out.WriteFile(relative_path, pieces));
     return std::string(*known_digest);

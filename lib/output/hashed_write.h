@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "base/staging.h"
 #include "output/output_dir.h"
 
 namespace csd {
@@ -23,8 +24,13 @@ namespace csd {
 //
 // With `known_digest` (the bytes were hashed already, e.g. while they were read
 // from the dump) the file is only written and that digest is returned.
+//
+// With `staged` (the buffer the pieces came from was staged in OUT while it
+// was read, output/staged_file.h) and `pieces` being exactly its bytes, the
+// staged file becomes this one (OutputDir::WriteStaged): nothing is copied.
 Expected<std::string> WriteHashed(OutputDir& out, std::string_view relative_path,
                                   std::span<const std::span<const std::byte>> pieces,
-                                  std::optional<std::string_view> known_digest = std::nullopt);
+                                  std::optional<std::string_view> known_digest = std::nullopt,
+                                  const StagedBuffer* staged = nullptr);
 
 }  // namespace csd

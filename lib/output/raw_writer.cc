@@ -5,7 +5,6 @@
 #include <span>
 #include <string>
 
-#include "base/sha256.h"
 #include "output/file_names.h"
 #include "output/hashed_write.h"
 
@@ -88,22 +87,12 @@ Expected<WriteReport> WriteRawOutputs(const DumpSet& dump_set, OutputDir& out,
   WriteReport report;
   report.complete = dump_set.complete();
   for (const auto& entry : plan) {
+    // Straight from the DumpSet's buffer, or the staged file it already is
+    // in OUT; hashed while written unless it was hashed while read.
     const std::span<const std::byte> pieces[] = {entry.node->data->span()};
-    std::string digest;
-    if (const StagedBuffer* staged = entry.node->data->staged(); staged != nullptr) {
-      // Already in OUT, staged while it was read (and hashed then): the
-      // staged file becomes this one.
-      if (entry.node->data_sha256) {
-        digest = *entry.node->data_sha256;
-      } else {
-        CSD_ASSIGN_OR_RETURN(digest, Sha256Hex(pieces[0]));
-      }
-      CSD_RETURN_IF_ERROR(out.WriteStaged(entry.path, *staged));
-    } else {
-      // Straight from the DumpSet's buffer: no copy. Hashed while it is
-      // written, unless the reader already hashed it while reading it.
-      CSD_ASSIGN_OR_RETURN(digest, WriteHashed(out, entry.path, pieces, entry.node->data_sha256));
-    }
+    CSD_ASSIGN_OR_RETURN(
+        std::string digest,
+        WriteHashed(out, entry.path, pieces, entry.node->data_sha256, entry.node->data->staged()));
     report.files.push_back({entry.node->index, entry.path, std::move(digest), pieces[0].size()});
   }
   if (options.write_manifest) {

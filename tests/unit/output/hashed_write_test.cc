@@ -6,6 +6,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstddef>
 #include <span>
@@ -15,6 +16,7 @@
 #include "base/sha256.h"
 #include "output/generated_file.h"
 #include "output/output_dir.h"
+#include "output/staged_file.h"
 #include "test_files.h"
 
 namespace csd {
@@ -118,6 +120,50 @@ TEST(HashedWriteTest, KnownDigestIsUsedAndTheFileWritten) {
   auto again = WriteHashed(*out, "k.bin", pieces, known);  // exists, no force
   ASSERT_FALSE(again.ok());
   EXPECT_THAT(again.error().message(), HasSubstr("already exists"));
+}
+
+TEST(HashedWriteTest, ExactlyAStagedBufferIsLinkedWithItsDigest) {
+  ScratchDir scratch;
+  auto out = OutputDir::Create(scratch.path(), false);
+  ASSERT_TRUE(out.ok());
+  const std::vector<std::byte> bytes = Pattern(100000, 7);
+  auto writer = out->BeginStaged(bytes.size());
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append(bytes).ok());
+  auto staged = (*writer)->Finish();
+  ASSERT_TRUE(staged.ok());
+  const std::span<const std::byte> whole = (*staged)->bytes();
+  const auto* file = dynamic_cast<const StagedFile*>(staged->get());
+  ASSERT_NE(file, nullptr);
+  struct stat staged_stat;
+  ASSERT_EQ(::fstat(file->fd(), &staged_stat), 0);
+  auto inode = [&](const char* name) {
+    struct stat st;
+    EXPECT_EQ(::stat((scratch.path() / name).c_str(), &st), 0);
+    return st.st_ino;
+  };
+
+  // Digest computed, then given: both files are the staged one.
+  const std::span<const std::byte> pieces[] = {whole};
+  auto computed = WriteHashed(*out, "a.bin", pieces, std::nullopt, staged->get());
+  ASSERT_TRUE(computed.ok());
+  EXPECT_EQ(*computed, *Sha256Hex(bytes));
+  auto given = WriteHashed(*out, "b.bin", pieces, std::string_view("given"), staged->get());
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(*given, "given");
+  EXPECT_EQ(inode("a.bin"), staged_stat.st_ino);
+  EXPECT_EQ(inode("b.bin"), staged_stat.st_ino);
+
+  // A part of it, or the same bytes in two pieces, is written as a copy.
+  const std::span<const std::byte> part[] = {whole.first(1000)};
+  ASSERT_TRUE(WriteHashed(*out, "c.bin", part, std::nullopt, staged->get()).ok());
+  const std::span<const std::byte> split[] = {whole.first(10), whole.subspan(10)};
+  auto copied = WriteHashed(*out, "d.bin", split, std::nullopt, staged->get());
+  ASSERT_TRUE(copied.ok());
+  EXPECT_EQ(*copied, *Sha256Hex(bytes));
+  EXPECT_NE(inode("c.bin"), staged_stat.st_ino);
+  EXPECT_NE(inode("d.bin"), staged_stat.st_ino);
+  EXPECT_EQ(ReadText(scratch.path() / "d.bin"), AsText(bytes));
 }
 
 }  // namespace
