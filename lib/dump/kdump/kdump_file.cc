@@ -31,6 +31,7 @@ constexpr uint64_t kMaxWindow = 1 << 20;  // ... and at most, once reads are seq
 // about 8 us, a thread start about 50 us.
 constexpr unsigned kMaxDecodeThreads = 8;
 constexpr size_t kPagesPerThread = 32;
+constexpr size_t kPagesPerClaim = 8;  // pages a decode thread takes at a time
 constexpr uint32_t kArm64PrstatusSize = 392;
 constexpr uint32_t kArmPrstatusSize = 148;
 
@@ -235,26 +236,36 @@ class KdumpFile final : public DumpFile {
     const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
     const size_t threads = std::max<size_t>(
         1, std::min<size_t>({hardware, kMaxDecodeThreads, tasks.size() / kPagesPerThread}));
-    auto decode = [&](size_t begin, size_t end) {
+    // Pages are claimed a few at a time rather than split in equal halves up
+    // front: the hash and write threads of a streamed sink (base/chunk_fanout)
+    // share the cores, and a decoder they preempt would otherwise hold up the
+    // whole batch while the others idle. Which thread decodes a page does not
+    // change its bytes or its error, so the result stays deterministic.
+    std::atomic<size_t> next{0};
+    auto decode = [&] {
       PageDecompressor decompressor;
-      for (size_t i = begin; i < end; ++i) {
-        PageTask& t = tasks[i];
-        auto status = decompressor.Decompress(t.location.flags, t.compressed, t.out);
-        if (!status.ok()) {
-          t.error = DecodeError(*t.part, t.pa, t.pfn, t.location, std::move(status).error());
+      while (true) {
+        const size_t begin = next.fetch_add(kPagesPerClaim, std::memory_order_relaxed);
+        if (begin >= tasks.size()) return;
+        const size_t end = std::min(tasks.size(), begin + kPagesPerClaim);
+        for (size_t i = begin; i < end; ++i) {
+          PageTask& t = tasks[i];
+          auto status = decompressor.Decompress(t.location.flags, t.compressed, t.out);
+          if (!status.ok()) {
+            t.error = DecodeError(*t.part, t.pa, t.pfn, t.location, std::move(status).error());
+          }
         }
       }
     };
     std::vector<std::thread> workers;
-    const size_t per_thread = (tasks.size() + threads - 1) / threads;
-    for (size_t begin = per_thread; begin < tasks.size(); begin += per_thread) {
+    for (size_t extra = 1; extra < threads; ++extra) {
       try {
-        workers.emplace_back(decode, begin, std::min(tasks.size(), begin + per_thread));
+        workers.emplace_back(decode);
       } catch (const std::system_error&) {
-        decode(begin, std::min(tasks.size(), begin + per_thread));  // no thread: do it here
+        break;  // no more threads: the others claim their pages
       }
     }
-    decode(0, std::min(tasks.size(), per_thread));
+    decode();
     for (auto& worker : workers) worker.join();
   }
 
