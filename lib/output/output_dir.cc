@@ -212,19 +212,18 @@ Expected<TempFile> CreateTemp(int dir_fd, int access, uint64_t& counter,
   }
 }
 
-// Puts the file `from` (in from_dir) at `to` (in to_dir) as a hard link,
-// replacing an existing `to` only with `force`, through a temporary link and
-// rename(2) so the replacement is atomic. 0 or an errno; EXDEV, EPERM,
-// EOPNOTSUPP or EMLINK mean this file system cannot link it here.
-int LinkInto(int from_dir, const char* from, int to_dir, const char* to, bool force,
-             uint64_t& counter) {
-  if (!force) return ::linkat(from_dir, from, to_dir, to, 0) == 0 ? 0 : errno;
+// Puts `staged` at `to` in `to_dir` as a hard link, replacing an existing
+// `to` only with `force`, through a temporary link and rename(2) so the
+// replacement is atomic. 0 or an errno; EXDEV, EPERM, EOPNOTSUPP, EMLINK or
+// ENOENT mean it cannot be linked here.
+int LinkInto(const StagedFile& staged, int to_dir, const char* to, bool force, uint64_t& counter) {
+  if (!force) return staged.LinkAt(to_dir, to);
   for (int attempt = 0;; ++attempt) {
     const std::string temp =
         ".csdump-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".tmp";
-    if (::linkat(from_dir, from, to_dir, temp.c_str(), 0) != 0) {
-      if (errno == EEXIST && attempt < 100) continue;
-      return errno;
+    if (const int err = staged.LinkAt(to_dir, temp.c_str()); err != 0) {
+      if (err == EEXIST && attempt < 100) continue;
+      return err;
     }
     if (::renameat(to_dir, temp.c_str(), to_dir, to) != 0) {
       const int err = errno;
@@ -407,18 +406,27 @@ Status OutputDir::WriteFile(std::string_view relative_path,
 Expected<std::unique_ptr<StagingWriter>> OutputDir::BeginStaged(uint64_t size) {
   if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
   CSD_RETURN_IF_ERROR(CheckSize(path_.string() + " (a staged buffer)", size));
-  CSD_ASSIGN_OR_RETURN(TempFile temp, CreateTemp(fd_, O_RDWR, temp_counter_, path_));
   // The writer keeps a directory descriptor of its own: the staged file may
   // outlive this OutputDir (it lives as long as the DumpSet that holds it).
   const int dir_fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
-  if (dir_fd < 0) {
-    const int err = errno;
-    ::unlinkat(fd_, temp.name.c_str(), 0);
-    return IoError("cannot duplicate the descriptor of", path_.string(), err);
+  if (dir_fd < 0) return IoError("cannot duplicate the descriptor of", path_.string(), errno);
+  // Anonymous where the file system allows (Linux 3.11+; ext4, xfs, btrfs,
+  // tmpfs): nothing is left behind if the run is interrupted while reading.
+  if (const int fd = options_.anonymous_staging
+                         ? ::openat(fd_, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644)
+                         : -1;
+      fd >= 0) {
+    return std::unique_ptr<StagingWriter>(std::make_unique<StagedFileWriter>(
+        dir_fd, std::string(), fd, size, path_.string() + " (an anonymous staged file)"));
   }
-  std::string display = (path_ / temp.name).string();
+  auto temp = CreateTemp(fd_, O_RDWR, temp_counter_, path_);
+  if (!temp.ok()) {
+    ::close(dir_fd);
+    return std::move(temp).error();
+  }
+  std::string display = (path_ / temp->name).string();
   return std::unique_ptr<StagingWriter>(std::make_unique<StagedFileWriter>(
-      dir_fd, std::move(temp.name), temp.file.Release(), size, std::move(display)));
+      dir_fd, std::move(temp->name), temp->file.Release(), size, std::move(display)));
 }
 
 Status OutputDir::WriteStaged(std::string_view relative_path, const StagedBuffer& staged) {
@@ -432,9 +440,8 @@ Status OutputDir::WriteStaged(std::string_view relative_path, const StagedBuffer
   const std::string& name = parts.back();
   CSD_RETURN_IF_ERROR(CheckTarget(parent.fd, name, display, force_));
   if (options_.sync && ::fsync(file->fd()) != 0) return IoError("cannot sync", display, errno);
-  const int err = LinkInto(file->dir_fd(), file->name().c_str(), parent.fd, name.c_str(), force_,
-                           temp_counter_);
-  if (err == EXDEV || err == EPERM || err == EOPNOTSUPP || err == EMLINK) {
+  const int err = LinkInto(*file, parent.fd, name.c_str(), force_, temp_counter_);
+  if (err == EXDEV || err == EPERM || err == EOPNOTSUPP || err == EMLINK || err == ENOENT) {
     // A mount point inside OUT, or a file system without hard links: copy.
     return WriteFile(relative_path, staged.bytes());
   }

@@ -40,6 +40,10 @@ struct OutputDirOptions {
   // fsync each file before its rename and the directory after it: the result
   // survives a host crash, at the cost of speed. Off by default.
   bool sync = false;
+  // Stage buffers (BeginStaged) as anonymous O_TMPFILE files where the file
+  // system allows. Off, they get hidden temporary names, as on file systems
+  // without O_TMPFILE (tests use it to cover that path).
+  bool anonymous_staging = true;
 };
 
 class OutputDir {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "output/staged_file.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -24,8 +25,19 @@ Error IoError(std::string_view what, const std::string& path, int err) {
 StagedFile::~StagedFile() {
   if (map_ != nullptr) ::munmap(map_, size_);
   ::close(fd_);
-  ::unlinkat(dir_fd_, name_.c_str(), 0);
+  if (!name_.empty()) ::unlinkat(dir_fd_, name_.c_str(), 0);
   ::close(dir_fd_);
+}
+
+int StagedFile::LinkAt(int to_dir, const char* to) const {
+  if (!name_.empty()) return ::linkat(dir_fd_, name_.c_str(), to_dir, to, 0) == 0 ? 0 : errno;
+  // An anonymous file is linked through its /proc entry, which needs no
+  // privilege (AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH); without /proc
+  // try that anyway, as root has it.
+  const std::string proc = "/proc/self/fd/" + std::to_string(fd_);
+  if (::linkat(AT_FDCWD, proc.c_str(), to_dir, to, AT_SYMLINK_FOLLOW) == 0) return 0;
+  if (errno != ENOENT) return errno;
+  return ::linkat(fd_, "", to_dir, to, AT_EMPTY_PATH) == 0 ? 0 : errno;
 }
 
 std::span<const std::byte> StagedFile::bytes() const {
@@ -40,7 +52,7 @@ StagedFileWriter::StagedFileWriter(int dir_fd, std::string name, int fd, uint64_
 StagedFileWriter::~StagedFileWriter() {
   if (fd_ < 0) return;  // handed to a StagedFile
   ::close(fd_);
-  ::unlinkat(dir_fd_, name_.c_str(), 0);
+  if (!name_.empty()) ::unlinkat(dir_fd_, name_.c_str(), 0);
   ::close(dir_fd_);
 }
 

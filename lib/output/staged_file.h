@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 // A large buffer staged as a file in the output directory while it is read
-// out of the dump (base/staging.h): a hidden temporary name in OUT, written
-// in chunks, then mapped read-only for the writers that embed it (perf.data,
-// the snapshot's copy). OutputDir::WriteStaged turns it into an output file
-// with a hard link instead of a second write. The temporary name is removed
-// when the last reference goes; published links stay.
+// out of the dump (base/staging.h): written in chunks, then mapped read-only
+// for the writers that embed it (perf.data, the snapshot's copy).
+// OutputDir::WriteStaged turns it into an output file with a hard link
+// instead of a second write.
+//
+// The file is anonymous (O_TMPFILE) where the file system allows, so a run
+// that is interrupted while reading a GiB leaves nothing in OUT; elsewhere it
+// has a hidden temporary name, removed when the last reference goes.
+// Published links stay either way.
 #pragma once
 
 #include <cstddef>
@@ -27,10 +31,11 @@ class StagedFile final : public StagedBuffer {
   StagedFile& operator=(const StagedFile&) = delete;
 
   std::span<const std::byte> bytes() const override;
-  // Where the temporary lives: a descriptor of its directory (owned) and its
-  // name there; and an open descriptor of the file itself.
-  int dir_fd() const { return dir_fd_; }
-  const std::string& name() const { return name_; }
+  // Gives the file the name `to` in directory `to_dir`, never replacing an
+  // existing entry: 0 or an errno (EEXIST; EXDEV, EPERM, EOPNOTSUPP, EMLINK
+  // or ENOENT when it cannot be linked there, e.g. no /proc for an
+  // anonymous file).
+  int LinkAt(int to_dir, const char* to) const;
   int fd() const { return fd_; }
 
  private:
@@ -39,7 +44,7 @@ class StagedFile final : public StagedBuffer {
       : dir_fd_(dir_fd), name_(std::move(name)), fd_(fd), map_(map), size_(size) {}
 
   int dir_fd_;
-  std::string name_;
+  std::string name_;  // empty for an anonymous (O_TMPFILE) file
   int fd_;
   void* map_;  // nullptr for an empty file
   uint64_t size_;
@@ -49,8 +54,9 @@ class StagedFile final : public StagedBuffer {
 // temporary if destroyed before Finish().
 class StagedFileWriter final : public StagingWriter {
  public:
-  // Takes ownership of `dir_fd` and `fd` (the temporary `name` in dir_fd,
-  // open for reading and writing); `display` names it in errors.
+  // Takes ownership of `dir_fd` and `fd` (open for reading and writing: the
+  // temporary `name` in dir_fd, or an anonymous file there when `name` is
+  // empty); `display` names it in errors.
   StagedFileWriter(int dir_fd, std::string name, int fd, uint64_t size, std::string display);
   ~StagedFileWriter() override;
   StagedFileWriter(const StagedFileWriter&) = delete;
@@ -61,7 +67,7 @@ class StagedFileWriter final : public StagingWriter {
 
  private:
   int dir_fd_;
-  std::string name_;
+  std::string name_;  // empty: anonymous
   int fd_;
   uint64_t size_;
   uint64_t written_ = 0;

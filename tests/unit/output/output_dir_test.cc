@@ -360,23 +360,40 @@ std::string Text(std::span<const std::byte> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-TEST(OutputDirStagingTest, StagedBytesAreReadableAndHiddenUntilPublished) {
+// Every staging test runs with anonymous (O_TMPFILE) files and with named
+// temporaries, the fallback for file systems without them.
+class OutputDirStagingTest : public ::testing::TestWithParam<bool> {
+ protected:
+  OutputDirOptions Options(OutputDirOptions options = {}) const {
+    options.anonymous_staging = GetParam();
+    return options;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Modes, OutputDirStagingTest, ::testing::Bool(),
+                         [](const auto& test) { return test.param ? "Anonymous" : "Named"; });
+
+TEST_P(OutputDirStagingTest, StagedBytesAreReadableAndHiddenUntilPublished) {
   ScratchDir scratch;
-  OutputDir out = MustCreate(scratch.path(), false);
+  OutputDir out = MustCreate(scratch.path(), false, Options());
   auto staged = Stage(out, "0123456789abcdef");
   ASSERT_NE(staged, nullptr);
   EXPECT_EQ(Text(staged->bytes()), "0123456789abcdef");
-  // Only the hidden temporary exists, in OUT itself.
+  // Nothing visible, or only the hidden temporary, in OUT itself.
   const auto entries = ListTree(scratch.path());
-  ASSERT_EQ(entries.size(), 1u);
-  EXPECT_EQ(entries[0].rfind(".csdump-", 0), 0u) << entries[0];
+  if (GetParam()) {
+    EXPECT_THAT(entries, IsEmpty());
+  } else {
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].rfind(".csdump-", 0), 0u) << entries[0];
+  }
   staged.reset();
   EXPECT_THAT(ListTree(scratch.path()), IsEmpty());
 }
 
-TEST(OutputDirStagingTest, WriteStagedLinksTheStagedFileIntoPlace) {
+TEST_P(OutputDirStagingTest, WriteStagedLinksTheStagedFileIntoPlace) {
   ScratchDir scratch;
-  OutputDir out = MustCreate(scratch.path(), false);
+  OutputDir out = MustCreate(scratch.path(), false, Options());
   auto staged = Stage(out, "sink bytes, staged");
   ASSERT_NE(staged, nullptr);
   ASSERT_TRUE(out.WriteStaged("sinks/a.bin", *staged).ok());
@@ -397,11 +414,11 @@ TEST(OutputDirStagingTest, WriteStagedLinksTheStagedFileIntoPlace) {
   EXPECT_EQ(ReadText(scratch.path() / "sinks" / "a.bin"), "sink bytes, staged");
 }
 
-TEST(OutputDirStagingTest, WriteStagedFollowsTheOverwriteRules) {
+TEST_P(OutputDirStagingTest, WriteStagedFollowsTheOverwriteRules) {
   ScratchDir scratch;
   WriteText(scratch.path() / "a.bin", "old");
   {
-    OutputDir out = MustCreate(scratch.path(), false);
+    OutputDir out = MustCreate(scratch.path(), false, Options());
     auto staged = Stage(out, "new bytes");
     ASSERT_NE(staged, nullptr);
     const Status refused = out.WriteStaged("a.bin", *staged);
@@ -410,7 +427,7 @@ TEST(OutputDirStagingTest, WriteStagedFollowsTheOverwriteRules) {
     EXPECT_EQ(ReadText(scratch.path() / "a.bin"), "old");
   }
   {
-    OutputDir out = MustCreate(scratch.path(), true);
+    OutputDir out = MustCreate(scratch.path(), true, Options());
     auto staged = Stage(out, "new bytes");
     ASSERT_NE(staged, nullptr);
     ASSERT_TRUE(out.WriteStaged("a.bin", *staged).ok());
@@ -419,12 +436,12 @@ TEST(OutputDirStagingTest, WriteStagedFollowsTheOverwriteRules) {
   EXPECT_THAT(ListTree(scratch.path()), ElementsAre("a.bin"));  // no temporary left
 }
 
-TEST(OutputDirStagingTest, WriteStagedRefusesASymlinkedDirectoryAndTheCap) {
+TEST_P(OutputDirStagingTest, WriteStagedRefusesASymlinkedDirectoryAndTheCap) {
   ScratchDir scratch;
   fs::create_directory(scratch.path() / "elsewhere");
   fs::create_directory(scratch.path() / "out");
   fs::create_directory_symlink(scratch.path() / "elsewhere", scratch.path() / "out" / "sinks");
-  OutputDir out = MustCreate(scratch.path() / "out", false, {.max_file_size = 8});
+  OutputDir out = MustCreate(scratch.path() / "out", false, Options({.max_file_size = 8}));
   auto small = Stage(out, "8 bytes!");
   ASSERT_NE(small, nullptr);
   const Status linked = out.WriteStaged("sinks/a.bin", *small);
@@ -437,9 +454,9 @@ TEST(OutputDirStagingTest, WriteStagedRefusesASymlinkedDirectoryAndTheCap) {
   EXPECT_EQ(big.error().code(), ErrorCode::kLimit);
 }
 
-TEST(OutputDirStagingTest, AnUnfinishedOrShortStagedFileLeavesNothing) {
+TEST_P(OutputDirStagingTest, AnUnfinishedOrShortStagedFileLeavesNothing) {
   ScratchDir scratch;
-  OutputDir out = MustCreate(scratch.path(), false);
+  OutputDir out = MustCreate(scratch.path(), false, Options());
   {
     auto writer = out.BeginStaged(10);
     ASSERT_TRUE(writer.ok());
@@ -452,9 +469,9 @@ TEST(OutputDirStagingTest, AnUnfinishedOrShortStagedFileLeavesNothing) {
   EXPECT_THAT(ListTree(scratch.path()), IsEmpty());
 }
 
-TEST(OutputDirStagingTest, AnEmptyStagedBufferPublishesAnEmptyFile) {
+TEST_P(OutputDirStagingTest, AnEmptyStagedBufferPublishesAnEmptyFile) {
   ScratchDir scratch;
-  OutputDir out = MustCreate(scratch.path(), false);
+  OutputDir out = MustCreate(scratch.path(), false, Options());
   auto staged = Stage(out, "");
   ASSERT_NE(staged, nullptr);
   EXPECT_TRUE(staged->bytes().empty());
