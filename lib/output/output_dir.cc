@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "output/fd_io.h"
 #include "output/staged_file.h"
 
 namespace csd {
@@ -65,10 +66,6 @@ class TempFileGuard {
   std::string name_;
   bool armed_ = true;
 };
-
-Error IoError(std::string_view what, const std::string& path, int err) {
-  return Error(ErrorCode::kIo, std::string(what) + " " + path + ": " + std::strerror(err));
-}
 
 Error ExistsError(const std::string& path) {
   return Error(ErrorCode::kIo,
@@ -198,11 +195,16 @@ struct TempFile {
   Fd file;
   std::string name;
 };
+// A hidden name unique within this process (and, with the pid, among the
+// processes that write to the same OUT).
+std::string TempName(uint64_t& counter) {
+  return ".csdump-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".tmp";
+}
+
 Expected<TempFile> CreateTemp(int dir_fd, int access, uint64_t& counter,
                               const std::filesystem::path& display_dir) {
   for (int attempt = 0;; ++attempt) {
-    std::string name =
-        ".csdump-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".tmp";
+    std::string name = TempName(counter);
     int fd =
         ::openat(dir_fd, name.c_str(), access | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd >= 0) return TempFile{Fd(fd), std::move(name)};
@@ -219,8 +221,7 @@ Expected<TempFile> CreateTemp(int dir_fd, int access, uint64_t& counter,
 int LinkInto(const StagedFile& staged, int to_dir, const char* to, bool force, uint64_t& counter) {
   if (!force) return staged.LinkAt(to_dir, to);
   for (int attempt = 0;; ++attempt) {
-    const std::string temp =
-        ".csdump-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".tmp";
+    const std::string temp = TempName(counter);
     if (const int err = staged.LinkAt(to_dir, temp.c_str()); err != 0) {
       if (err == EEXIST && attempt < 100) continue;
       return err;
@@ -232,22 +233,6 @@ int LinkInto(const StagedFile& staged, int to_dir, const char* to, bool force, u
     }
     return 0;
   }
-}
-
-Status WriteAll(int fd, std::span<const std::byte> bytes, const std::string& display) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    // Linux transfers at most ~2 GiB per write(2); ask for less.
-    size_t chunk = std::min<size_t>(bytes.size() - done, size_t{1} << 30);
-    ssize_t n = ::write(fd, bytes.data() + done, chunk);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError("cannot write", display, errno);
-    }
-    if (n == 0) return IoError("cannot write", display, ENOSPC);
-    done += static_cast<size_t>(n);
-  }
-  return OkStatus();
 }
 
 }  // namespace

@@ -10,17 +10,10 @@
 #include <cstring>
 #include <utility>
 
+#include "output/fd_io.h"
 #include "output/output_dir.h"
 
 namespace csd {
-
-namespace {
-
-Error IoError(std::string_view what, const std::string& path, int err) {
-  return Error(ErrorCode::kIo, std::string(what) + " " + path + ": " + std::strerror(err));
-}
-
-}  // namespace
 
 StagedFile::~StagedFile() {
   if (map_ != nullptr) ::munmap(map_, size_);
@@ -62,18 +55,7 @@ Status StagedFileWriter::Append(std::span<const std::byte> bytes) {
     return Error(ErrorCode::kInvalidArgument,
                  "more bytes than announced for staged file " + display_);
   }
-  size_t done = 0;
-  while (done < bytes.size()) {
-    // Linux transfers at most ~2 GiB per write(2); ask for less.
-    const size_t chunk = std::min<size_t>(bytes.size() - done, size_t{1} << 30);
-    const ssize_t n = ::write(fd_, bytes.data() + done, chunk);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError("cannot write", display_, errno);
-    }
-    if (n == 0) return IoError("cannot write", display_, ENOSPC);
-    done += static_cast<size_t>(n);
-  }
+  CSD_RETURN_IF_ERROR(WriteAll(fd_, bytes, display_));
   written_ += bytes.size();
   return OkStatus();
 }
