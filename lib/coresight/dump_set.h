@@ -24,15 +24,16 @@ namespace csd {
 class NodeBytes {
  public:
   // Implicit: a buffer read into memory is simply a node's bytes.
-  NodeBytes(ByteBuffer bytes) : memory_(std::move(bytes)) {}  // NOLINT(google-explicit-constructor)
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  NodeBytes(ByteBuffer bytes) : memory_(std::move(bytes)) {}
   explicit NodeBytes(std::shared_ptr<const StagedBuffer> staged) : staged_(std::move(staged)) {}
 
   std::span<const std::byte> span() const {
     return staged_ ? staged_->bytes() : std::span<const std::byte>(memory_);
   }
-  operator std::span<const std::byte>() const {
-    return span();
-  }  // NOLINT(google-explicit-constructor)
+  // Implicit, so writers take a node's bytes as the span they are.
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  operator std::span<const std::byte>() const { return span(); }
   const std::byte* data() const { return span().data(); }
   size_t size() const { return span().size(); }
   bool empty() const { return size() == 0; }

@@ -188,19 +188,20 @@ int RenameNoReplace(int dir_fd, const char* from, const char* to) {
   return errno;
 }
 
-// A new file with a hidden temporary name in `dir_fd`, created exclusively
-// (never an existing file or a planted link). `counter` makes the names of
-// one process unique; `display_dir` names the directory in errors.
-struct TempFile {
-  Fd file;
-  std::string name;
-};
 // A hidden name unique within this process (and, with the pid, among the
 // processes that write to the same OUT).
 std::string TempName(uint64_t& counter) {
   return ".csdump-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".tmp";
 }
 
+struct TempFile {
+  Fd file;
+  std::string name;
+};
+
+// A new file with a hidden temporary name in `dir_fd`, created exclusively
+// (never an existing file or a planted link). `counter` makes the names of
+// one process unique; `display_dir` names the directory in errors.
 Expected<TempFile> CreateTemp(int dir_fd, int access, uint64_t& counter,
                               const std::filesystem::path& display_dir) {
   for (int attempt = 0;; ++attempt) {
