@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "output/decoder_writer.h"
 
-#include <fmt/format.h>
-
 #include <map>
 #include <optional>
 #include <span>
@@ -52,14 +50,8 @@ Expected<DecoderPlan> PlanDecoderOutputs(const DumpSet& dump_set, const DecoderF
     }
   }
 
-  const uint64_t cap = out.options().max_file_size;
   for (const auto& p : planned) {
-    if (p.file.content.size() > cap) {
-      return Error(ErrorCode::kLimit,
-                   fmt::format("{} would be {} bytes, over the per-file limit of {} bytes (raise "
-                               "with --max-output-size)",
-                               p.file.path, p.file.content.size(), cap));
-    }
+    CSD_RETURN_IF_ERROR(out.CheckFits(p.file.path, p.file.content.size()));
     CSD_RETURN_IF_ERROR(out.CheckWritable(p.file.path));
   }
   return plan;

@@ -330,6 +330,35 @@ Status OutputDir::CheckSize(const std::string& display, uint64_t size) const {
                                       " bytes (raise with --max-output-size)");
 }
 
+Status OutputDir::CheckFits(std::string_view relative_path, uint64_t size) const {
+  if (size <= options_.max_file_size) return OkStatus();
+  return Error(ErrorCode::kLimit, std::string(relative_path) + " would be " + std::to_string(size) +
+                                      " bytes, over the per-file limit of " +
+                                      std::to_string(options_.max_file_size) +
+                                      " bytes (raise with --max-output-size)");
+}
+
+struct OutputDir::Destination {
+  std::vector<std::string> parts;  // parts.back() is the file's name
+  ParentDir parent;                // created as needed
+  std::string display;             // the full path, for messages
+  const std::string& name() const { return parts.back(); }
+};
+
+Expected<OutputDir::Destination> OutputDir::PrepareDestination(std::string_view relative_path,
+                                                               uint64_t size) {
+  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
+  Destination to;
+  CSD_ASSIGN_OR_RETURN(to.parts, SplitRelativePath(relative_path));
+  to.display = Display(relative_path);
+  CSD_RETURN_IF_ERROR(CheckSize(to.display, size));
+  CSD_ASSIGN_OR_RETURN(to.parent, OpenParent(fd_, path_, to.parts, /*create=*/true));
+  // Checked before writing so that a refusal costs nothing; the rename or
+  // link that puts the file in place re-checks atomically.
+  CSD_RETURN_IF_ERROR(CheckTarget(to.parent.fd, to.name(), to.display, force_));
+  return to;
+}
+
 std::string OutputDir::Display(std::string_view relative_path) const {
   return (path_ / std::string(relative_path)).string();
 }
@@ -349,17 +378,12 @@ Status OutputDir::WriteFile(std::string_view relative_path, std::span<const std:
 
 Status OutputDir::WriteFile(std::string_view relative_path,
                             std::span<const std::span<const std::byte>> pieces) {
-  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
-  CSD_ASSIGN_OR_RETURN(auto parts, SplitRelativePath(relative_path));
-  const std::string display = Display(relative_path);
   uint64_t size = 0;
   for (const auto& piece : pieces) size += piece.size();
-  CSD_RETURN_IF_ERROR(CheckSize(display, size));
-  CSD_ASSIGN_OR_RETURN(auto parent, OpenParent(fd_, path_, parts, /*create=*/true));
-  const std::string& name = parts.back();
-  // Checked before writing so that a refusal costs nothing; the rename
-  // below re-checks atomically.
-  CSD_RETURN_IF_ERROR(CheckTarget(parent.fd, name, display, force_));
+  CSD_ASSIGN_OR_RETURN(Destination to, PrepareDestination(relative_path, size));
+  const std::string& display = to.display;
+  const std::string& name = to.name();
+  const ParentDir& parent = to.parent;
 
   // The temporary lives in the target's directory so that rename(2) is
   // atomic; a leading dot keeps it out of globs while it exists.
@@ -418,13 +442,10 @@ Expected<std::unique_ptr<StagingWriter>> OutputDir::BeginStaged(uint64_t size) {
 Status OutputDir::WriteStaged(std::string_view relative_path, const StagedBuffer& staged) {
   const auto* file = dynamic_cast<const StagedFile*>(&staged);
   if (file == nullptr) return WriteFile(relative_path, staged.bytes());
-  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
-  CSD_ASSIGN_OR_RETURN(auto parts, SplitRelativePath(relative_path));
-  const std::string display = Display(relative_path);
-  CSD_RETURN_IF_ERROR(CheckSize(display, staged.bytes().size()));
-  CSD_ASSIGN_OR_RETURN(auto parent, OpenParent(fd_, path_, parts, /*create=*/true));
-  const std::string& name = parts.back();
-  CSD_RETURN_IF_ERROR(CheckTarget(parent.fd, name, display, force_));
+  CSD_ASSIGN_OR_RETURN(Destination to, PrepareDestination(relative_path, staged.bytes().size()));
+  const std::string& display = to.display;
+  const std::string& name = to.name();
+  const ParentDir& parent = to.parent;
   if (options_.sync && ::fsync(file->fd()) != 0) return IoError("cannot sync", display, errno);
   const int err = LinkInto(*file, parent.fd, name.c_str(), force_, temp_counter_);
   if (err == EXDEV || err == EPERM || err == EOPNOTSUPP || err == EMLINK || err == ENOENT) {

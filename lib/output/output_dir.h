@@ -84,6 +84,10 @@ class OutputDir {
   // file, the target is not a directory, and it does not exist unless force
   // is on. Lets a writer refuse a whole run before writing its first file.
   Status CheckWritable(std::string_view relative_path) const;
+  // kLimit when a file of `size` bytes at `relative_path` would exceed the
+  // per-file cap, naming both and the flag that raises it: writers check
+  // every planned file with it before they write the first.
+  Status CheckFits(std::string_view relative_path, uint64_t size) const;
 
   // Removes the directories Create() made (OUT and any missing parents),
   // deepest first, as long as they are empty: a run that fails before
@@ -105,6 +109,9 @@ class OutputDir {
   void Reset();
   std::string Display(std::string_view relative_path) const;
   Status CheckSize(const std::string& display, uint64_t size) const;
+  // Where WriteFile and WriteStaged put a file: the checks they share.
+  struct Destination;
+  Expected<Destination> PrepareDestination(std::string_view relative_path, uint64_t size);
 
   std::filesystem::path path_;
   int fd_ = -1;  // O_DIRECTORY descriptor of OUT; every write is relative to it

@@ -71,14 +71,9 @@ Expected<WriteReport> WriteRawOutputs(const DumpSet& dump_set, OutputDir& out,
   std::vector<NodeFile> plan = Plan(dump_set);
 
   // Refuse the whole run up front rather than leave half of it behind.
-  const uint64_t cap = out.options().max_file_size;
   for (const auto& entry : plan) {
-    if (entry.node->data->size() > cap) {
-      return Error(ErrorCode::kLimit,
-                   "node " + std::to_string(entry.node->index) + ": " + entry.path + " would be " +
-                       std::to_string(entry.node->data->size()) +
-                       " bytes, over the per-file limit of " + std::to_string(cap) +
-                       " bytes (raise with --max-output-size)");
+    if (Status fits = out.CheckFits(entry.path, entry.node->data->size()); !fits.ok()) {
+      return std::move(fits).error().AddContext("node " + std::to_string(entry.node->index));
     }
     CSD_RETURN_IF_ERROR(out.CheckWritable(entry.path));
   }
