@@ -164,8 +164,7 @@ class NodeReader {
       if (status.ok() && hasher) hasher->Advance(done);
     }
     if (!status.ok()) {
-      SetError(node, fmt::format("buffer of {} bytes at {:#x} cannot be read: {}", node.buf_size,
-                                 node.buf_address, status.error().Describe()));
+      SetReadError(node, status.error());
       return;
     }
     if (node.kind == NodeKind::kEtmMetadata) {
@@ -211,8 +210,7 @@ class NodeReader {
     }
     Status consumed = fanout.Finish();
     if (!read.ok()) {
-      SetError(node, fmt::format("buffer of {} bytes at {:#x} cannot be read: {}", node.buf_size,
-                                 node.buf_address, read.error().Describe()));
+      SetReadError(node, read.error());
       return true;
     }
     if (!consumed.ok()) return false;
@@ -253,6 +251,12 @@ class NodeReader {
       error = std::move(v4).error();
     }
     node.warnings.push_back("ETM metadata not decoded, written raw: " + error->Describe());
+  }
+
+  // The same words whether the buffer was read into memory or staged.
+  static void SetReadError(DumpNode& node, const Error& error) {
+    SetError(node, fmt::format("buffer of {} bytes at {:#x} cannot be read: {}", node.buf_size,
+                               node.buf_address, error.Describe()));
   }
 
   static void SetError(DumpNode& node, std::string message) {
