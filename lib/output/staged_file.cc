@@ -15,22 +15,29 @@
 
 namespace csd {
 
-StagedFile::~StagedFile() {
-  if (map_ != nullptr) ::munmap(map_, size_);
-  ::close(fd_);
+StagedTemp::~StagedTemp() {
+  if (fd_ >= 0) ::close(fd_);
+  if (dir_fd_ < 0) return;  // moved from
   if (!name_.empty()) ::unlinkat(dir_fd_, name_.c_str(), 0);
   ::close(dir_fd_);
 }
 
+StagedFile::~StagedFile() {
+  if (map_ != nullptr) ::munmap(map_, size_);
+}
+
 int StagedFile::LinkAt(int to_dir, const char* to) const {
-  if (!name_.empty()) return ::linkat(dir_fd_, name_.c_str(), to_dir, to, 0) == 0 ? 0 : errno;
+  const std::string& name = temp_.name();
+  if (!name.empty()) {
+    return ::linkat(temp_.dir_fd(), name.c_str(), to_dir, to, 0) == 0 ? 0 : errno;
+  }
   // An anonymous file is linked through its /proc entry, which needs no
   // privilege (AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH); without /proc
   // try that anyway, as root has it.
-  const std::string proc = "/proc/self/fd/" + std::to_string(fd_);
+  const std::string proc = "/proc/self/fd/" + std::to_string(temp_.fd());
   if (::linkat(AT_FDCWD, proc.c_str(), to_dir, to, AT_SYMLINK_FOLLOW) == 0) return 0;
   if (errno != ENOENT) return errno;
-  return ::linkat(fd_, "", to_dir, to, AT_EMPTY_PATH) == 0 ? 0 : errno;
+  return ::linkat(temp_.fd(), "", to_dir, to, AT_EMPTY_PATH) == 0 ? 0 : errno;
 }
 
 std::span<const std::byte> StagedFile::bytes() const {
@@ -40,28 +47,25 @@ std::span<const std::byte> StagedFile::bytes() const {
 
 StagedFileWriter::StagedFileWriter(int dir_fd, std::string name, int fd, uint64_t size,
                                    std::string display)
-    : dir_fd_(dir_fd), name_(std::move(name)), fd_(fd), size_(size), display_(std::move(display)) {}
+    : temp_(std::in_place, dir_fd, std::move(name), fd),
+      size_(size),
+      display_(std::move(display)) {}
 
-StagedFileWriter::~StagedFileWriter() {
-  if (fd_ < 0) return;  // handed to a StagedFile
-  ::close(fd_);
-  if (!name_.empty()) ::unlinkat(dir_fd_, name_.c_str(), 0);
-  ::close(dir_fd_);
-}
+StagedFileWriter::~StagedFileWriter() = default;  // an unfinished temporary goes with temp_
 
 Status StagedFileWriter::Append(std::span<const std::byte> bytes) {
-  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "staged file already finished");
+  if (!temp_) return Error(ErrorCode::kInvalidArgument, "staged file already finished");
   if (bytes.size() > size_ - written_) {
     return Error(ErrorCode::kInvalidArgument,
                  "more bytes than announced for staged file " + display_);
   }
-  CSD_RETURN_IF_ERROR(WriteAll(fd_, bytes, display_));
+  CSD_RETURN_IF_ERROR(WriteAll(temp_->fd(), bytes, display_));
   written_ += bytes.size();
   return OkStatus();
 }
 
 Expected<std::shared_ptr<const StagedBuffer>> StagedFileWriter::Finish() {
-  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "staged file already finished");
+  if (!temp_) return Error(ErrorCode::kInvalidArgument, "staged file already finished");
   if (written_ != size_) {
     return Error(ErrorCode::kInvalidArgument, "staged file " + display_ + " got " +
                                                   std::to_string(written_) + " of " +
@@ -69,12 +73,12 @@ Expected<std::shared_ptr<const StagedBuffer>> StagedFileWriter::Finish() {
   }
   void* map = nullptr;
   if (size_ > 0) {
-    map = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0);
+    map = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, temp_->fd(), 0);
     if (map == MAP_FAILED) return IoError("cannot map", display_, errno);
   }
   // The file now belongs to the StagedFile, which removes the name.
-  std::shared_ptr<const StagedBuffer> staged(
-      new StagedFile(dir_fd_, std::move(name_), std::exchange(fd_, -1), map, size_));
+  std::shared_ptr<const StagedBuffer> staged(new StagedFile(std::move(*temp_), map, size_));
+  temp_.reset();
   return staged;
 }
 

@@ -14,8 +14,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "base/error.h"
 #include "base/staging.h"
@@ -23,6 +25,33 @@
 namespace csd {
 
 class OutputDir;
+
+// The temporary a staged buffer lives in: a descriptor of its directory,
+// its name there (empty for an anonymous O_TMPFILE file) and the open file.
+// Owns all three: closes both descriptors and removes the name when
+// destroyed. Moves from the writer to the StagedFile.
+class StagedTemp {
+ public:
+  StagedTemp(int dir_fd, std::string name, int fd)
+      : dir_fd_(dir_fd), name_(std::move(name)), fd_(fd) {}
+  StagedTemp(StagedTemp&& other) noexcept
+      : dir_fd_(std::exchange(other.dir_fd_, -1)),
+        name_(std::move(other.name_)),
+        fd_(std::exchange(other.fd_, -1)) {}
+  StagedTemp& operator=(StagedTemp&&) = delete;
+  StagedTemp(const StagedTemp&) = delete;
+  StagedTemp& operator=(const StagedTemp&) = delete;
+  ~StagedTemp();
+
+  int dir_fd() const { return dir_fd_; }
+  const std::string& name() const { return name_; }
+  int fd() const { return fd_; }
+
+ private:
+  int dir_fd_;
+  std::string name_;
+  int fd_;
+};
 
 class StagedFile final : public StagedBuffer {
  public:
@@ -36,16 +65,14 @@ class StagedFile final : public StagedBuffer {
   // or ENOENT when it cannot be linked there, e.g. no /proc for an
   // anonymous file).
   int LinkAt(int to_dir, const char* to) const;
-  int fd() const { return fd_; }
+  int fd() const { return temp_.fd(); }
 
  private:
   friend class StagedFileWriter;
-  StagedFile(int dir_fd, std::string name, int fd, void* map, uint64_t size)
-      : dir_fd_(dir_fd), name_(std::move(name)), fd_(fd), map_(map), size_(size) {}
+  StagedFile(StagedTemp temp, void* map, uint64_t size)
+      : temp_(std::move(temp)), map_(map), size_(size) {}
 
-  int dir_fd_;
-  std::string name_;  // empty for an anonymous (O_TMPFILE) file
-  int fd_;
+  StagedTemp temp_;
   void* map_;  // nullptr for an empty file
   uint64_t size_;
 };
@@ -66,9 +93,7 @@ class StagedFileWriter final : public StagingWriter {
   Expected<std::shared_ptr<const StagedBuffer>> Finish() override;
 
  private:
-  int dir_fd_;
-  std::string name_;  // empty: anonymous
-  int fd_;
+  std::optional<StagedTemp> temp_;  // empty once handed to a StagedFile
   uint64_t size_;
   uint64_t written_ = 0;
   std::string display_;
