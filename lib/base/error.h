@@ -56,13 +56,14 @@ class Error {
   std::vector<std::string> context_;
 };
 
-// A value or an Error. Deliberately small: C++23's std::expected is not
-// available with g++ 12.
-template <typename T>
+// A value or an error (an Error unless a layer needs to say more, as the
+// extraction does with the stage that failed). Deliberately small: C++23's
+// std::expected is not available with g++ 12.
+template <typename T, typename E = Error>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : data_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
-  Expected(Error error) : data_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  Expected(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Expected(E error) : data_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return data_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -85,21 +86,21 @@ class [[nodiscard]] Expected {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const& {
+  const E& error() const& {
     assert(!ok());
     return std::get<1>(data_);
   }
-  Error&& error() && {
+  E&& error() && {
     assert(!ok());
     return std::get<1>(std::move(data_));
   }
 
  private:
-  std::variant<T, Error> data_;
+  std::variant<T, E> data_;
 };
 
 template <>
-class [[nodiscard]] Expected<void> {
+class [[nodiscard]] Expected<void, Error> {
  public:
   Expected() = default;
   Expected(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT
