@@ -137,6 +137,7 @@ struct MemoryImage {
 
 struct DumpSet {
   TargetSummary target;
+  std::string source;  // the trace source that produced it (TraceSource::name())
   ListSummary list;
   std::vector<DumpNode> nodes;  // list order
   std::vector<std::string> warnings;

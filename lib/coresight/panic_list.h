@@ -12,18 +12,13 @@
 #include "base/error.h"
 #include "base/staging.h"
 #include "coresight/dump_set.h"
+#include "coresight/read_limits.h"
 #include "debuginfo/debug_info.h"
 #include "kernel/kernel_symbols.h"
 #include "kernel/kernel_target.h"
 #include "kernel/list_walk.h"
 
 namespace csd {
-
-struct ReadLimits {
-  size_t max_nodes = 65536;               // --max-nodes
-  uint64_t max_buffer_size = 1ull << 30;  // --max-buffer-size: no real sink is larger
-  size_t max_name_length = 256;           // device names are short kernel strings
-};
 
 // Member layouts the reader needs, resolved once from DWARF.
 struct DumpNodeLayout {
