@@ -40,7 +40,7 @@ Expected<std::vector<std::byte>> ReadVmlinuxRange(const DebugInfo& vmlinux, uint
 }  // namespace
 
 Expected<MemoryImage> ReadKernelText(const KernelTarget& target, const KernelTextLimits& limits,
-                                     std::string* warning) {
+                                     DiagnosticSink& diagnostics) {
   CSD_ASSIGN_OR_RETURN(SymbolInfo text, target.debuginfo().Symbol("_text"));
   CSD_ASSIGN_OR_RETURN(SymbolInfo etext, target.debuginfo().Symbol("_etext"));
   if (etext.address <= text.address) {
@@ -66,12 +66,10 @@ Expected<MemoryImage> ReadKernelText(const KernelTarget& target, const KernelTex
   // bytes then still let the decoder follow unpatched code.
   CSD_ASSIGN_OR_RETURN(image.bytes, ReadVmlinuxRange(target.debuginfo(), text.address, size));
   image.source = kTextSourceVmlinux;
-  if (warning != nullptr) {
-    *warning = fmt::format(
-        "kernel text at {:#x} ({} bytes) is not in the dump ({}); the decoder "
-        "images use the vmlinux bytes, without runtime patching",
-        image.va, size, status.error().Describe());
-  }
+  diagnostics.Warn(
+      fmt::format("kernel text at {:#x} ({} bytes) is not in the dump ({}); the decoder "
+                  "images use the vmlinux bytes, without runtime patching",
+                  image.va, size, status.error().Describe()));
   return image;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "base/diagnostics.h"
 #include "coresight/dump_set.h"
 #include "kernel/kernel_target.h"
 
@@ -24,10 +25,10 @@ inline constexpr const char* kTextSourceDump = "dump";
 inline constexpr const char* kTextSourceVmlinux = "vmlinux";
 
 // Runtime _text.._etext (KASLR applied) read through the translator; when
-// that fails, the same range from the vmlinux with the reason in `warning`.
+// that fails, the same range from the vmlinux, with a warning saying why.
 // kLookup when the vmlinux has no _text/_etext, kLimit when the range exceeds
 // the cap, or the vmlinux error when neither source has the bytes.
 Expected<MemoryImage> ReadKernelText(const KernelTarget& target, const KernelTextLimits& limits,
-                                     std::string* warning);
+                                     DiagnosticSink& diagnostics);
 
 }  // namespace csd

@@ -64,8 +64,8 @@ TEST_F(DemoLimitsTest, KernelTextCap) {
   const uint64_t size = etext->address - text->address;
   for (uint64_t cap : {size - 1, size, size + 1}) {
     SCOPED_TRACE(cap);
-    std::string warning;
-    auto image = ReadKernelText(*target, KernelTextLimits{.max_bytes = cap}, &warning);
+    CollectingDiagnostics text_notes;
+    auto image = ReadKernelText(*target, KernelTextLimits{.max_bytes = cap}, text_notes);
     if (cap < size) {
       ASSERT_FALSE(image.ok());
       EXPECT_EQ(image.error().code(), ErrorCode::kLimit);
@@ -75,7 +75,7 @@ TEST_F(DemoLimitsTest, KernelTextCap) {
       ASSERT_TRUE(image.ok()) << image.error().Describe();
       EXPECT_EQ(image->bytes.size(), size);
       EXPECT_EQ(image->source, kTextSourceDump);
-      EXPECT_EQ(warning, "");
+      EXPECT_THAT(text_notes.warnings(), testing::IsEmpty());
     }
   }
 }
