@@ -1,26 +1,29 @@
 // SPDX-License-Identifier: MIT
 // Maps library errors to exit codes and prints diagnostics the same way for
-// every command.
+// every command. Everything printed passes through TerminalSafe: messages
+// carry strings from the dump.
 #pragma once
 
-#include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/diagnostics.h"
 #include "base/error.h"
 #include "exit_codes.h"
+#include "extract/extract.h"
 
 namespace csd::cli {
 
-void PrintError(const std::string& message);
+void PrintError(std::string_view message);
 void PrintWarnings(const std::vector<std::string>& warnings);
+// One line on stdout, made terminal-safe.
+void PrintLine(std::string_view line);
 
 // Which stage failed decides the exit code; the error code refines it.
-enum class Stage { kDump, kVmlinux, kTarget, kList, kOutput };
-int ExitCodeFor(Stage stage, const Error& error);
+int ExitCodeFor(ExtractStage stage, const Error& error);
 
 // Prints `error` and the warnings collected so far; returns the stage's exit code.
-int Fail(Stage stage, const Error& error, const CollectingDiagnostics& diagnostics);
+int Fail(ExtractStage stage, const Error& error, const CollectingDiagnostics& diagnostics);
 
 }  // namespace csd::cli

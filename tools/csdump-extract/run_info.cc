@@ -7,9 +7,9 @@
 #include "debuginfo/debug_info.h"
 #include "debuginfo/debuginfo_search.h"
 #include "dump/dump_file.h"
+#include "extract/inputs.h"
 #include "kernel/kernel_target.h"
 #include "kernel/module_list.h"
-#include "open_input.h"
 #include "report.h"
 
 namespace csd::cli {
@@ -17,49 +17,50 @@ namespace csd::cli {
 namespace {
 
 void PrintDump(const DumpFile& dump) {
-  fmt::print("dump: {}\n", dump.path().string());
-  fmt::print("format: {}\n", dump.FormatName());
-  fmt::print("producer: {}\n", dump.Producer().empty() ? "unknown" : dump.Producer());
-  fmt::print("arch: {}\n", ArchName(dump.arch()));
-  fmt::print("endian: {}\n", dump.endian() == Endian::kLittle ? "little" : "big");
-  fmt::print("segments: {}\n", dump.segments().size());
+  PrintLine(fmt::format("dump: {}", dump.path().string()));
+  PrintLine(fmt::format("format: {}", dump.FormatName()));
+  PrintLine(fmt::format("producer: {}", dump.Producer().empty() ? "unknown" : dump.Producer()));
+  PrintLine(fmt::format("arch: {}", ArchName(dump.arch())));
+  PrintLine(fmt::format("endian: {}", dump.endian() == Endian::kLittle ? "little" : "big"));
+  PrintLine(fmt::format("segments: {}", dump.segments().size()));
   for (size_t i = 0; i < dump.segments().size(); ++i) {
     const auto& s = dump.segments()[i];
-    fmt::print("  [{}] paddr {:#x} vaddr {:#x} file_offset {:#x} file_size {:#x} mem_size {:#x}\n",
-               i, s.paddr, s.vaddr, s.file_offset, s.file_size, s.mem_size);
+    PrintLine(fmt::format("  [{}] paddr {:#x} vaddr {:#x} file_offset {:#x} file_size {:#x} mem_size {:#x}",
+               i, s.paddr, s.vaddr, s.file_offset, s.file_size, s.mem_size));
   }
   size_t prstatus = 0;
   for (const auto& note : dump.notes()) {
     if (note.name == "CORE" && note.type == 1) ++prstatus;
   }
-  fmt::print("notes: {} ({} NT_PRSTATUS)\n", dump.notes().size(), prstatus);
+  PrintLine(fmt::format("notes: {} ({} NT_PRSTATUS)", dump.notes().size(), prstatus));
   const auto facts = dump.Describe();
   if (!facts.empty()) {
-    fmt::print("container:\n");
-    for (const auto& [key, value] : facts) fmt::print("  {}: {}\n", key, value);
+    PrintLine(fmt::format("container:"));
+    for (const auto& [key, value] : facts) PrintLine(fmt::format("  {}: {}", key, value));
   }
 }
 
 void PrintVmcoreinfo(const Vmcoreinfo& vmcoreinfo) {
-  fmt::print("vmcoreinfo: {} lines\n", vmcoreinfo.lines().size());
-  for (const auto& [key, value] : vmcoreinfo.lines()) fmt::print("  {}={}\n", key, value);
+  PrintLine(fmt::format("vmcoreinfo: {} lines", vmcoreinfo.lines().size()));
+  for (const auto& [key, value] : vmcoreinfo.lines()) PrintLine(fmt::format("  {}={}", key, value));
 }
 
 void PrintParameters(const std::vector<DerivedValue>& derived) {
-  fmt::print("translation:\n");
+  PrintLine(fmt::format("translation:"));
   for (const auto& value : derived) {
-    fmt::print("  {} = {}  [{}]\n", value.name, value.value, value.source);
+    PrintLine(fmt::format("  {} = {}  [{}]", value.name, value.value, value.source));
   }
 }
 
 // The loaded modules and the debug file each would be read from: what a user
 // checks when the panic-dump list is in a module. Kernels without a module
 // list print nothing here.
-void PrintModules(const KernelTarget& target, const Options& options, const DebugInfo& vmlinux) {
+void PrintModules(const KernelTarget& target, const DebuginfoInput& input,
+                  const DebugInfo& vmlinux) {
   auto modules = ReadModuleList(target, ModuleListLimits{});
   if (!modules.ok()) return;
-  const DebuginfoSearch search = DebuginfoSearchFrom(options, TargetRelease(target, vmlinux));
-  fmt::print("modules: {}\n", modules->modules.size());
+  const DebuginfoSearch search = DebuginfoSearchFor(input, TargetRelease(target, vmlinux));
+  PrintLine(fmt::format("modules: {}", modules->modules.size()));
   for (const LoadedModule& module : modules->modules) {
     std::string debuginfo = "-";
     if (!module.name.empty()) {
@@ -69,12 +70,12 @@ void PrintModules(const KernelTarget& target, const Options& options, const Debu
             fmt::format("{} (by {})", lookup.found->info.path().string(), lookup.found->matched_by);
       }
     }
-    fmt::print("  {} at {:#x} state {} build-id {} sections {} debuginfo {}{}\n",
+    PrintLine(fmt::format("  {} at {:#x} state {} build-id {} sections {} debuginfo {}{}",
                module.name.empty() ? "?" : module.name, module.address, module.state,
                module.build_id.value_or("unknown"), module.sections.size(), debuginfo,
-               module.error ? "  error: " + *module.error : "");
+               module.error ? "  error: " + *module.error : ""));
   }
-  if (modules->walk_error) fmt::print("  module list walk stopped: {}\n", *modules->walk_error);
+  if (modules->walk_error) PrintLine(fmt::format("  module list walk stopped: {}", *modules->walk_error));
 }
 
 }  // namespace
@@ -85,30 +86,32 @@ int RunInfo(const Options& options) {
     PrintWarnings(diagnostics.warnings());
     return code;
   };
-  auto dump = OpenInputDump(options, DumpOptionsFrom(options), diagnostics);
-  if (!dump.ok()) return Fail(Stage::kDump, dump.error(), diagnostics);
+  const ExtractRequest& request = options.request;
+  auto dump = OpenInputDump(request.dump, request.debuginfo, request.target.limits, diagnostics);
+  if (!dump.ok()) return Fail(ExtractStage::kDump, dump.error(), diagnostics);
   PrintDump(**dump);
-  auto vmcoreinfo = ReadVmcoreinfo(**dump, options.kernel_limits, diagnostics);
-  if (!vmcoreinfo.ok()) return Fail(Stage::kDump, vmcoreinfo.error(), diagnostics);
+  auto vmcoreinfo = ReadVmcoreinfo(**dump, request.target.limits, diagnostics);
+  if (!vmcoreinfo.ok()) return Fail(ExtractStage::kDump, vmcoreinfo.error(), diagnostics);
   PrintVmcoreinfo(*vmcoreinfo);
 
-  if (!options.vmlinux) {
-    auto setup = SetUpTranslation(**dump, *vmcoreinfo, nullptr, options.overrides, diagnostics);
-    if (!setup.ok()) return Fail(Stage::kTarget, setup.error(), diagnostics);
+  if (!request.debuginfo.vmlinux) {
+    auto setup =
+        SetUpTranslation(**dump, *vmcoreinfo, nullptr, request.target.overrides, diagnostics);
+    if (!setup.ok()) return Fail(ExtractStage::kTarget, setup.error(), diagnostics);
     PrintParameters(setup->derived);
     return finish(kExitOk);
   }
 
-  auto vmlinux = DebugInfo::Open(*options.vmlinux);
-  if (!vmlinux.ok()) return Fail(Stage::kVmlinux, vmlinux.error(), diagnostics);
-  fmt::print("vmlinux: {}\n", vmlinux->path().string());
-  fmt::print("vmlinux build-id: {}\n", vmlinux->BuildId().value_or("none"));
-  auto target = KernelTarget::Open(**dump, *vmlinux, TargetOptionsFrom(options), diagnostics);
-  if (!target.ok()) return Fail(Stage::kTarget, target.error(), diagnostics);
+  auto vmlinux = DebugInfo::Open(*request.debuginfo.vmlinux);
+  if (!vmlinux.ok()) return Fail(ExtractStage::kVmlinux, vmlinux.error(), diagnostics);
+  PrintLine(fmt::format("vmlinux: {}", vmlinux->path().string()));
+  PrintLine(fmt::format("vmlinux build-id: {}", vmlinux->BuildId().value_or("none")));
+  auto target = KernelTarget::Open(**dump, *vmlinux, request.target, diagnostics);
+  if (!target.ok()) return Fail(ExtractStage::kTarget, target.error(), diagnostics);
   PrintParameters(target->summary().parameters);
-  fmt::print("checks:\n");
-  for (const auto& check : target->summary().checks) fmt::print("  {}\n", check);
-  PrintModules(*target, options, *vmlinux);
+  PrintLine(fmt::format("checks:"));
+  for (const auto& check : target->summary().checks) PrintLine(fmt::format("  {}", check));
+  PrintModules(*target, request.debuginfo, *vmlinux);
   return finish(kExitOk);
 }
 
