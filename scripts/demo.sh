@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
+. scripts/configure.sh
 csd_install_deps
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSD_BUILD_TESTS=OFF >/dev/null
+csd_configure_demo build
 cmake --build build -j"$(nproc)" --target csdump-extract
 out=$(mktemp -d /tmp/csdump-demo.XXXXXX)
 set -x

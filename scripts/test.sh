@@ -5,17 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
+. scripts/configure.sh
 csd_install_deps
 jobs=$(nproc)
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSD_WERROR=ON -DCSD_REALKERNEL=ON >/dev/null
+# --no-tests=error: a build directory configured without the tests must fail
+# here, never pass having run nothing.
+csd_configure_tests build
 cmake --build build -j"$jobs"
-ctest --test-dir build --output-on-failure -j"$jobs"
+ctest --test-dir build --output-on-failure --no-tests=error -j"$jobs"
 
 if [ "${CSD_SANITIZE:-0}" = 1 ]; then
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCSD_WERROR=ON \
-    -DCSD_ENABLE_ASAN=ON -DCSD_ENABLE_UBSAN=ON >/dev/null
+  csd_configure_sanitize build-asan
   cmake --build build-asan -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j"$jobs"
+    ctest --test-dir build-asan --output-on-failure --no-tests=error -j"$jobs"
 fi
