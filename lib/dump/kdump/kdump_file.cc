@@ -10,9 +10,9 @@
 #include <list>
 #include <mutex>
 #include <optional>
-#include <system_error>
 #include <thread>
 
+#include "base/worker_threads.h"
 #include "dump/elf/elf_notes.h"
 #include "dump/kdump/decompressor.h"
 #include "dump/kdump/flattened.h"
@@ -257,16 +257,7 @@ class KdumpFile final : public DumpFile {
         }
       }
     };
-    std::vector<std::thread> workers;
-    for (size_t extra = 1; extra < threads; ++extra) {
-      try {
-        workers.emplace_back(decode);
-      } catch (const std::system_error&) {
-        break;  // no more threads: the others claim their pages
-      }
-    }
-    decode();
-    for (auto& worker : workers) worker.join();
+    RunOnThreads(threads, decode);  // fewer threads if no more start: the others claim their pages
   }
 
   const KdumpHeader& header() const { return parts_.front().header; }
