@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "base/worker_threads.h"
 
+#include <new>
 #include <system_error>
 #include <utility>
 
@@ -10,19 +11,25 @@ WorkerThreads::~WorkerThreads() {
   (void)JoinAll();
 }
 
-bool WorkerThreads::Start(std::function<void()> task) {
-  Worker& worker = workers_.emplace_back();
+bool WorkerThreads::Start(std::function<void()> task) noexcept {
   try {
-    worker.thread = std::thread([&worker, task = std::move(task)] {
-      try {
-        task();
-      } catch (...) {
-        worker.thrown = std::current_exception();
-      }
-    });
+    Worker& worker = workers_.emplace_back();
+    try {
+      worker.thread = std::thread([&worker, task = std::move(task)] {
+        try {
+          task();
+        } catch (...) {
+          worker.thrown = std::current_exception();
+        }
+      });
+    } catch (...) {
+      workers_.pop_back();
+      throw;
+    }
   } catch (const std::system_error&) {
-    workers_.pop_back();
-    return false;
+    return false;  // the system has no thread for us
+  } catch (const std::bad_alloc&) {
+    return false;  // nor the memory to start one
   }
   return true;
 }

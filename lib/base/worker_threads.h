@@ -29,9 +29,11 @@ class WorkerThreads {
   WorkerThreads(const WorkerThreads&) = delete;
   WorkerThreads& operator=(const WorkerThreads&) = delete;
 
-  // Runs `task` on a new thread. False, and nothing runs, if the system
-  // cannot start one (std::system_error from std::thread).
-  [[nodiscard]] bool Start(std::function<void()> task);
+  // Runs `task` on a new thread. False, and nothing runs, if no thread can
+  // be started (std::thread's std::system_error, or std::bad_alloc). Never
+  // throws, so an owner whose started threads wait for a signal is never left
+  // joining them during unwinding before it could send it.
+  [[nodiscard]] bool Start(std::function<void()> task) noexcept;
   // Threads started and not yet joined.
   size_t size() const { return workers_.size(); }
   bool empty() const { return workers_.empty(); }
