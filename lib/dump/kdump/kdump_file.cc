@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cstring>
 #include <list>
 #include <mutex>
@@ -17,12 +16,12 @@
 #include "dump/kdump/decompressor.h"
 #include "dump/kdump/flattened.h"
 #include "dump/kdump/kdump_header.h"
+#include "dump/kdump/pfn_rank_index.h"
 
 namespace csd {
 namespace {
 
 constexpr uint64_t kPageDescSize = 24;
-constexpr uint64_t kRankStride = 4096;  // PFNs per rank-index entry
 constexpr size_t kCacheSlots = 16;
 constexpr uint64_t kMinWindow = 4096;     // per random miss: one page-sized copy
 constexpr uint64_t kMaxWindow = 1 << 20;  // ... and at most, once reads are sequential
@@ -35,49 +34,13 @@ constexpr size_t kPagesPerClaim = 8;  // pages a decode thread takes at a time
 constexpr uint32_t kArm64PrstatusSize = 392;
 constexpr uint32_t kArmPrstatusSize = 148;
 
-bool TestBit(const std::vector<std::byte>& bitmap, uint64_t bit) {
-  const uint64_t byte = bit >> 3;
-  return byte < bitmap.size() && ((static_cast<unsigned>(bitmap[byte]) >> (bit & 7)) & 1) != 0;
-}
-
-// Set bits in [from, to) of `bitmap`.
-uint64_t CountBits(const std::vector<std::byte>& bitmap, uint64_t from, uint64_t to) {
-  uint64_t count = 0;
-  uint64_t bit = from;
-  while (bit < to && (bit & 63) != 0) count += TestBit(bitmap, bit++);
-  while (bit + 64 <= to && (bit >> 3) + 8 <= bitmap.size()) {
-    uint64_t word;
-    std::memcpy(&word, bitmap.data() + (bit >> 3), 8);
-    count += static_cast<uint64_t>(
-        std::popcount(LoadUnsigned(std::as_bytes(std::span(&word, 1)), Endian::kLittle)));
-    bit += 64;
-  }
-  while (bit < to) count += TestBit(bitmap, bit++);
-  return count;
-}
-
 struct Part {
   std::unique_ptr<ByteSource> source;
   KdumpHeader header;
-  std::vector<std::byte> bitmap2;
-  std::vector<uint64_t> rank;   // rank[i] = set 2nd-bitmap bits in [start, start + i*kRankStride)
-  uint64_t start = 0, end = 0;  // PFN range (bitmap index) this part serves
-  uint64_t descriptors = 0;     // how many page_desc the data area may hold
+  PfnRankIndex dumped;  // the 2nd bitmap over the PFNs (bitmap indices) this part serves
 
-  void BuildRank() {
-    rank.reserve((end - start) / kRankStride + 2);
-    uint64_t total = 0;
-    for (uint64_t pfn = start; pfn < end; pfn += kRankStride) {
-      rank.push_back(total);
-      total += CountBits(bitmap2, pfn, std::min(end, pfn + kRankStride));
-    }
-    rank.push_back(total);
-    descriptors = total;
-  }
-  uint64_t Rank(uint64_t pfn) const {
-    const uint64_t slot = (pfn - start) / kRankStride;
-    return rank[slot] + CountBits(bitmap2, start + slot * kRankStride, pfn);
-  }
+  uint64_t start() const { return dumped.start(); }
+  uint64_t end() const { return dumped.end(); }
 };
 
 class KdumpFile final : public DumpFile {
@@ -164,7 +127,7 @@ class KdumpFile final : public DumpFile {
     if (h.split || parts_.size() > 1) {
       for (size_t i = 0; i < parts_.size(); ++i) {
         out.emplace_back(fmt::format("split part {}", i + 1),
-                         fmt::format("PFNs [{:#x}, {:#x}) {}", parts_[i].start, parts_[i].end,
+                         fmt::format("PFNs [{:#x}, {:#x}) {}", parts_[i].start(), parts_[i].end(),
                                      parts_[i].source->label()));
       }
     }
@@ -263,20 +226,8 @@ class KdumpFile final : public DumpFile {
   const KdumpHeader& header() const { return parts_.front().header; }
 
   void BuildRanges() {
-    const uint64_t n = header().max_mapnr;
-    uint64_t pfn = 0;
-    while (pfn < n) {
-      if ((pfn & 7) == 0 && (pfn >> 3) < bitmap1_.size() && bitmap1_[pfn >> 3] == std::byte{0}) {
-        pfn += 8;
-        continue;
-      }
-      if (!TestBit(bitmap1_, pfn)) {
-        ++pfn;
-        continue;
-      }
-      const uint64_t first = pfn;
-      while (pfn < n && TestBit(bitmap1_, pfn)) ++pfn;
-      ranges_.push_back({(first + pfn_base_) << shift_, (pfn - first) << shift_});
+    for (const BitRun& run : SetBitRuns(bitmap1_, header().max_mapnr)) {
+      ranges_.push_back({(run.first + pfn_base_) << shift_, (run.end - run.first) << shift_});
     }
   }
 
@@ -311,20 +262,20 @@ class KdumpFile final : public DumpFile {
                                pa, abs_pfn, pfn_base_, pfn_base_ + h.max_mapnr));
     }
     const uint64_t pfn = abs_pfn - pfn_base_;
-    if (!TestBit(bitmap1_, pfn)) {
+    if (!TestBitmapBit(bitmap1_, pfn)) {
       return Error(
           ErrorCode::kNotMapped,
           fmt::format("PA {:#x} (PFN {:#x}) is not RAM in the dump's first bitmap", pa, pfn));
     }
     const Part* part = nullptr;
     for (const Part& p : parts_) {
-      if (pfn >= p.start && pfn < p.end) part = &p;
+      if (p.dumped.Contains(pfn)) part = &p;
     }
     if (part == nullptr) {
       return Error(ErrorCode::kExcluded,
                    fmt::format("PA {:#x} (PFN {:#x}) is in no part of the split dump", pa, pfn));
     }
-    if (!TestBit(part->bitmap2, pfn)) return NotDumped(pa, pfn, out);
+    if (!part->dumped.Test(pfn)) return NotDumped(pa, pfn, out);
     std::lock_guard lock(mutex_);
     if (in_page == 0 && out.size() == h.block_size && FindCached(*part, pfn) == nullptr) {
       // A whole page (bulk reads of a buffer): decompressed straight into
@@ -394,7 +345,7 @@ class KdumpFile final : public DumpFile {
   Expected<PageLocation> LocatePage(const Part& part, uint64_t pa, uint64_t pfn) const {
     const KdumpHeader& h = part.header;
     PageLocation location;
-    location.index = part.Rank(pfn);
+    location.index = part.dumped.Rank(pfn);
     location.desc_at = h.data_offset() + location.index * kPageDescSize;
     std::array<std::byte, kPageDescSize> raw{};
     auto status = part.source->Read(location.desc_at, raw);
@@ -531,23 +482,25 @@ Status CheckSameSet(const Part& a, const Part& b) {
 }
 
 Expected<Part> LoadPart(std::unique_ptr<ByteSource> source) {
-  Part part;
-  CSD_ASSIGN_OR_RETURN(part.header, ParseKdumpHeader(*source));
-  const KdumpHeader& h = part.header;
-  part.start = h.split ? h.start_pfn : 0;
-  part.end = h.split ? h.end_pfn : h.max_mapnr;
-  CSD_ASSIGN_OR_RETURN(part.bitmap2, source->ReadVector(h.bitmap_offset() + h.bitmap_bytes(),
-                                                        h.bitmap_bytes(), "2nd bitmap"));
-  part.source = std::move(source);
-  part.BuildRank();
+  CSD_ASSIGN_OR_RETURN(KdumpHeader h, ParseKdumpHeader(*source));
+  CSD_ASSIGN_OR_RETURN(
+      std::vector<std::byte> bitmap2,
+      source->ReadVector(h.bitmap_offset() + h.bitmap_bytes(), h.bitmap_bytes(), "2nd bitmap"));
+  // ParseKdumpHeader has checked both against the bitmap already.
+  const uint64_t start = h.split ? h.start_pfn : 0;
+  const uint64_t end = h.split ? h.end_pfn : h.max_mapnr;
+  auto dumped = PfnRankIndex::Build(std::move(bitmap2), start, end, "2nd bitmap");
+  if (!dumped.ok()) return std::move(dumped).error().AddContext(source->label());
+  Part part{std::move(source), std::move(h), std::move(*dumped)};
   // Every descriptor the bitmap promises must lie in the file.
-  const uint64_t desc_end = h.data_offset() + part.descriptors * kPageDescSize;
+  const uint64_t descriptors = part.dumped.total();
+  const uint64_t desc_end = part.header.data_offset() + descriptors * kPageDescSize;
   if (desc_end > part.source->size()) {
     return Error(ErrorCode::kCorrupt, fmt::format("{}: the 2nd bitmap promises {} page descriptors "
                                                   "from file offset {:#x}, which run past "
                                                   "the end of the file ({:#x} bytes)",
-                                                  part.source->label(), part.descriptors,
-                                                  h.data_offset(), part.source->size()));
+                                                  part.source->label(), descriptors,
+                                                  part.header.data_offset(), part.source->size()));
   }
   return part;
 }
@@ -581,22 +534,22 @@ Expected<std::unique_ptr<DumpFile>> OpenKdumpSources(
       CSD_RETURN_IF_ERROR(CheckSameSet(parts.front(), p));
     }
     std::sort(parts.begin(), parts.end(),
-              [](const Part& a, const Part& b) { return a.start < b.start; });
+              [](const Part& a, const Part& b) { return a.start() < b.start(); });
     uint64_t next = 0;
     for (const Part& p : parts) {
-      if (p.start > next) {
+      if (p.start() > next) {
         return Error(ErrorCode::kCorrupt,
                      fmt::format("split dump is missing PFNs [{:#x}, {:#x}): no part covers "
                                  "them (the next part, {}, starts at {:#x})",
-                                 next, p.start, p.source->label(), p.start));
+                                 next, p.start(), p.source->label(), p.start()));
       }
-      if (p.start < next) {
+      if (p.start() < next) {
         return Error(ErrorCode::kCorrupt,
                      fmt::format("split parts overlap: {} starts at PFN {:#x} but PFNs up to "
                                  "{:#x} are already covered",
-                                 p.source->label(), p.start, next));
+                                 p.source->label(), p.start(), next));
       }
-      next = p.end;
+      next = p.end();
     }
     if (next < parts.front().header.max_mapnr) {
       diagnostics.Warn(
@@ -607,7 +560,7 @@ Expected<std::unique_ptr<DumpFile>> OpenKdumpSources(
     diagnostics.Warn(
         fmt::format("{} is one part of a split dump (PFNs [{:#x}, {:#x})); give the others with "
                     "--split-part",
-                    parts.front().source->label(), parts.front().start, parts.front().end));
+                    parts.front().source->label(), parts.front().start(), parts.front().end()));
   }
   const Part& first = parts.front();
   CSD_ASSIGN_OR_RETURN(std::vector<std::byte> bitmap1,
