@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <list>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -16,6 +15,7 @@
 #include "dump/kdump/decompressor.h"
 #include "dump/kdump/flattened.h"
 #include "dump/kdump/kdump_header.h"
+#include "dump/kdump/page_cache.h"
 #include "dump/kdump/pfn_rank_index.h"
 
 namespace csd {
@@ -23,8 +23,6 @@ namespace {
 
 constexpr uint64_t kPageDescSize = 24;
 constexpr size_t kCacheSlots = 16;
-constexpr uint64_t kMinWindow = 4096;     // per random miss: one page-sized copy
-constexpr uint64_t kMaxWindow = 1 << 20;  // ... and at most, once reads are sequential
 // Batched reads (ReadPhysicalBatch) decompress whole pages on up to this many
 // threads, each taking at least kPagesPerThread pages: a zstd page takes
 // about 8 us, a thread start about 50 us.
@@ -54,7 +52,8 @@ class KdumpFile final : public DumpFile {
         path_(std::move(path)),
         flattened_(flattened),
         options_(options),
-        diagnostics_(diagnostics) {
+        diagnostics_(diagnostics),
+        cache_(kCacheSlots, parts_.front().header.block_size) {
     const KdumpHeader& h = header();
     shift_ = h.block_shift();
     // formats.md §3.4: 32-bit ARM makedumpfile numbers PFNs from phys_base;
@@ -277,7 +276,7 @@ class KdumpFile final : public DumpFile {
     }
     if (!part->dumped.Test(pfn)) return NotDumped(pa, pfn, out);
     std::lock_guard lock(mutex_);
-    if (in_page == 0 && out.size() == h.block_size && FindCached(*part, pfn) == nullptr) {
+    if (in_page == 0 && out.size() == h.block_size && !cache_.Contains(pfn)) {
       // A whole page (bulk reads of a buffer): decompressed straight into
       // the caller's bytes, never through the cache.
       if (deferred == nullptr) return DecodePage(*part, pa, pfn, out);
@@ -288,8 +287,12 @@ class KdumpFile final : public DumpFile {
           PageTask{part, pa, pfn, location, compressed, out, request, std::nullopt});
       return OkStatus();
     }
-    CSD_ASSIGN_OR_RETURN(const std::vector<std::byte>* page, LoadPage(*part, pa, pfn));
-    std::memcpy(out.data(), page->data() + in_page, out.size());
+    // A part of a page (structures, page tables): through the cache.
+    CSD_ASSIGN_OR_RETURN(const std::span<const std::byte> page,
+                         cache_.Get(pfn, [&](std::span<std::byte> data) -> Status {
+                           return DecodePage(*part, pa, pfn, data);
+                         }));
+    std::memcpy(out.data(), page.data() + in_page, out.size());
     return OkStatus();
   }
 
@@ -310,28 +313,6 @@ class KdumpFile final : public DumpFile {
                  fmt::format("PA {:#x} (PFN {:#x}) was excluded from the dump by makedumpfile "
                              "(dump_level {})",
                              pa, pfn, h.dump_level));
-  }
-
-  // The cached page of `pfn`, moved to the front; nullptr if absent. Under mutex_.
-  const std::vector<std::byte>* FindCached(const Part& part, uint64_t pfn) const {
-    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-      if (it->part == &part && it->pfn == pfn) {
-        cache_.splice(cache_.begin(), cache_, it);
-        return &cache_.front().data;
-      }
-    }
-    return nullptr;
-  }
-
-  // The page through the cache (partial reads: structures, page tables). Under mutex_.
-  Expected<const std::vector<std::byte>*> LoadPage(const Part& part, uint64_t pa,
-                                                   uint64_t pfn) const {
-    if (const auto* cached = FindCached(part, pfn)) return cached;
-    std::vector<std::byte> data(header().block_size);
-    CSD_RETURN_IF_ERROR(DecodePage(part, pa, pfn, data));
-    if (cache_.size() >= kCacheSlots) cache_.pop_back();
-    cache_.push_front(CacheEntry{&part, pfn, std::move(data)});
-    return &cache_.front().data;
   }
 
   // Reads page `pfn`'s descriptor and data and decompresses it into `out`
@@ -395,12 +376,8 @@ class KdumpFile final : public DumpFile {
   }
 
   // [offset, offset + size) of the part's file: in place when the part is a
-  // mapped file, otherwise (a flattened stream) through a read window.
-  // makedumpfile writes page data in PFN order, so reading a physically
-  // contiguous buffer page by page walks the file forwards: while reads
-  // continue where the window ends it doubles (up to kMaxWindow), and one
-  // read serves many pages. Pages of a vmalloc buffer are scattered, so any
-  // other read fetches kMinWindow bytes only. Under mutex_.
+  // mapped file, otherwise (a flattened stream) through the read window.
+  // Under mutex_.
   Expected<std::span<const std::byte>> ReadPageData(const Part& part, uint64_t offset,
                                                     uint32_t size) const {
     const auto end = CheckedAdd(offset, size);
@@ -412,27 +389,8 @@ class KdumpFile final : public DumpFile {
     }
     // A mapped file needs no window: decompress from the mapping in place.
     if (const auto view = part.source->View(offset, size); view.size() == size) return view;
-    const bool in_window = window_part_ == &part && offset >= window_offset_ &&
-                           offset <= window_offset_ + window_.size();
-    if (in_window && *end <= window_offset_ + window_.size()) {
-      return std::span<const std::byte>(window_).subspan(offset - window_offset_, size);
-    }
-    window_length_ = in_window ? std::min(window_length_ * 2, kMaxWindow) : kMinWindow;
-    const uint64_t length =
-        std::min<uint64_t>(std::max<uint64_t>(window_length_, size), part.source->size() - offset);
-    window_part_ = nullptr;
-    window_.resize(length);
-    CSD_RETURN_IF_ERROR(part.source->Read(offset, window_));
-    window_part_ = &part;
-    window_offset_ = offset;
-    return std::span<const std::byte>(window_).first(size);
+    return window_.Read(*part.source, offset, size);
   }
-
-  struct CacheEntry {
-    const Part* part;
-    uint64_t pfn;
-    std::vector<std::byte> data;
-  };
 
   std::vector<Part> parts_;
   std::vector<std::byte> bitmap1_;
@@ -446,13 +404,12 @@ class KdumpFile final : public DumpFile {
   bool relative_pfns_ = false;
   uint64_t pfn_base_ = 0;
   std::vector<PhysicalRange> ranges_;
-  mutable std::mutex mutex_;             // guards everything below
-  mutable std::list<CacheEntry> cache_;  // most recent first
+  mutable std::mutex mutex_;  // guards everything below
+  // Pages for partial reads. Keyed by PFN alone: a split set's parts serve
+  // disjoint PFNs (OpenKdumpSources rejects overlaps), so a PFN names a page.
+  mutable PageCache cache_;
   mutable PageDecompressor decompressor_;
-  mutable std::vector<std::byte> window_;  // page data read ahead (ReadPageData)
-  mutable const Part* window_part_ = nullptr;
-  mutable uint64_t window_offset_ = 0;
-  mutable uint64_t window_length_ = kMinWindow;
+  mutable ReadWindow window_;  // page data read ahead from a flattened stream (ReadPageData)
   mutable std::atomic<bool> warned_zero_{false};
 };
 
