@@ -17,11 +17,11 @@
 #include "dump/kdump/kdump_header.h"
 #include "dump/kdump/page_cache.h"
 #include "dump/kdump/pfn_rank_index.h"
+#include "dump/kdump/split_dump.h"
 
 namespace csd {
 namespace {
 
-constexpr uint64_t kPageDescSize = 24;
 constexpr size_t kCacheSlots = 16;
 // Batched reads (ReadPhysicalBatch) decompress whole pages on up to this many
 // threads, each taking at least kPagesPerThread pages: a zstd page takes
@@ -32,20 +32,11 @@ constexpr size_t kPagesPerClaim = 8;  // pages a decode thread takes at a time
 constexpr uint32_t kArm64PrstatusSize = 392;
 constexpr uint32_t kArmPrstatusSize = 148;
 
-struct Part {
-  std::unique_ptr<ByteSource> source;
-  KdumpHeader header;
-  PfnRankIndex dumped;  // the 2nd bitmap over the PFNs (bitmap indices) this part serves
-
-  uint64_t start() const { return dumped.start(); }
-  uint64_t end() const { return dumped.end(); }
-};
-
 class KdumpFile final : public DumpFile {
  public:
-  KdumpFile(std::vector<Part> parts, std::vector<std::byte> bitmap1, std::vector<DumpNote> notes,
-            std::filesystem::path path, bool flattened, const DumpOpenOptions& options,
-            DiagnosticSink& diagnostics)
+  KdumpFile(std::vector<KdumpPart> parts, std::vector<std::byte> bitmap1,
+            std::vector<DumpNote> notes, std::filesystem::path path, bool flattened,
+            const DumpOpenOptions& options, DiagnosticSink& diagnostics)
       : parts_(std::move(parts)),
         bitmap1_(std::move(bitmap1)),
         notes_(std::move(notes)),
@@ -182,7 +173,7 @@ class KdumpFile final : public DumpFile {
     uint32_t flags = 0;    // codec
   };
   struct PageTask {
-    const Part* part = nullptr;
+    const KdumpPart* part = nullptr;
     uint64_t pa = 0;
     uint64_t pfn = 0;
     PageLocation location;
@@ -266,8 +257,8 @@ class KdumpFile final : public DumpFile {
           ErrorCode::kNotMapped,
           fmt::format("PA {:#x} (PFN {:#x}) is not RAM in the dump's first bitmap", pa, pfn));
     }
-    const Part* part = nullptr;
-    for (const Part& p : parts_) {
+    const KdumpPart* part = nullptr;
+    for (const KdumpPart& p : parts_) {
       if (p.dumped.Contains(pfn)) part = &p;
     }
     if (part == nullptr) {
@@ -317,18 +308,19 @@ class KdumpFile final : public DumpFile {
 
   // Reads page `pfn`'s descriptor and data and decompresses it into `out`
   // (one block). Under mutex_.
-  Status DecodePage(const Part& part, uint64_t pa, uint64_t pfn, std::span<std::byte> out) const {
+  Status DecodePage(const KdumpPart& part, uint64_t pa, uint64_t pfn,
+                    std::span<std::byte> out) const {
     CSD_ASSIGN_OR_RETURN(PageLocation location, LocatePage(part, pa, pfn));
     return DecodeLocated(part, pa, pfn, location, out);
   }
 
   // Reads and checks page `pfn`'s descriptor. Under mutex_.
-  Expected<PageLocation> LocatePage(const Part& part, uint64_t pa, uint64_t pfn) const {
+  Expected<PageLocation> LocatePage(const KdumpPart& part, uint64_t pa, uint64_t pfn) const {
     const KdumpHeader& h = part.header;
     PageLocation location;
     location.index = part.dumped.Rank(pfn);
-    location.desc_at = h.data_offset() + location.index * kPageDescSize;
-    std::array<std::byte, kPageDescSize> raw{};
+    location.desc_at = h.data_offset() + location.index * kKdumpPageDescSize;
+    std::array<std::byte, kKdumpPageDescSize> raw{};
     auto status = part.source->Read(location.desc_at, raw);
     if (!status.ok()) {
       return std::move(status).error().AddContext(
@@ -357,8 +349,8 @@ class KdumpFile final : public DumpFile {
   }
 
   // Reads the located page's data and decompresses it. Under mutex_.
-  Status DecodeLocated(const Part& part, uint64_t pa, uint64_t pfn, const PageLocation& location,
-                       std::span<std::byte> out) const {
+  Status DecodeLocated(const KdumpPart& part, uint64_t pa, uint64_t pfn,
+                       const PageLocation& location, std::span<std::byte> out) const {
     auto compressed = ReadPageData(part, location.offset, location.size);
     if (!compressed.ok()) {
       return std::move(compressed).error().AddContext(fmt::format("PA {:#x} (PFN {:#x})", pa, pfn));
@@ -368,7 +360,7 @@ class KdumpFile final : public DumpFile {
     return OkStatus();
   }
 
-  static Error DecodeError(const Part& part, uint64_t pa, uint64_t pfn,
+  static Error DecodeError(const KdumpPart& part, uint64_t pa, uint64_t pfn,
                            const PageLocation& location, Error error) {
     return std::move(error).AddContext(fmt::format(
         "{}: page of PA {:#x} (PFN {:#x}), descriptor {} at file offset {:#x}, data at {:#x}",
@@ -378,7 +370,7 @@ class KdumpFile final : public DumpFile {
   // [offset, offset + size) of the part's file: in place when the part is a
   // mapped file, otherwise (a flattened stream) through the read window.
   // Under mutex_.
-  Expected<std::span<const std::byte>> ReadPageData(const Part& part, uint64_t offset,
+  Expected<std::span<const std::byte>> ReadPageData(const KdumpPart& part, uint64_t offset,
                                                     uint32_t size) const {
     const auto end = CheckedAdd(offset, size);
     if (!end || *end > part.source->size()) {
@@ -392,7 +384,7 @@ class KdumpFile final : public DumpFile {
     return window_.Read(*part.source, offset, size);
   }
 
-  std::vector<Part> parts_;
+  std::vector<KdumpPart> parts_;
   std::vector<std::byte> bitmap1_;
   std::vector<DumpNote> notes_;
   std::vector<DumpSegment> segments_;  // the format has none
@@ -413,55 +405,6 @@ class KdumpFile final : public DumpFile {
   mutable std::atomic<bool> warned_zero_{false};
 };
 
-// Headers of split parts must describe the same machine and bitmaps.
-Status CheckSameSet(const Part& a, const Part& b) {
-  const KdumpHeader& x = a.header;
-  const KdumpHeader& y = b.header;
-  auto differ = [&](std::string_view field, uint64_t u, uint64_t v) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("split parts do not belong together: {} is {:#x} in {} but {:#x} "
-                             "in {}",
-                             field, u, a.source->label(), v, b.source->label()));
-  };
-  if (x.block_size != y.block_size) return differ("block_size", x.block_size, y.block_size);
-  if (x.max_mapnr != y.max_mapnr) return differ("max_mapnr", x.max_mapnr, y.max_mapnr);
-  if (x.bitmap_blocks != y.bitmap_blocks)
-    return differ("bitmap_blocks", x.bitmap_blocks, y.bitmap_blocks);
-  if (x.phys_base != y.phys_base) return differ("phys_base", x.phys_base, y.phys_base);
-  if (x.endian != y.endian || x.layout != y.layout) return differ("byte order/layout", 0, 1);
-  if (x.release != y.release || x.machine != y.machine) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("split parts do not belong together: {} is {} {} but {} is {} {}",
-                             a.source->label(), x.release, x.machine, b.source->label(), y.release,
-                             y.machine));
-  }
-  return OkStatus();
-}
-
-Expected<Part> LoadPart(std::unique_ptr<ByteSource> source) {
-  CSD_ASSIGN_OR_RETURN(KdumpHeader h, ParseKdumpHeader(*source));
-  CSD_ASSIGN_OR_RETURN(
-      std::vector<std::byte> bitmap2,
-      source->ReadVector(h.bitmap_offset() + h.bitmap_bytes(), h.bitmap_bytes(), "2nd bitmap"));
-  // ParseKdumpHeader has checked both against the bitmap already.
-  const uint64_t start = h.split ? h.start_pfn : 0;
-  const uint64_t end = h.split ? h.end_pfn : h.max_mapnr;
-  auto dumped = PfnRankIndex::Build(std::move(bitmap2), start, end, "2nd bitmap");
-  if (!dumped.ok()) return std::move(dumped).error().AddContext(source->label());
-  Part part{std::move(source), std::move(h), std::move(*dumped)};
-  // Every descriptor the bitmap promises must lie in the file.
-  const uint64_t descriptors = part.dumped.total();
-  const uint64_t desc_end = part.header.data_offset() + descriptors * kPageDescSize;
-  if (desc_end > part.source->size()) {
-    return Error(ErrorCode::kCorrupt, fmt::format("{}: the 2nd bitmap promises {} page descriptors "
-                                                  "from file offset {:#x}, which run past "
-                                                  "the end of the file ({:#x} bytes)",
-                                                  part.source->label(), descriptors,
-                                                  part.header.data_offset(), part.source->size()));
-  }
-  return part;
-}
-
 }  // namespace
 
 bool IsKdumpFile(std::span<const std::byte> bytes) {
@@ -474,52 +417,9 @@ bool IsFlattenedFile(std::span<const std::byte> bytes) {
 Expected<std::unique_ptr<DumpFile>> OpenKdumpSources(
     std::vector<std::unique_ptr<ByteSource>> sources, const std::filesystem::path& path,
     bool flattened, const DumpOpenOptions& options, DiagnosticSink& diagnostics) {
-  if (sources.empty()) return Error(ErrorCode::kInvalidArgument, "no dump files given");
-  std::vector<Part> parts;
-  for (auto& source : sources) {
-    CSD_ASSIGN_OR_RETURN(Part part, LoadPart(std::move(source)));
-    parts.push_back(std::move(part));
-  }
-  if (parts.size() > 1) {
-    for (const Part& p : parts) {
-      if (!p.header.split) {
-        return Error(ErrorCode::kCorrupt,
-                     fmt::format("{} is not part of a split dump (its header has split = 0) but "
-                                 "was given with {} other files",
-                                 p.source->label(), parts.size() - 1));
-      }
-      CSD_RETURN_IF_ERROR(CheckSameSet(parts.front(), p));
-    }
-    std::sort(parts.begin(), parts.end(),
-              [](const Part& a, const Part& b) { return a.start() < b.start(); });
-    uint64_t next = 0;
-    for (const Part& p : parts) {
-      if (p.start() > next) {
-        return Error(ErrorCode::kCorrupt,
-                     fmt::format("split dump is missing PFNs [{:#x}, {:#x}): no part covers "
-                                 "them (the next part, {}, starts at {:#x})",
-                                 next, p.start(), p.source->label(), p.start()));
-      }
-      if (p.start() < next) {
-        return Error(ErrorCode::kCorrupt,
-                     fmt::format("split parts overlap: {} starts at PFN {:#x} but PFNs up to "
-                                 "{:#x} are already covered",
-                                 p.source->label(), p.start(), next));
-      }
-      next = p.end();
-    }
-    if (next < parts.front().header.max_mapnr) {
-      diagnostics.Warn(
-          fmt::format("split dump covers PFNs up to {:#x} of {:#x}: a part may be missing", next,
-                      parts.front().header.max_mapnr));
-    }
-  } else if (parts.front().header.split) {
-    diagnostics.Warn(
-        fmt::format("{} is one part of a split dump (PFNs [{:#x}, {:#x})); give the others with "
-                    "--split-part",
-                    parts.front().source->label(), parts.front().start(), parts.front().end()));
-  }
-  const Part& first = parts.front();
+  CSD_ASSIGN_OR_RETURN(std::vector<KdumpPart> parts,
+                       AssembleKdumpParts(std::move(sources), diagnostics));
+  const KdumpPart& first = parts.front();
   CSD_ASSIGN_OR_RETURN(std::vector<std::byte> bitmap1,
                        first.source->ReadVector(first.header.bitmap_offset(),
                                                 first.header.bitmap_bytes(), "1st bitmap"));
