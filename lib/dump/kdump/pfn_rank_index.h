@@ -64,8 +64,9 @@ class PfnRankIndex {
 
   std::vector<std::byte> bitmap_;
   uint64_t start_ = 0, end_ = 0;
-  std::vector<uint64_t>
-      rank_;  // rank_[i] = set bits in [start, start + i * kRankStride); then total
+  // rank_[i]: set bits in [start, start + i * kRankStride); the last entry
+  // is the total.
+  std::vector<uint64_t> rank_;
 };
 
 }  // namespace csd
