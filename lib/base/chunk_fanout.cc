@@ -2,7 +2,6 @@
 #include "base/chunk_fanout.h"
 
 #include <algorithm>
-#include <system_error>
 #include <utility>
 
 namespace csd {
@@ -11,12 +10,10 @@ ChunkFanout::ChunkFanout(size_t chunk_size, std::vector<Consumer> consumers, siz
     : chunks_(std::max<size_t>(buffers, 2)) {
   for (Chunk& chunk : chunks_) chunk.bytes.resize(chunk_size);
   lanes_.reserve(consumers.size());
-  for (Consumer& consume : consumers) lanes_.push_back(Lane{std::move(consume), 0, std::nullopt});
-  try {
-    for (size_t lane = 0; lane < lanes_.size(); ++lane) {
-      threads_.emplace_back([this, lane] { Run(lane); });
-    }
-  } catch (const std::system_error&) {
+  for (Consumer& consume : consumers)
+    lanes_.push_back(Lane{std::move(consume), 0, std::nullopt, nullptr});
+  for (size_t lane = 0; lane < lanes_.size(); ++lane) {
+    if (threads_.Start([this, lane] { Run(lane); })) continue;
     // Fewer threads than consumers: stop those that started and run every
     // consumer inline instead, so the order of effects stays the same.
     {
@@ -24,9 +21,9 @@ ChunkFanout::ChunkFanout(size_t chunk_size, std::vector<Consumer> consumers, siz
       stop_ = true;
     }
     published_cv_.notify_all();
-    for (std::thread& thread : threads_) thread.join();
-    threads_.clear();
+    threads_.Join();
     stop_ = false;
+    break;
   }
 }
 
@@ -36,7 +33,7 @@ ChunkFanout::~ChunkFanout() {
     stop_ = true;
   }
   published_cv_.notify_all();
-  for (std::thread& thread : threads_) thread.join();
+  // threads_ joins them as it is destroyed.
 }
 
 size_t ChunkFanout::SlowestLocked() const {
@@ -93,11 +90,22 @@ void ChunkFanout::Run(size_t index) {
     published_cv_.wait(lock, [&] { return stop_ || lane.done < published_; });
     if (stop_) return;  // destroyed: whatever is left is dropped
     const Chunk& chunk = chunks_[lane.done % chunks_.size()];
-    const bool skip = lane.error.has_value();
+    const bool skip = lane.error.has_value() || lane.thrown;
     lock.unlock();
-    Status status = skip ? OkStatus() : lane.consume(std::span(chunk.bytes).first(chunk.size));
+    Status status = OkStatus();
+    std::exception_ptr thrown;
+    if (!skip) {
+      try {
+        status = lane.consume(std::span(chunk.bytes).first(chunk.size));
+      } catch (...) {
+        // Carried to Finish(): escaping this thread would leave the
+        // producer waiting for a lane that never advances.
+        thrown = std::current_exception();
+      }
+    }
     lock.lock();
     if (!status.ok()) lane.error = std::move(status).error();
+    if (thrown) lane.thrown = thrown;
     ++lane.done;
     done_cv_.notify_all();
   }
@@ -106,6 +114,9 @@ void ChunkFanout::Run(size_t index) {
 Status ChunkFanout::Finish() {
   std::unique_lock lock(mutex_);
   done_cv_.wait(lock, [&] { return SlowestLocked() == published_; });
+  for (const Lane& lane : lanes_) {
+    if (lane.thrown) std::rethrow_exception(lane.thrown);
+  }
   return FirstErrorLocked();
 }
 

@@ -10,19 +10,22 @@
 // Every consumer sees every chunk, in order, each in its own thread. A
 // chunk's buffer is reused only after all of them are done with it. If no
 // thread can be started, Publish() runs the consumers in the caller's thread.
+// A consumer that throws is stopped as one that fails is, and Finish()
+// rethrows the exception in the producer's thread (inline, Publish() does).
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
-#include <thread>
 #include <vector>
 
 #include "base/byte_buffer.h"
 #include "base/error.h"
+#include "base/worker_threads.h"
 
 namespace csd {
 
@@ -46,7 +49,8 @@ class ChunkFanout {
   // Returns the first consumer error so far, so the producer can stop early.
   Status Publish(size_t size);
   // Waits until every consumer has handled every published chunk; the first
-  // error of any consumer (in consumer order), else OK. Call once.
+  // error of any consumer (in consumer order), else OK. Rethrows the first
+  // exception a consumer threw (in consumer order) instead. Call once.
   Status Finish();
 
  private:
@@ -58,6 +62,7 @@ class ChunkFanout {
     Consumer consume;
     size_t done = 0;             // chunks handled (or skipped after an error); guarded by mutex_
     std::optional<Error> error;  // guarded by mutex_
+    std::exception_ptr thrown;   // guarded by mutex_: consume() threw; stopped as on an error
   };
 
   void Run(size_t lane);
@@ -71,7 +76,9 @@ class ChunkFanout {
   std::condition_variable done_cv_;       // consumers -> producer
   size_t published_ = 0;                  // guarded by mutex_
   bool stop_ = false;                     // guarded by mutex_: destroyed, drop the rest
-  std::vector<std::thread> threads_;      // empty: consumers run inline
+  // Declared last: destroyed first, so it joins the consumers (which ~ChunkFanout
+  // has told to stop) while what they use is still alive. Empty: consumers run inline.
+  WorkerThreads threads_;
 };
 
 }  // namespace csd

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <memory>
-#include <system_error>
 #include <utility>
 
 #include "base/byte_reader.h"
@@ -63,21 +62,18 @@ Expected<std::string> Sha256::Finish() {
 }
 
 Sha256Follower::Sha256Follower(std::span<const std::byte> buffer) : buffer_(buffer) {
-  try {
-    thread_.emplace([this] { Run(); });
-  } catch (const std::system_error&) {
-    // No thread: Finish() hashes whatever is left in the caller's thread.
-  }
+  // Without a thread Finish() hashes whatever is left in the caller's thread.
+  (void)thread_.Start([this] { Run(); });
 }
 
 Sha256Follower::~Sha256Follower() {
-  if (!thread_) return;
+  if (thread_.empty()) return;
   {
     std::lock_guard lock(mutex_);
     abandon_ = true;
   }
   advanced_.notify_one();
-  thread_->join();
+  // thread_ joins it as it is destroyed.
 }
 
 void Sha256Follower::Advance(size_t ready) {
@@ -113,10 +109,9 @@ Expected<std::string> Sha256Follower::Finish() {
   if (ready != buffer_.size()) {
     return Error(ErrorCode::kInvalidArgument, "SHA-256 of a buffer that was not filled to its end");
   }
-  if (thread_) {
+  if (!thread_.empty()) {
     advanced_.notify_one();
-    thread_->join();
-    thread_.reset();
+    thread_.Join();
   }
   // Without a thread (or if it stopped early) finish the rest here.
   if (hashed_ < buffer_.size()) {

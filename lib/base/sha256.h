@@ -8,12 +8,11 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <span>
 #include <string>
-#include <thread>
 
 #include "base/error.h"
+#include "base/worker_threads.h"
 
 namespace csd {
 
@@ -73,7 +72,7 @@ class Sha256Follower {
   bool stop_ = false;     // guarded by mutex_: Finish() wants the rest hashed
   bool abandon_ = false;  // guarded by mutex_: destroyed unfinished, drop the rest
   size_t hashed_ = 0;     // owned by the thread while it runs
-  std::optional<std::thread> thread_;
+  WorkerThreads thread_;  // last: joined before the rest goes; empty without a thread
 };
 
 }  // namespace csd

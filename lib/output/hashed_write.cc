@@ -2,11 +2,10 @@
 #include "output/hashed_write.h"
 
 #include <optional>
-#include <system_error>
-#include <thread>
 #include <utility>
 
 #include "base/sha256.h"
+#include "base/worker_threads.h"
 
 namespace csd {
 
@@ -41,18 +40,14 @@ Expected<std::string> WriteHashed(OutputDir& out, std::string_view relative_path
   for (const auto& piece : pieces) size += piece.size();
   if (size >= kParallelThreshold) {
     std::optional<Expected<std::string>> digest;
-    std::optional<std::thread> hasher;
-    try {
-      hasher.emplace([&digest, pieces] { digest.emplace(Sha256Hex(pieces)); });
-    } catch (const std::system_error&) {
-      // No thread available: fall through to the sequential path below.
-    }
-    if (hasher) {
+    WorkerThreads hasher;  // after `digest`: joined before it goes, even if WriteFile throws
+    if (hasher.Start([&digest, pieces] { digest.emplace(Sha256Hex(pieces)); })) {
       Status written = out.WriteFile(relative_path, pieces);
-      hasher->join();
+      hasher.Join();
       if (!written.ok()) return std::move(written).error();
       return std::move(*digest);
     }
+    // No thread available: fall through to the sequential path below.
   }
   CSD_ASSIGN_OR_RETURN(std::string digest, Sha256Hex(pieces));
   CSD_RETURN_IF_ERROR(out.WriteFile(relative_path, pieces));

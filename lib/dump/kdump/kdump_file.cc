@@ -5,27 +5,24 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cstring>
-#include <list>
 #include <mutex>
 #include <optional>
-#include <system_error>
 #include <thread>
 
+#include "base/worker_threads.h"
 #include "dump/elf/elf_notes.h"
 #include "dump/kdump/decompressor.h"
 #include "dump/kdump/flattened.h"
 #include "dump/kdump/kdump_header.h"
+#include "dump/kdump/page_cache.h"
+#include "dump/kdump/pfn_rank_index.h"
+#include "dump/kdump/split_dump.h"
 
 namespace csd {
 namespace {
 
-constexpr uint64_t kPageDescSize = 24;
-constexpr uint64_t kRankStride = 4096;  // PFNs per rank-index entry
 constexpr size_t kCacheSlots = 16;
-constexpr uint64_t kMinWindow = 4096;     // per random miss: one page-sized copy
-constexpr uint64_t kMaxWindow = 1 << 20;  // ... and at most, once reads are sequential
 // Batched reads (ReadPhysicalBatch) decompress whole pages on up to this many
 // threads, each taking at least kPagesPerThread pages: a zstd page takes
 // about 8 us, a thread start about 50 us.
@@ -35,63 +32,19 @@ constexpr size_t kPagesPerClaim = 8;  // pages a decode thread takes at a time
 constexpr uint32_t kArm64PrstatusSize = 392;
 constexpr uint32_t kArmPrstatusSize = 148;
 
-bool TestBit(const std::vector<std::byte>& bitmap, uint64_t bit) {
-  const uint64_t byte = bit >> 3;
-  return byte < bitmap.size() && ((static_cast<unsigned>(bitmap[byte]) >> (bit & 7)) & 1) != 0;
-}
-
-// Set bits in [from, to) of `bitmap`.
-uint64_t CountBits(const std::vector<std::byte>& bitmap, uint64_t from, uint64_t to) {
-  uint64_t count = 0;
-  uint64_t bit = from;
-  while (bit < to && (bit & 63) != 0) count += TestBit(bitmap, bit++);
-  while (bit + 64 <= to && (bit >> 3) + 8 <= bitmap.size()) {
-    uint64_t word;
-    std::memcpy(&word, bitmap.data() + (bit >> 3), 8);
-    count += static_cast<uint64_t>(
-        std::popcount(LoadUnsigned(std::as_bytes(std::span(&word, 1)), Endian::kLittle)));
-    bit += 64;
-  }
-  while (bit < to) count += TestBit(bitmap, bit++);
-  return count;
-}
-
-struct Part {
-  std::unique_ptr<ByteSource> source;
-  KdumpHeader header;
-  std::vector<std::byte> bitmap2;
-  std::vector<uint64_t> rank;   // rank[i] = set 2nd-bitmap bits in [start, start + i*kRankStride)
-  uint64_t start = 0, end = 0;  // PFN range (bitmap index) this part serves
-  uint64_t descriptors = 0;     // how many page_desc the data area may hold
-
-  void BuildRank() {
-    rank.reserve((end - start) / kRankStride + 2);
-    uint64_t total = 0;
-    for (uint64_t pfn = start; pfn < end; pfn += kRankStride) {
-      rank.push_back(total);
-      total += CountBits(bitmap2, pfn, std::min(end, pfn + kRankStride));
-    }
-    rank.push_back(total);
-    descriptors = total;
-  }
-  uint64_t Rank(uint64_t pfn) const {
-    const uint64_t slot = (pfn - start) / kRankStride;
-    return rank[slot] + CountBits(bitmap2, start + slot * kRankStride, pfn);
-  }
-};
-
 class KdumpFile final : public DumpFile {
  public:
-  KdumpFile(std::vector<Part> parts, std::vector<std::byte> bitmap1, std::vector<DumpNote> notes,
-            std::filesystem::path path, bool flattened, const DumpOpenOptions& options,
-            DiagnosticSink& diagnostics)
+  KdumpFile(std::vector<KdumpPart> parts, std::vector<std::byte> bitmap1,
+            std::vector<DumpNote> notes, std::filesystem::path path, bool flattened,
+            const DumpOpenOptions& options, DiagnosticSink& diagnostics)
       : parts_(std::move(parts)),
         bitmap1_(std::move(bitmap1)),
         notes_(std::move(notes)),
         path_(std::move(path)),
         flattened_(flattened),
         options_(options),
-        diagnostics_(diagnostics) {
+        diagnostics_(diagnostics),
+        cache_(kCacheSlots, parts_.front().header.block_size) {
     const KdumpHeader& h = header();
     shift_ = h.block_shift();
     // formats.md §3.4: 32-bit ARM makedumpfile numbers PFNs from phys_base;
@@ -164,7 +117,7 @@ class KdumpFile final : public DumpFile {
     if (h.split || parts_.size() > 1) {
       for (size_t i = 0; i < parts_.size(); ++i) {
         out.emplace_back(fmt::format("split part {}", i + 1),
-                         fmt::format("PFNs [{:#x}, {:#x}) {}", parts_[i].start, parts_[i].end,
+                         fmt::format("PFNs [{:#x}, {:#x}) {}", parts_[i].start(), parts_[i].end(),
                                      parts_[i].source->label()));
       }
     }
@@ -220,7 +173,7 @@ class KdumpFile final : public DumpFile {
     uint32_t flags = 0;    // codec
   };
   struct PageTask {
-    const Part* part = nullptr;
+    const KdumpPart* part = nullptr;
     uint64_t pa = 0;
     uint64_t pfn = 0;
     PageLocation location;
@@ -257,35 +210,14 @@ class KdumpFile final : public DumpFile {
         }
       }
     };
-    std::vector<std::thread> workers;
-    for (size_t extra = 1; extra < threads; ++extra) {
-      try {
-        workers.emplace_back(decode);
-      } catch (const std::system_error&) {
-        break;  // no more threads: the others claim their pages
-      }
-    }
-    decode();
-    for (auto& worker : workers) worker.join();
+    RunOnThreads(threads, decode);  // fewer threads if no more start: the others claim their pages
   }
 
   const KdumpHeader& header() const { return parts_.front().header; }
 
   void BuildRanges() {
-    const uint64_t n = header().max_mapnr;
-    uint64_t pfn = 0;
-    while (pfn < n) {
-      if ((pfn & 7) == 0 && (pfn >> 3) < bitmap1_.size() && bitmap1_[pfn >> 3] == std::byte{0}) {
-        pfn += 8;
-        continue;
-      }
-      if (!TestBit(bitmap1_, pfn)) {
-        ++pfn;
-        continue;
-      }
-      const uint64_t first = pfn;
-      while (pfn < n && TestBit(bitmap1_, pfn)) ++pfn;
-      ranges_.push_back({(first + pfn_base_) << shift_, (pfn - first) << shift_});
+    for (const BitRun& run : SetBitRuns(bitmap1_, header().max_mapnr)) {
+      ranges_.push_back({(run.first + pfn_base_) << shift_, (run.end - run.first) << shift_});
     }
   }
 
@@ -320,22 +252,22 @@ class KdumpFile final : public DumpFile {
                                pa, abs_pfn, pfn_base_, pfn_base_ + h.max_mapnr));
     }
     const uint64_t pfn = abs_pfn - pfn_base_;
-    if (!TestBit(bitmap1_, pfn)) {
+    if (!TestBitmapBit(bitmap1_, pfn)) {
       return Error(
           ErrorCode::kNotMapped,
           fmt::format("PA {:#x} (PFN {:#x}) is not RAM in the dump's first bitmap", pa, pfn));
     }
-    const Part* part = nullptr;
-    for (const Part& p : parts_) {
-      if (pfn >= p.start && pfn < p.end) part = &p;
+    const KdumpPart* part = nullptr;
+    for (const KdumpPart& p : parts_) {
+      if (p.dumped.Contains(pfn)) part = &p;
     }
     if (part == nullptr) {
       return Error(ErrorCode::kExcluded,
                    fmt::format("PA {:#x} (PFN {:#x}) is in no part of the split dump", pa, pfn));
     }
-    if (!TestBit(part->bitmap2, pfn)) return NotDumped(pa, pfn, out);
+    if (!part->dumped.Test(pfn)) return NotDumped(pa, pfn, out);
     std::lock_guard lock(mutex_);
-    if (in_page == 0 && out.size() == h.block_size && FindCached(*part, pfn) == nullptr) {
+    if (in_page == 0 && out.size() == h.block_size && !cache_.Contains(pfn)) {
       // A whole page (bulk reads of a buffer): decompressed straight into
       // the caller's bytes, never through the cache.
       if (deferred == nullptr) return DecodePage(*part, pa, pfn, out);
@@ -346,8 +278,12 @@ class KdumpFile final : public DumpFile {
           PageTask{part, pa, pfn, location, compressed, out, request, std::nullopt});
       return OkStatus();
     }
-    CSD_ASSIGN_OR_RETURN(const std::vector<std::byte>* page, LoadPage(*part, pa, pfn));
-    std::memcpy(out.data(), page->data() + in_page, out.size());
+    // A part of a page (structures, page tables): through the cache.
+    CSD_ASSIGN_OR_RETURN(const std::span<const std::byte> page,
+                         cache_.Get(pfn, [&](std::span<std::byte> data) -> Status {
+                           return DecodePage(*part, pa, pfn, data);
+                         }));
+    std::memcpy(out.data(), page.data() + in_page, out.size());
     return OkStatus();
   }
 
@@ -370,42 +306,21 @@ class KdumpFile final : public DumpFile {
                              pa, pfn, h.dump_level));
   }
 
-  // The cached page of `pfn`, moved to the front; nullptr if absent. Under mutex_.
-  const std::vector<std::byte>* FindCached(const Part& part, uint64_t pfn) const {
-    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-      if (it->part == &part && it->pfn == pfn) {
-        cache_.splice(cache_.begin(), cache_, it);
-        return &cache_.front().data;
-      }
-    }
-    return nullptr;
-  }
-
-  // The page through the cache (partial reads: structures, page tables). Under mutex_.
-  Expected<const std::vector<std::byte>*> LoadPage(const Part& part, uint64_t pa,
-                                                   uint64_t pfn) const {
-    if (const auto* cached = FindCached(part, pfn)) return cached;
-    std::vector<std::byte> data(header().block_size);
-    CSD_RETURN_IF_ERROR(DecodePage(part, pa, pfn, data));
-    if (cache_.size() >= kCacheSlots) cache_.pop_back();
-    cache_.push_front(CacheEntry{&part, pfn, std::move(data)});
-    return &cache_.front().data;
-  }
-
   // Reads page `pfn`'s descriptor and data and decompresses it into `out`
   // (one block). Under mutex_.
-  Status DecodePage(const Part& part, uint64_t pa, uint64_t pfn, std::span<std::byte> out) const {
+  Status DecodePage(const KdumpPart& part, uint64_t pa, uint64_t pfn,
+                    std::span<std::byte> out) const {
     CSD_ASSIGN_OR_RETURN(PageLocation location, LocatePage(part, pa, pfn));
     return DecodeLocated(part, pa, pfn, location, out);
   }
 
   // Reads and checks page `pfn`'s descriptor. Under mutex_.
-  Expected<PageLocation> LocatePage(const Part& part, uint64_t pa, uint64_t pfn) const {
+  Expected<PageLocation> LocatePage(const KdumpPart& part, uint64_t pa, uint64_t pfn) const {
     const KdumpHeader& h = part.header;
     PageLocation location;
-    location.index = part.Rank(pfn);
-    location.desc_at = h.data_offset() + location.index * kPageDescSize;
-    std::array<std::byte, kPageDescSize> raw{};
+    location.index = part.dumped.Rank(pfn);
+    location.desc_at = h.data_offset() + location.index * kKdumpPageDescSize;
+    std::array<std::byte, kKdumpPageDescSize> raw{};
     auto status = part.source->Read(location.desc_at, raw);
     if (!status.ok()) {
       return std::move(status).error().AddContext(
@@ -434,8 +349,8 @@ class KdumpFile final : public DumpFile {
   }
 
   // Reads the located page's data and decompresses it. Under mutex_.
-  Status DecodeLocated(const Part& part, uint64_t pa, uint64_t pfn, const PageLocation& location,
-                       std::span<std::byte> out) const {
+  Status DecodeLocated(const KdumpPart& part, uint64_t pa, uint64_t pfn,
+                       const PageLocation& location, std::span<std::byte> out) const {
     auto compressed = ReadPageData(part, location.offset, location.size);
     if (!compressed.ok()) {
       return std::move(compressed).error().AddContext(fmt::format("PA {:#x} (PFN {:#x})", pa, pfn));
@@ -445,7 +360,7 @@ class KdumpFile final : public DumpFile {
     return OkStatus();
   }
 
-  static Error DecodeError(const Part& part, uint64_t pa, uint64_t pfn,
+  static Error DecodeError(const KdumpPart& part, uint64_t pa, uint64_t pfn,
                            const PageLocation& location, Error error) {
     return std::move(error).AddContext(fmt::format(
         "{}: page of PA {:#x} (PFN {:#x}), descriptor {} at file offset {:#x}, data at {:#x}",
@@ -453,13 +368,9 @@ class KdumpFile final : public DumpFile {
   }
 
   // [offset, offset + size) of the part's file: in place when the part is a
-  // mapped file, otherwise (a flattened stream) through a read window.
-  // makedumpfile writes page data in PFN order, so reading a physically
-  // contiguous buffer page by page walks the file forwards: while reads
-  // continue where the window ends it doubles (up to kMaxWindow), and one
-  // read serves many pages. Pages of a vmalloc buffer are scattered, so any
-  // other read fetches kMinWindow bytes only. Under mutex_.
-  Expected<std::span<const std::byte>> ReadPageData(const Part& part, uint64_t offset,
+  // mapped file, otherwise (a flattened stream) through the read window.
+  // Under mutex_.
+  Expected<std::span<const std::byte>> ReadPageData(const KdumpPart& part, uint64_t offset,
                                                     uint32_t size) const {
     const auto end = CheckedAdd(offset, size);
     if (!end || *end > part.source->size()) {
@@ -470,29 +381,10 @@ class KdumpFile final : public DumpFile {
     }
     // A mapped file needs no window: decompress from the mapping in place.
     if (const auto view = part.source->View(offset, size); view.size() == size) return view;
-    const bool in_window = window_part_ == &part && offset >= window_offset_ &&
-                           offset <= window_offset_ + window_.size();
-    if (in_window && *end <= window_offset_ + window_.size()) {
-      return std::span<const std::byte>(window_).subspan(offset - window_offset_, size);
-    }
-    window_length_ = in_window ? std::min(window_length_ * 2, kMaxWindow) : kMinWindow;
-    const uint64_t length =
-        std::min<uint64_t>(std::max<uint64_t>(window_length_, size), part.source->size() - offset);
-    window_part_ = nullptr;
-    window_.resize(length);
-    CSD_RETURN_IF_ERROR(part.source->Read(offset, window_));
-    window_part_ = &part;
-    window_offset_ = offset;
-    return std::span<const std::byte>(window_).first(size);
+    return window_.Read(*part.source, offset, size);
   }
 
-  struct CacheEntry {
-    const Part* part;
-    uint64_t pfn;
-    std::vector<std::byte> data;
-  };
-
-  std::vector<Part> parts_;
+  std::vector<KdumpPart> parts_;
   std::vector<std::byte> bitmap1_;
   std::vector<DumpNote> notes_;
   std::vector<DumpSegment> segments_;  // the format has none
@@ -504,62 +396,14 @@ class KdumpFile final : public DumpFile {
   bool relative_pfns_ = false;
   uint64_t pfn_base_ = 0;
   std::vector<PhysicalRange> ranges_;
-  mutable std::mutex mutex_;             // guards everything below
-  mutable std::list<CacheEntry> cache_;  // most recent first
+  mutable std::mutex mutex_;  // guards everything below
+  // Pages for partial reads. Keyed by PFN alone: a split set's parts serve
+  // disjoint PFNs (OpenKdumpSources rejects overlaps), so a PFN names a page.
+  mutable PageCache cache_;
   mutable PageDecompressor decompressor_;
-  mutable std::vector<std::byte> window_;  // page data read ahead (ReadPageData)
-  mutable const Part* window_part_ = nullptr;
-  mutable uint64_t window_offset_ = 0;
-  mutable uint64_t window_length_ = kMinWindow;
+  mutable ReadWindow window_;  // page data read ahead from a flattened stream (ReadPageData)
   mutable std::atomic<bool> warned_zero_{false};
 };
-
-// Headers of split parts must describe the same machine and bitmaps.
-Status CheckSameSet(const Part& a, const Part& b) {
-  const KdumpHeader& x = a.header;
-  const KdumpHeader& y = b.header;
-  auto differ = [&](std::string_view field, uint64_t u, uint64_t v) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("split parts do not belong together: {} is {:#x} in {} but {:#x} "
-                             "in {}",
-                             field, u, a.source->label(), v, b.source->label()));
-  };
-  if (x.block_size != y.block_size) return differ("block_size", x.block_size, y.block_size);
-  if (x.max_mapnr != y.max_mapnr) return differ("max_mapnr", x.max_mapnr, y.max_mapnr);
-  if (x.bitmap_blocks != y.bitmap_blocks)
-    return differ("bitmap_blocks", x.bitmap_blocks, y.bitmap_blocks);
-  if (x.phys_base != y.phys_base) return differ("phys_base", x.phys_base, y.phys_base);
-  if (x.endian != y.endian || x.layout != y.layout) return differ("byte order/layout", 0, 1);
-  if (x.release != y.release || x.machine != y.machine) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("split parts do not belong together: {} is {} {} but {} is {} {}",
-                             a.source->label(), x.release, x.machine, b.source->label(), y.release,
-                             y.machine));
-  }
-  return OkStatus();
-}
-
-Expected<Part> LoadPart(std::unique_ptr<ByteSource> source) {
-  Part part;
-  CSD_ASSIGN_OR_RETURN(part.header, ParseKdumpHeader(*source));
-  const KdumpHeader& h = part.header;
-  part.start = h.split ? h.start_pfn : 0;
-  part.end = h.split ? h.end_pfn : h.max_mapnr;
-  CSD_ASSIGN_OR_RETURN(part.bitmap2, source->ReadVector(h.bitmap_offset() + h.bitmap_bytes(),
-                                                        h.bitmap_bytes(), "2nd bitmap"));
-  part.source = std::move(source);
-  part.BuildRank();
-  // Every descriptor the bitmap promises must lie in the file.
-  const uint64_t desc_end = h.data_offset() + part.descriptors * kPageDescSize;
-  if (desc_end > part.source->size()) {
-    return Error(ErrorCode::kCorrupt, fmt::format("{}: the 2nd bitmap promises {} page descriptors "
-                                                  "from file offset {:#x}, which run past "
-                                                  "the end of the file ({:#x} bytes)",
-                                                  part.source->label(), part.descriptors,
-                                                  h.data_offset(), part.source->size()));
-  }
-  return part;
-}
 
 }  // namespace
 
@@ -573,52 +417,9 @@ bool IsFlattenedFile(std::span<const std::byte> bytes) {
 Expected<std::unique_ptr<DumpFile>> OpenKdumpSources(
     std::vector<std::unique_ptr<ByteSource>> sources, const std::filesystem::path& path,
     bool flattened, const DumpOpenOptions& options, DiagnosticSink& diagnostics) {
-  if (sources.empty()) return Error(ErrorCode::kInvalidArgument, "no dump files given");
-  std::vector<Part> parts;
-  for (auto& source : sources) {
-    CSD_ASSIGN_OR_RETURN(Part part, LoadPart(std::move(source)));
-    parts.push_back(std::move(part));
-  }
-  if (parts.size() > 1) {
-    for (const Part& p : parts) {
-      if (!p.header.split) {
-        return Error(ErrorCode::kCorrupt,
-                     fmt::format("{} is not part of a split dump (its header has split = 0) but "
-                                 "was given with {} other files",
-                                 p.source->label(), parts.size() - 1));
-      }
-      CSD_RETURN_IF_ERROR(CheckSameSet(parts.front(), p));
-    }
-    std::sort(parts.begin(), parts.end(),
-              [](const Part& a, const Part& b) { return a.start < b.start; });
-    uint64_t next = 0;
-    for (const Part& p : parts) {
-      if (p.start > next) {
-        return Error(ErrorCode::kCorrupt,
-                     fmt::format("split dump is missing PFNs [{:#x}, {:#x}): no part covers "
-                                 "them (the next part, {}, starts at {:#x})",
-                                 next, p.start, p.source->label(), p.start));
-      }
-      if (p.start < next) {
-        return Error(ErrorCode::kCorrupt,
-                     fmt::format("split parts overlap: {} starts at PFN {:#x} but PFNs up to "
-                                 "{:#x} are already covered",
-                                 p.source->label(), p.start, next));
-      }
-      next = p.end;
-    }
-    if (next < parts.front().header.max_mapnr) {
-      diagnostics.Warn(
-          fmt::format("split dump covers PFNs up to {:#x} of {:#x}: a part may be missing", next,
-                      parts.front().header.max_mapnr));
-    }
-  } else if (parts.front().header.split) {
-    diagnostics.Warn(
-        fmt::format("{} is one part of a split dump (PFNs [{:#x}, {:#x})); give the others with "
-                    "--split-part",
-                    parts.front().source->label(), parts.front().start, parts.front().end));
-  }
-  const Part& first = parts.front();
+  CSD_ASSIGN_OR_RETURN(std::vector<KdumpPart> parts,
+                       AssembleKdumpParts(std::move(sources), diagnostics));
+  const KdumpPart& first = parts.front();
   CSD_ASSIGN_OR_RETURN(std::vector<std::byte> bitmap1,
                        first.source->ReadVector(first.header.bitmap_offset(),
                                                 first.header.bitmap_bytes(), "1st bitmap"));

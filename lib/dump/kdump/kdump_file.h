@@ -2,7 +2,10 @@
 // kdump-compressed dumps (makedumpfile -c/-l/-p/-z, QEMU kdump-*): plain,
 // flattened, or split across several files (formats.md §3.4-3.5). Opening
 // reads only the headers, notes and bitmaps; ReadPhysical decompresses just
-// the pages it touches, through a small LRU cache.
+// the pages it touches, through a small LRU cache. kdump_file.cc finds and
+// decodes page descriptors; the files of a dump are loaded and put in order
+// by split_dump.h, the bitmaps ranked by pfn_rank_index.h, and pages and
+// page data cached by page_cache.h.
 #pragma once
 
 #include <cstddef>

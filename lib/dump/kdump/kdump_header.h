@@ -19,6 +19,9 @@
 namespace csd {
 
 inline constexpr char kKdumpSignature[] = "KDUMP   ";
+// page_desc, one per dumped page after the bitmaps: offset (8 bytes), size
+// (4), flags (4), page_flags (8).
+inline constexpr uint64_t kKdumpPageDescSize = 24;
 
 // disk_dump_header.status bits.
 inline constexpr uint32_t kKdumpZlib = 0x1;

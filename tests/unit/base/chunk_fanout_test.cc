@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -98,6 +99,34 @@ TEST(ChunkFanoutTest, AConsumerErrorStopsItAndIsReported) {
   // Publish reports the error once the consumer has hit it: the producer
   // stops within the two chunks that can be in flight.
   EXPECT_TRUE(stopped);
+}
+
+// A consumer that throws on its own thread must neither terminate the
+// process nor leave the producer waiting for it: it stops like a failing
+// consumer, and Finish() rethrows in the producer's thread.
+TEST(ChunkFanoutTest, AConsumerExceptionReachesFinish) {
+  size_t seen_by_throwing = 0;
+  size_t seen_by_other = 0;
+  ChunkFanout fanout(4, {[&](std::span<const std::byte>) -> Status {
+                           if (++seen_by_throwing == 2) throw std::runtime_error("out of memory");
+                           return OkStatus();
+                         },
+                         [&](std::span<const std::byte>) {
+                           ++seen_by_other;
+                           return OkStatus();
+                         }});
+  for (int k = 0; k < 10; ++k) {
+    (void)fanout.Acquire();
+    (void)fanout.Publish(4);
+  }
+  try {
+    (void)fanout.Finish();
+    ADD_FAILURE() << "Finish() did not rethrow";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "out of memory");
+  }
+  EXPECT_EQ(seen_by_throwing, 2u);  // nothing after it threw
+  EXPECT_EQ(seen_by_other, 10u);    // the other consumer is unaffected
 }
 
 TEST(ChunkFanoutTest, DestroyingWithoutFinishDropsTheRest) {
