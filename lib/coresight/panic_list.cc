@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <optional>
 
-#include "base/byte_reader.h"
 #include "base/chunk_fanout.h"
 #include "base/sha256.h"
 #include "coresight/etm_metadata.h"
@@ -221,36 +220,20 @@ class NodeReader {
     return true;
   }
 
-  // ETMv4 first (the v2 series' format), then ETMv3/PTM, then ETE. Each
-  // parser rejects the others' magic, so the error reported is the one of
-  // the parser the magic selects, or ETMv4's for an unknown magic.
+  // The block is parsed once (coresight/etm_metadata.h); what it yields is
+  // kept even when it does not validate, and the reason becomes a warning:
+  // the buffer is written raw either way.
   static void DecodeMetadata(DumpNode& node, std::span<const std::byte> data) {
-    auto v4 = ParseEtmV4Metadata(data, node.cpu);
-    if (v4.ok()) {
-      node.etm = *v4;
+    auto parsed = ParseEtmMetadata(data, node.cpu);
+    if (!parsed.ok()) {
+      node.warnings.push_back("ETM metadata not decoded, written raw: " +
+                              parsed.error().Describe());
       return;
     }
-    const uint64_t magic =
-        data.size() >= 8 ? LoadUnsigned(data.first(8), Endian::kLittle) : uint64_t{0};
-    std::optional<Error> error;
-    if (magic == kEtmV3Magic) {
-      auto v3 = ParseEtmV3Metadata(data, node.cpu);
-      if (v3.ok()) {
-        node.etm3 = *v3;
-        return;
-      }
-      error = std::move(v3).error();
-    } else if (magic == kEteMagic) {
-      auto ete = ParseEteMetadata(data, node.cpu);
-      if (ete.ok()) {
-        node.ete = *ete;
-        return;
-      }
-      error = std::move(ete).error();
-    } else {
-      error = std::move(v4).error();
+    node.etm = std::move(parsed).value();
+    if (const auto& problem = node.etm->problem()) {
+      node.warnings.push_back("ETM metadata not decoded, written raw: " + problem->Describe());
     }
-    node.warnings.push_back("ETM metadata not decoded, written raw: " + error->Describe());
   }
 
   // The same words whether the buffer was read into memory or staged.

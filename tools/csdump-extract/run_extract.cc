@@ -44,12 +44,13 @@ void PrintSummary(const DumpSet& set, const WriteReport& report, const std::stri
       if (record.node_index == node.index) file = record.path;
     }
     std::string note;
-    if (node.etm) note = fmt::format("  trace id {:#x}", node.etm->trace_id());
-    if (node.etm3) {
-      note = fmt::format("  {} trace id {:#x}", node.etm3->is_ptm() ? "PTM" : "ETMv3",
-                         node.etm3->trace_id());
+    if (node.etm && node.etm->validated()) {
+      const EtmProtocol protocol = node.etm->protocol();
+      note =
+          protocol == EtmProtocol::kEtmV4
+              ? fmt::format("  trace id {:#x}", node.etm->trace_id())
+              : fmt::format("  {} trace id {:#x}", EtmProtocolName(protocol), node.etm->trace_id());
     }
-    if (node.ete) note = fmt::format("  ETE trace id {:#x}", node.ete->trace_id());
     if (node.starts_with_barrier) note += "  (wrapped: starts with a barrier)";
     if (node.error) note += "  ERROR: " + *node.error;
     fmt::print("  [{}] {:<12} cpu{:<3} {:<20} {:>10} bytes -> {}{}\n", node.index,

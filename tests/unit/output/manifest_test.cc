@@ -219,14 +219,13 @@ TEST(ManifestTest, NodeWithErrorHasNullFileAndErrorText) {
 
 TEST(ManifestTest, Etm3AndEteObjects) {
   DumpSet set = SampleDumpSet();
-  set.nodes[0].etm.reset();
-  set.nodes[0].etm3 = EtmV3Registers{0, 0x1000, 0x12, 0x344008f2, 0x411cf301};
+  set.nodes[0].etm = EtmV3Registers{0, 0x1000, 0x12, 0x344008f2, 0x411cf301};
   set.nodes[2].kind = NodeKind::kEtmMetadata;
   EteRegisters ete;
   ete.v4 = {3, 0x1, 0x16, 0x28000ea1, 0x4100fff0, 0x88c00004, 0x0, 0xcc};
   ete.trcdevarch = 0x47705a13;
   ete.ts_source = 1;
-  set.nodes[2].ete = ete;
+  set.nodes[2].etm = ete;
   auto manifest = BuildManifest(set, SampleFiles());
   const auto& etm3 = manifest["nodes"][0]["etm3"];
   EXPECT_TRUE(manifest["nodes"][0]["etm"].is_null());
@@ -243,6 +242,18 @@ TEST(ManifestTest, Etm3AndEteObjects) {
   EXPECT_EQ(e["ts_source"], "0x1");
   EXPECT_TRUE(manifest["nodes"][2]["etm3"].is_null());
   EXPECT_TRUE(manifest["nodes"][1]["ete"].is_null());
+}
+
+// A block that did not validate keeps its registers in the node (for the
+// decoder planning), but the manifest shows registers only once validated.
+TEST(ManifestTest, RegistersOfABlockThatDidNotValidateAreNull) {
+  DumpSet set = SampleDumpSet();
+  set.nodes[0].etm =
+      EtmConfig(*set.nodes[0].etm->etm4(), Error(ErrorCode::kCorrupt, "the block's cpu word is 2"));
+  auto manifest = BuildManifest(set, SampleFiles());
+  EXPECT_TRUE(manifest["nodes"][0]["etm"].is_null());
+  EXPECT_TRUE(manifest["nodes"][0]["etm3"].is_null());
+  EXPECT_TRUE(manifest["nodes"][0]["ete"].is_null());
 }
 
 // Kernel strings are bytes; invalid UTF-8 must not make serialisation throw.
