@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/byte_buffer.h"
+#include "base/error.h"
 #include "base/staging.h"
 #include "coresight/etm_metadata.h"
 #include "kernel/target_summary.h"
@@ -69,7 +70,10 @@ struct DumpNode {
   std::optional<EtmConfig> etm;
   bool starts_with_barrier = false;  // sinks: the hardware buffer wrapped
   std::vector<std::string> warnings;
-  std::optional<std::string> error;  // why data (or the name) could not be read
+  // Why data (or the name) could not be read, with the failed read's code.
+  // When several reads failed: the first one's code, and a message that
+  // joins every description with "; " (Describe() gives the whole text).
+  std::optional<Error> error;
 };
 
 struct ListSummary {

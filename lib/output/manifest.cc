@@ -127,7 +127,7 @@ Json NodeObject(const DumpNode& node, const FileRecord* file) {
   out["etm3"] = Etm3Object(etm ? etm->etm3() : nullptr);
   out["ete"] = EteObject(etm ? etm->ete() : nullptr);
   out["warnings"] = node.warnings;
-  out["error"] = OptionalString(node.error);
+  out["error"] = node.error ? Json(node.error->Describe()) : Json(nullptr);
   return out;
 }
 

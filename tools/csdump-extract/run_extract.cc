@@ -52,7 +52,7 @@ void PrintSummary(const DumpSet& set, const WriteReport& report, const std::stri
               : fmt::format("  {} trace id {:#x}", EtmProtocolName(protocol), node.etm->trace_id());
     }
     if (node.starts_with_barrier) note += "  (wrapped: starts with a barrier)";
-    if (node.error) note += "  ERROR: " + *node.error;
+    if (node.error) note += "  ERROR: " + node.error->Describe();
     fmt::print("  [{}] {:<12} cpu{:<3} {:<20} {:>10} bytes -> {}{}\n", node.index,
                NodeKindName(node.kind), node.cpu, node.device_name.value_or("?"), node.buf_size,
                file, note);
@@ -183,8 +183,8 @@ int RunExtract(const Options& options) {
   PrintWarnings(node_warnings);
   for (const auto& node : set->nodes) {
     if (node.error) {
-      PrintError(
-          fmt::format("node {} ({}): {}", node.index, node.device_name.value_or("?"), *node.error));
+      PrintError(fmt::format("node {} ({}): {}", node.index, node.device_name.value_or("?"),
+                             node.error->Describe()));
     }
   }
   return finish(set->complete() ? kExitOk : kExitPartial);
