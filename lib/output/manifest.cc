@@ -128,6 +128,7 @@ Json NodeObject(const DumpNode& node, const FileRecord* file) {
   out["ete"] = EteObject(etm ? etm->ete() : nullptr);
   out["warnings"] = node.warnings;
   out["error"] = node.error ? Json(node.error->Describe()) : Json(nullptr);
+  out["error_code"] = node.error ? Json(ManifestErrorCode(node.error->code())) : Json(nullptr);
   return out;
 }
 
@@ -159,6 +160,24 @@ Json DecoderObject(const DumpSet& dump_set, const DecoderOutputsRecord& decoder)
 }
 
 }  // namespace
+
+std::string_view ManifestErrorCode(ErrorCode code) {
+  // No default: a new ErrorCode does not compile (-Wswitch) until it has a
+  // string here, in manifest-schema.md and in the man page.
+  switch (code) {
+    case ErrorCode::kIo: return "io";
+    case ErrorCode::kCorrupt: return "corrupt";
+    case ErrorCode::kNotMapped: return "not-mapped";
+    case ErrorCode::kExcluded: return "excluded";
+    case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kLookup: return "lookup";
+    case ErrorCode::kMismatch: return "mismatch";
+    case ErrorCode::kLimit: return "limit";
+    case ErrorCode::kInvalidArgument: return "invalid-argument";
+  }
+  // Only a value outside the enumeration gets here.
+  return "unknown";
+}
 
 std::string_view ToolVersion() {
   return CSD_PROJECT_VERSION;

@@ -187,7 +187,7 @@ def tree(root):
 
 
 def check_manifest(manifest, expected, out_dir, exit_code):
-    if manifest.get("schema") != "csdump-manifest" or manifest.get("schema_version") != 1:
+    if manifest.get("schema") != "csdump-manifest" or manifest.get("schema_version") != 2:
         fail(f"unexpected schema header: {manifest.get('schema')} {manifest.get('schema_version')}")
     nodes = manifest["nodes"]
     if expected.get("walk_error_expected"):
