@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "base/byte_buffer.h"
+#include "base/error.h"
 #include "base/staging.h"
+#include "coresight/etm_metadata.h"
 #include "kernel/target_summary.h"
 
 namespace csd {
@@ -45,43 +47,6 @@ class NodeBytes {
   std::shared_ptr<const StagedBuffer> staged_;
 };
 
-// One ETMv4 register block (kernel-abi.md §3.2: perf cs_etm version-0 layout).
-struct EtmV4Registers {
-  uint64_t cpu = 0;
-  uint64_t trcconfigr = 0;
-  uint64_t trctraceidr = 0;
-  uint64_t trcidr0 = 0;
-  uint64_t trcidr1 = 0;
-  uint64_t trcidr2 = 0;
-  uint64_t trcidr8 = 0;
-  uint64_t trcauthstatus = 0;
-  uint8_t trace_id() const { return static_cast<uint8_t>(trctraceidr & 0x7f); }
-};
-
-// One ETMv3/PTM register block (kernel-abi.md §3.1: perf cs_etm version-0
-// layout, 6 words). PTM and ETMv3 share the magic; ETMIDR tells them apart.
-struct EtmV3Registers {
-  uint64_t cpu = 0;
-  uint64_t etmcr = 0;
-  uint64_t etmtraceidr = 0;
-  uint64_t etmccer = 0;
-  uint64_t etmidr = 0;
-  uint8_t trace_id() const { return static_cast<uint8_t>(etmtraceidr & 0x7f); }
-  // perf's rule (formats.md §2.3, cs_etm__get_v7_protocol_version):
-  // (ETMIDR & 0x300) == 0x300 is a PTM (PFTv1, ETMIDR major version 3).
-  bool is_ptm() const { return (etmidr & 0x300) == 0x300; }
-};
-
-// One ETE register block (formats.md §2.3: perf version-1 layout; ETE has no
-// version-0 form): the ETMv4 parameters, then TRCDEVARCH, then an optional
-// TS_SOURCE that is kept but not needed by decoders.
-struct EteRegisters {
-  EtmV4Registers v4;
-  uint64_t trcdevarch = 0;
-  std::optional<uint64_t> ts_source;
-  uint8_t trace_id() const { return v4.trace_id(); }
-};
-
 enum class NodeKind { kEtmMetadata, kSink, kUnknown };
 
 struct DumpNode {
@@ -100,12 +65,15 @@ struct DumpNode {
   // SHA-256 of data (lower-case hex) when it was computed while the buffer
   // was read (large buffers); writers use it instead of hashing again.
   std::optional<std::string> data_sha256;
-  std::optional<EtmV4Registers> etm;   // when the metadata block validated as ETMv4
-  std::optional<EtmV3Registers> etm3;  // ... as ETMv3/PTM
-  std::optional<EteRegisters> ete;     // ... as ETE
-  bool starts_with_barrier = false;    // sinks: the hardware buffer wrapped
+  // ETM metadata nodes: the block as decoded when its magic is known,
+  // validated or not (etm->validated(); why not is also in warnings).
+  std::optional<EtmConfig> etm;
+  bool starts_with_barrier = false;  // sinks: the hardware buffer wrapped
   std::vector<std::string> warnings;
-  std::optional<std::string> error;  // why data (or the name) could not be read
+  // Why data (or the name) could not be read, with the failed read's code.
+  // When several reads failed: the first one's code, and a message that
+  // joins every description with "; " (Describe() gives the whole text).
+  std::optional<Error> error;
 };
 
 struct ListSummary {

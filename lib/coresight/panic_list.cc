@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <optional>
 
-#include "base/byte_reader.h"
 #include "base/chunk_fanout.h"
 #include "base/sha256.h"
 #include "coresight/etm_metadata.h"
@@ -68,7 +67,7 @@ class NodeReader {
     node.node_address = list_entry - layout_.list.offset;
     auto view = ObjectView::Read(memory_, node.node_address, layout_.node, max_object_size_);
     if (!view.ok()) {
-      node.error = view.error().Describe();
+      node.error = view.error();
       return node;
     }
     auto cpu = view->Signed(layout_.cpu);
@@ -83,7 +82,7 @@ class NodeReader {
           csdev.ok() ? nullptr : &csdev.error(), buf.ok() ? nullptr : &buf.error(),
           buf_size.ok() ? nullptr : &buf_size.error()}) {
       if (error != nullptr) {
-        node.error = error->Describe();
+        node.error = *error;
         return node;
       }
     }
@@ -127,9 +126,12 @@ class NodeReader {
       node.name_source = member == &layout_.kobj_name ? "dev.kobj.name" : "dev.init_name";
       return;
     }
-    const std::string why = last_error ? last_error->Describe() : "both name pointers are NULL";
-    SetError(node, fmt::format("device name of coresight_device at {:#x} cannot be read: {}",
-                               node.csdev_address, why));
+    // The read's own error, in the context of the name ("...: why").
+    Error error = last_error ? std::move(*last_error)
+                             : Error(ErrorCode::kCorrupt, "both name pointers are NULL");
+    SetError(node,
+             std::move(error).AddContext(fmt::format(
+                 "device name of coresight_device at {:#x} cannot be read", node.csdev_address)));
   }
 
   void ReadBuffer(DumpNode& node) const {
@@ -138,13 +140,16 @@ class NodeReader {
       return;
     }
     if (node.buf_address == 0) {
-      SetError(node, fmt::format("buf is NULL but buf_size is {}", node.buf_size));
+      SetError(node, Error(ErrorCode::kCorrupt,
+                           fmt::format("buf is NULL but buf_size is {}", node.buf_size)));
       return;
     }
     if (node.buf_size > limits_.max_buffer_size) {
-      SetError(node, fmt::format("buf_size {:#x} ({} bytes) exceeds the cap of {} bytes; not read "
+      SetError(node,
+               Error(ErrorCode::kLimit,
+                     fmt::format("buf_size {:#x} ({} bytes) exceeds the cap of {} bytes; not read "
                                  "(raise with --max-buffer-size)",
-                                 node.buf_size, node.buf_size, limits_.max_buffer_size));
+                                 node.buf_size, node.buf_size, limits_.max_buffer_size)));
       return;
     }
     // Metadata is parsed from memory; it is a few hundred bytes anyway.
@@ -221,46 +226,35 @@ class NodeReader {
     return true;
   }
 
-  // ETMv4 first (the v2 series' format), then ETMv3/PTM, then ETE. Each
-  // parser rejects the others' magic, so the error reported is the one of
-  // the parser the magic selects, or ETMv4's for an unknown magic.
+  // The block is parsed once (coresight/etm_metadata.h); what it yields is
+  // kept even when it does not validate, and the reason becomes a warning:
+  // the buffer is written raw either way.
   static void DecodeMetadata(DumpNode& node, std::span<const std::byte> data) {
-    auto v4 = ParseEtmV4Metadata(data, node.cpu);
-    if (v4.ok()) {
-      node.etm = *v4;
+    auto parsed = ParseEtmMetadata(data, node.cpu);
+    if (!parsed.ok()) {
+      node.warnings.push_back("ETM metadata not decoded, written raw: " +
+                              parsed.error().Describe());
       return;
     }
-    const uint64_t magic =
-        data.size() >= 8 ? LoadUnsigned(data.first(8), Endian::kLittle) : uint64_t{0};
-    std::optional<Error> error;
-    if (magic == kEtmV3Magic) {
-      auto v3 = ParseEtmV3Metadata(data, node.cpu);
-      if (v3.ok()) {
-        node.etm3 = *v3;
-        return;
-      }
-      error = std::move(v3).error();
-    } else if (magic == kEteMagic) {
-      auto ete = ParseEteMetadata(data, node.cpu);
-      if (ete.ok()) {
-        node.ete = *ete;
-        return;
-      }
-      error = std::move(ete).error();
-    } else {
-      error = std::move(v4).error();
+    node.etm = std::move(parsed).value();
+    if (const auto& problem = node.etm->problem()) {
+      node.warnings.push_back("ETM metadata not decoded, written raw: " + problem->Describe());
     }
-    node.warnings.push_back("ETM metadata not decoded, written raw: " + error->Describe());
   }
 
   // The same words whether the buffer was read into memory or staged.
   static void SetReadError(DumpNode& node, const Error& error) {
-    SetError(node, fmt::format("buffer of {} bytes at {:#x} cannot be read: {}", node.buf_size,
-                               node.buf_address, error.Describe()));
+    SetError(node, Error(error).AddContext(fmt::format("buffer of {} bytes at {:#x} cannot be read",
+                                                       node.buf_size, node.buf_address)));
   }
 
-  static void SetError(DumpNode& node, std::string message) {
-    node.error = node.error ? *node.error + "; " + message : std::move(message);
+  // A node keeps one Error: the first failure's code, every failure's words.
+  static void SetError(DumpNode& node, Error error) {
+    if (!node.error) {
+      node.error = std::move(error);
+      return;
+    }
+    node.error = Error(node.error->code(), node.error->Describe() + "; " + error.Describe());
   }
 
   const KernelMemory& memory_;

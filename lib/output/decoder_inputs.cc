@@ -6,8 +6,6 @@
 #include <map>
 #include <set>
 
-#include "base/byte_reader.h"
-#include "coresight/etm_metadata.h"
 #include "output/file_names.h"
 
 namespace csd {
@@ -17,27 +15,30 @@ namespace {
 constexpr size_t kFrameSize = 16;
 
 TraceSource GuessedSource(int64_t cpu) {
+  EtmV4Registers regs;
+  regs.cpu = static_cast<uint64_t>(cpu);
+  regs.trcconfigr = kDefaultTrcConfigr;
+  regs.trctraceidr = LegacyTraceId(cpu);
+  regs.trcidr0 = kDefaultTrcIdr0;
+  regs.trcidr1 = kDefaultTrcIdr1;
+  regs.trcidr2 = kDefaultTrcIdr2;
+  regs.trcidr8 = kDefaultTrcIdr8;
+  regs.trcauthstatus = kDefaultTrcAuthStatus;
   TraceSource source;
   source.cpu = cpu;
-  source.regs.cpu = static_cast<uint64_t>(cpu);
-  source.regs.trcconfigr = kDefaultTrcConfigr;
-  source.regs.trctraceidr = LegacyTraceId(cpu);
-  source.regs.trcidr0 = kDefaultTrcIdr0;
-  source.regs.trcidr1 = kDefaultTrcIdr1;
-  source.regs.trcidr2 = kDefaultTrcIdr2;
-  source.regs.trcidr8 = kDefaultTrcIdr8;
-  source.regs.trcauthstatus = kDefaultTrcAuthStatus;
+  source.config = regs;
   source.guessed = {"TRCCONFIGR", "TRCTRACEIDR", "TRCIDR0",      "TRCIDR1",
                     "TRCIDR2",    "TRCIDR8",     "TRCAUTHSTATUS"};
   return source;
 }
 
 std::string GuessLine(const TraceSource& s, const std::string& why) {
+  const EtmV4Registers& r = *s.config.etm4();
   return fmt::format(
       "cpu {}: {}; guessed TRCTRACEIDR={:#x} (legacy 0x10+2*cpu), TRCCONFIGR={:#x}, "
       "TRCIDR0={:#x}, TRCIDR1={:#x}, TRCIDR2={:#x}, TRCIDR8={:#x}, TRCAUTHSTATUS={:#x}",
-      s.cpu, why, s.regs.trctraceidr, s.regs.trcconfigr, s.regs.trcidr0, s.regs.trcidr1,
-      s.regs.trcidr2, s.regs.trcidr8, s.regs.trcauthstatus);
+      s.cpu, why, r.trctraceidr, r.trcconfigr, r.trcidr0, r.trcidr1, r.trcidr2, r.trcidr8,
+      r.trcauthstatus);
 }
 
 }  // namespace
@@ -53,7 +54,7 @@ DecoderInputs PlanDecoderInputs(const DumpSet& dump_set) {
   for (const auto& node : dump_set.nodes) {
     if (node.kind == NodeKind::kEtmMetadata && node.cpu >= 0) {
       auto& slot = cpus[node.cpu];
-      const bool valid = node.etm || node.etm3 || node.ete;
+      const bool valid = node.etm && node.etm->validated();
       if (valid && slot == nullptr) slot = &node;
       if (!valid) {
         why_missing.emplace(
@@ -61,11 +62,9 @@ DecoderInputs PlanDecoderInputs(const DumpSet& dump_set) {
         // An ETE or ETMv3/PTM block that did not validate is still real
         // metadata of another protocol: guessing ETMv4 registers for it
         // would mis-decode, so that cpu is left out.
-        const std::string protocol =
-            node.data && node.data->size() >= 8
-                ? EtmMagicName(LoadUnsigned(std::span(node.data->data(), 8), Endian::kLittle))
-                : "";
-        if (!protocol.empty() && protocol != "ETMv4") other_protocol.emplace(node.cpu, protocol);
+        if (node.etm && !node.etm->etm4()) {
+          other_protocol.emplace(node.cpu, node.etm->block_name());
+        }
       }
     } else if (node.kind == NodeKind::kSink) {
       any_sink = true;
@@ -83,16 +82,7 @@ DecoderInputs PlanDecoderInputs(const DumpSet& dump_set) {
     if (node != nullptr) {
       TraceSource source;
       source.cpu = cpu;
-      if (node->etm) {
-        source.regs = *node->etm;
-      } else if (node->ete) {
-        source.protocol = TraceProtocol::kEte;
-        source.regs = node->ete->v4;
-        source.trcdevarch = node->ete->trcdevarch;
-      } else {
-        source.protocol = node->etm3->is_ptm() ? TraceProtocol::kPtm : TraceProtocol::kEtmV3;
-        source.regs3 = *node->etm3;
-      }
+      source.config = *node->etm;
       out.sources.push_back(std::move(source));
       continue;
     }

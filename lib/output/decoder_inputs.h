@@ -33,21 +33,13 @@ constexpr uint64_t LegacyTraceId(int64_t cpu) {
   return 0x10 + 2 * static_cast<uint64_t>(cpu);
 }
 
-// The trace protocol of one CPU's source; PTM and ETMv3 share a metadata
-// block and differ in the decoder they need.
-enum class TraceProtocol { kEtmV4, kEte, kEtmV3, kPtm };
-
 struct TraceSource {
   int64_t cpu = 0;
-  TraceProtocol protocol = TraceProtocol::kEtmV4;
-  EtmV4Registers regs;               // kEtmV4 and kEte
-  uint64_t trcdevarch = 0;           // kEte
-  EtmV3Registers regs3;              // kEtmV3 and kPtm
+  // The CPU's validated metadata, or ETMv4 registers guessed (see `guessed`).
+  EtmConfig config = EtmV4Registers{};
   std::vector<std::string> guessed;  // register names ("TRCTRACEIDR") that are not from the dump
-  bool is_v3() const {
-    return protocol == TraceProtocol::kEtmV3 || protocol == TraceProtocol::kPtm;
-  }
-  uint8_t trace_id() const { return is_v3() ? regs3.trace_id() : regs.trace_id(); }
+  EtmProtocol protocol() const { return config.protocol(); }
+  uint8_t trace_id() const { return config.trace_id(); }
 };
 
 struct DecoderSink {

@@ -69,8 +69,8 @@ Json ListObject(const ListSummary& list) {
   return out;
 }
 
-Json EtmObject(const std::optional<EtmV4Registers>& etm) {
-  if (!etm) return nullptr;
+Json EtmObject(const EtmV4Registers* etm) {
+  if (etm == nullptr) return nullptr;
   Json out = Json::object();
   out["trace_id"] = HexString(etm->trace_id());
   out["trcconfigr"] = HexString(etm->trcconfigr);
@@ -83,8 +83,8 @@ Json EtmObject(const std::optional<EtmV4Registers>& etm) {
   return out;
 }
 
-Json Etm3Object(const std::optional<EtmV3Registers>& etm3) {
-  if (!etm3) return nullptr;
+Json Etm3Object(const EtmV3Registers* etm3) {
+  if (etm3 == nullptr) return nullptr;
   Json out = Json::object();
   out["protocol"] = etm3->is_ptm() ? "PTM" : "ETMv3";
   out["trace_id"] = HexString(etm3->trace_id());
@@ -95,9 +95,9 @@ Json Etm3Object(const std::optional<EtmV3Registers>& etm3) {
   return out;
 }
 
-Json EteObject(const std::optional<EteRegisters>& ete) {
-  if (!ete) return nullptr;
-  Json out = EtmObject(ete->v4);
+Json EteObject(const EteRegisters* ete) {
+  if (ete == nullptr) return nullptr;
+  Json out = EtmObject(&ete->v4);
   out["trcdevarch"] = HexString(ete->trcdevarch);
   out["ts_source"] = ete->ts_source ? Json(HexString(*ete->ts_source)) : Json(nullptr);
   return out;
@@ -120,11 +120,15 @@ Json NodeObject(const DumpNode& node, const FileRecord* file) {
   // Every node has every key, so readers need no existence checks; fields
   // that do not apply to the node's kind are null.
   out["barrier"] = node.kind == NodeKind::kSink ? Json(node.starts_with_barrier) : Json(nullptr);
-  out["etm"] = EtmObject(node.etm);
-  out["etm3"] = Etm3Object(node.etm3);
-  out["ete"] = EteObject(node.ete);
+  // Registers of a block that did not validate are not shown: its warning
+  // says why, and the raw block is in `file`.
+  const EtmConfig* etm = node.etm && node.etm->validated() ? &*node.etm : nullptr;
+  out["etm"] = EtmObject(etm ? etm->etm4() : nullptr);
+  out["etm3"] = Etm3Object(etm ? etm->etm3() : nullptr);
+  out["ete"] = EteObject(etm ? etm->ete() : nullptr);
   out["warnings"] = node.warnings;
-  out["error"] = OptionalString(node.error);
+  out["error"] = node.error ? Json(node.error->Describe()) : Json(nullptr);
+  out["error_code"] = node.error ? Json(ManifestErrorCode(node.error->code())) : Json(nullptr);
   return out;
 }
 
@@ -156,6 +160,24 @@ Json DecoderObject(const DumpSet& dump_set, const DecoderOutputsRecord& decoder)
 }
 
 }  // namespace
+
+std::string_view ManifestErrorCode(ErrorCode code) {
+  // No default: a new ErrorCode does not compile (-Wswitch) until it has a
+  // string here, in manifest-schema.md and in the man page.
+  switch (code) {
+    case ErrorCode::kIo: return "io";
+    case ErrorCode::kCorrupt: return "corrupt";
+    case ErrorCode::kNotMapped: return "not-mapped";
+    case ErrorCode::kExcluded: return "excluded";
+    case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kLookup: return "lookup";
+    case ErrorCode::kMismatch: return "mismatch";
+    case ErrorCode::kLimit: return "limit";
+    case ErrorCode::kInvalidArgument: return "invalid-argument";
+  }
+  // Only a value outside the enumeration gets here.
+  return "unknown";
+}
 
 std::string_view ToolVersion() {
   return CSD_PROJECT_VERSION;

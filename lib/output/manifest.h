@@ -17,12 +17,14 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "coresight/dump_set.h"
 
 namespace csd {
 
 inline constexpr std::string_view kManifestSchema = "csdump-manifest";
-inline constexpr int kManifestSchemaVersion = 1;
+// 2: nodes gained "error_code" (ManifestErrorCode below).
+inline constexpr int kManifestSchemaVersion = 2;
 inline constexpr std::string_view kManifestFileName = "manifest.json";
 inline constexpr std::string_view kManifestToolName = "csdump-extract";
 
@@ -52,6 +54,13 @@ struct DecoderOutputsRecord {
   std::vector<std::string> guesses;   // values derived by rule, not read from the dump
   std::vector<std::string> warnings;  // a format that could not be written, and why
 };
+
+// A node's "error_code": one stable string per ErrorCode ("io", "corrupt",
+// "not-mapped", "excluded", "unsupported", "lookup", "mismatch", "limit",
+// "invalid-argument"), as manifest-schema.md lists them. An interface of its
+// own, so spelled out here rather than borrowed from ErrorCodeName (words
+// for messages, free to change).
+std::string_view ManifestErrorCode(ErrorCode code);
 
 // The project version (CMake PROJECT_VERSION) recorded as tool.version.
 std::string_view ToolVersion();

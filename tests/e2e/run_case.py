@@ -186,9 +186,22 @@ def tree(root):
     return sorted(found)
 
 
+# nodes[].error_code (manifest schema version 2, lib/output/manifest-schema.md).
+ERROR_CODES = {"io", "corrupt", "not-mapped", "excluded", "unsupported", "lookup", "mismatch",
+               "limit", "invalid-argument"}
+
+
 def check_manifest(manifest, expected, out_dir, exit_code):
-    if manifest.get("schema") != "csdump-manifest" or manifest.get("schema_version") != 1:
+    if manifest.get("schema") != "csdump-manifest" or manifest.get("schema_version") != 2:
         fail(f"unexpected schema header: {manifest.get('schema')} {manifest.get('schema_version')}")
+    for node in manifest["nodes"]:
+        # Every node has the key; it is null exactly when error is.
+        if "error_code" not in node:
+            fail(f"node {node['index']}: no error_code key")
+        code = node["error_code"]
+        if (code is None) != (node.get("error") is None) or \
+                (code is not None and code not in ERROR_CODES):
+            fail(f"node {node['index']}: error_code {code!r} for error {node.get('error')!r}")
     nodes = manifest["nodes"]
     if expected.get("walk_error_expected"):
         if not manifest.get("walk_error"):
@@ -220,6 +233,11 @@ def check_manifest(manifest, expected, out_dir, exit_code):
         if want.get("expect_error"):
             if not got.get("error"):
                 fail(f"{where}: expected an error, manifest has none")
+            # The oracle names the kind when it can tell (prebuilt demos
+            # predate the key).
+            if want.get("expect_error_code") and got.get("error_code") != want["expect_error_code"]:
+                fail(f"{where}: error_code {got.get('error_code')!r} != expected "
+                     f"{want['expect_error_code']!r} ({got['error']})")
         else:
             if got.get("error"):
                 fail(f"{where}: unexpected error {got['error']}")

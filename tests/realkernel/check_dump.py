@@ -101,7 +101,7 @@ def check_files(c, out, expected, nr_etm):
 
 def check_manifest(c, manifest, scenario, expected, nr_etm, kaslr):
     c.eq("manifest schema", manifest.get("schema"), "csdump-manifest")
-    c.eq("manifest schema_version", manifest.get("schema_version"), 1)
+    c.eq("manifest schema_version", manifest.get("schema_version"), 2)
     c.eq("manifest complete", manifest.get("complete"), True)
     c.eq("manifest walk_error", manifest.get("walk_error"), None)
     dump = manifest.get("dump", {})
@@ -133,6 +133,8 @@ def check_manifest(c, manifest, scenario, expected, nr_etm, kaslr):
         c.eq(f"{what} file", got.get("file"), want["file"])
         c.eq(f"{what} sha256", got.get("sha256"), hashlib.sha256(data).hexdigest())
         c.eq(f"{what} error", got.get("error"), None)
+        c.eq(f"{what} error_code (present, null)", ("error_code" in got, got.get("error_code")),
+             (True, None))
         if want["kind"] == "sink":
             c.eq(f"{what} barrier", got.get("barrier"), data[:16] == patterns.BARRIER)
             c.eq(f"{what} etm", got.get("etm"), None)

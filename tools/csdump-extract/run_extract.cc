@@ -13,14 +13,14 @@ namespace {
 
 std::string NodeNote(const DumpNode& node) {
   std::string note;
-  if (node.etm) note = fmt::format("  trace id {:#x}", node.etm->trace_id());
-  if (node.etm3) {
-    note = fmt::format("  {} trace id {:#x}", node.etm3->is_ptm() ? "PTM" : "ETMv3",
-                       node.etm3->trace_id());
+  if (node.etm && node.etm->validated()) {
+    const EtmProtocol protocol = node.etm->protocol();
+    note = protocol == EtmProtocol::kEtmV4
+               ? fmt::format("  trace id {:#x}", node.etm->trace_id())
+               : fmt::format("  {} trace id {:#x}", EtmProtocolName(protocol), node.etm->trace_id());
   }
-  if (node.ete) note = fmt::format("  ETE trace id {:#x}", node.ete->trace_id());
   if (node.starts_with_barrier) note += "  (wrapped: starts with a barrier)";
-  if (node.error) note += "  ERROR: " + *node.error;
+  if (node.error) note += "  ERROR: " + node.error->Describe();
   return note;
 }
 
@@ -66,8 +66,8 @@ int RunExtract(const Options& options) {
   PrintWarnings(diagnostics.warnings());
   for (const auto& node : report->set.nodes) {
     if (node.error) {
-      PrintError(
-          fmt::format("node {} ({}): {}", node.index, node.device_name.value_or("?"), *node.error));
+      PrintError(fmt::format("node {} ({}): {}", node.index, node.device_name.value_or("?"),
+                             node.error->Describe()));
     }
   }
   return report->complete() ? kExitOk : kExitPartial;

@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 #include <unordered_map>
 
 #include "base/byte_reader.h"
@@ -26,22 +29,30 @@ class Oracle {
   // Whether a reader can fetch [va, va+size) from the written file: every
   // physical byte is file-backed and, for vmalloc addresses, so is every
   // descriptor a table walk reads.
-  bool Readable(uint64_t va, uint64_t size) const {
-    if (size == 0) return true;
+  bool Readable(uint64_t va, uint64_t size) const { return !Unreadable(va, size); }
+
+  // Why a reader cannot fetch [va, va+size): the manifest's error_code for
+  // the first piece it fails on (page by page, each page's descriptors
+  // before its bytes), or nullopt when Readable.
+  std::optional<std::string> Unreadable(uint64_t va, uint64_t size) const {
+    if (size == 0) return std::nullopt;
     const auto pieces = in_.layout.Resolve(va, size);
-    if (!pieces) return false;
+    if (!pieces) return "not-mapped";
+    const bool walked = in_.layout.IsPageMapped(va);
+    const uint64_t page = in_.layout.page_size();
+    uint64_t piece_va = va;
     for (const PaPiece& p : *pieces) {
-      if (!in_.plan.IsFileBacked(p.pa, p.size)) return false;
-    }
-    if (in_.layout.IsPageMapped(va)) {
-      const uint64_t page = in_.layout.page_size();
-      for (uint64_t v = va & ~(page - 1); v < va + size; v += page) {
-        for (uint64_t desc_pa : in_.descriptor_addresses(v)) {
-          if (!in_.plan.IsFileBacked(desc_pa, 8)) return false;
+      if (walked) {
+        for (uint64_t v = piece_va & ~(page - 1); v < piece_va + p.size; v += page) {
+          for (uint64_t desc_pa : in_.descriptor_addresses(v)) {
+            if (auto code = Unbacked(desc_pa, 8)) return code;
+          }
         }
       }
+      if (auto code = Unbacked(p.pa, p.size)) return code;
+      piece_va += p.size;
     }
-    return true;
+    return std::nullopt;
   }
 
   Expected<std::vector<std::byte>> Read(uint64_t va, uint64_t size) const {
@@ -58,8 +69,48 @@ class Oracle {
   }
 
  private:
+  // The error_code of a physical range that is not in the written file, or
+  // nullopt when it is: pages a kdump-compressed dump leaves out of its
+  // bitmap, or a PT_LOAD's tail beyond p_filesz (makedumpfile's excluded
+  // pages), are "excluded"; bytes within p_filesz that a truncated file
+  // lacks are "corrupt"; an address in no PT_LOAD is "not-mapped".
+  std::optional<std::string> Unbacked(uint64_t pa, uint64_t size) const {
+    const ElfCorePlan& plan = in_.plan;
+    if (plan.IsFileBacked(pa, size)) return std::nullopt;
+    const auto end = CheckedAdd(pa, size);
+    if (!end) return "not-mapped";
+    for (const PhysicalRange& w : plan.withheld) {
+      if (pa < w.start + w.size && w.start < *end) return "excluded";
+    }
+    // The first byte no load serves from the file, as IsFileBacked finds it.
+    uint64_t cur = pa;
+    for (bool progress = true; cur < *end && progress;) {
+      progress = false;
+      for (size_t i = 0; i < plan.loads.size(); ++i) {
+        const ElfLoad& l = plan.loads[i];
+        const uint64_t in_file = plan.load_offsets[i] >= plan.file_size
+                                     ? 0
+                                     : std::min(l.filesz, plan.file_size - plan.load_offsets[i]);
+        if (cur >= l.paddr && cur < l.paddr + in_file) {
+          cur = std::min(*end, l.paddr + in_file);
+          progress = true;
+        }
+      }
+    }
+    for (const ElfLoad& l : plan.loads) {
+      if (cur < l.paddr || cur >= l.paddr + l.memsz) continue;
+      // A kdump-compressed writer marks every page it cannot fill excluded.
+      if (in_.spec.kdump.enabled || cur >= l.paddr + l.filesz) return "excluded";
+      return "corrupt";
+    }
+    return "not-mapped";
+  }
+
   const ExpectedInputs& in_;
 };
+
+// csdump-extract's default --max-buffer-size (man csdump-extract, LIMITS).
+constexpr uint64_t kDefaultMaxBufferSize = uint64_t{1} << 30;
 
 // A block csdump-extract will take as ETMv4 metadata without complaint.
 bool IsCleanEtmBlock(const std::vector<std::byte>& bytes, int64_t cpu) {
@@ -154,16 +205,32 @@ Expected<std::string> BuildExpectedJson(const ExpectedInputs& in) {
       continue;
     }
     const NodeSpec& spec = in.spec.nodes[*node.spec_index];
-    const bool name_ok = oracle.Readable(node.csdev_va, in.types.csdev_size) &&
-                         oracle.Readable(node.name_va, spec.device.size() + 1);
+    std::optional<std::string> name_error = oracle.Unreadable(node.csdev_va, in.types.csdev_size);
+    if (!name_error) name_error = oracle.Unreadable(node.name_va, spec.device.size() + 1);
+    const bool name_ok = !name_error;
     bool data_ok = true;
+    std::optional<std::string> data_error;
     std::optional<std::vector<std::byte>> data;
     if (node.buf_size > 0) {
-      data_ok = node.buf_va != 0 && oracle.Readable(node.buf_va, node.buf_size);
+      data_error = node.buf_va == 0 ? "corrupt" : oracle.Unreadable(node.buf_va, node.buf_size);
+      data_ok = !data_error;
       if (data_ok) {
         CSD_ASSIGN_OR_RETURN(data, oracle.Read(node.buf_va, node.buf_size));
       }
+      // The reader refuses a size over its cap before reading (default
+      // --max-buffer-size), and the leaf descriptor corruptions leave the
+      // buffer's second page unmapped or outside every RAM range: the
+      // oracle's layout does not see either.
+      if (node.buf_va != 0 && node.buf_size > kDefaultMaxBufferSize) {
+        data_error = "limit";
+      } else if (spec.corrupt.pte != NodeCorruption::Pte::kNone) {
+        data_error = "not-mapped";
+      }
     }
+    const bool expect_error = spec.expect.error.value_or(!name_ok || !data_ok);
+    // A node keeps the code of its first failure; the name is read first.
+    std::optional<std::string> error_code = name_error ? name_error : data_error;
+    if (!expect_error) error_code.reset();
     std::string kind = "unknown";
     if (spec.type == 1) {
       kind = "sink";
@@ -187,7 +254,9 @@ Expected<std::string> BuildExpectedJson(const ExpectedInputs& in) {
     j["buf_size"] = node.buf_size;
     j["sha256"] = data ? Json(Sha256Hex(*data)) : Json(nullptr);
     j["barrier"] = data && StartsWithBarrier(*data);
-    j["expect_error"] = spec.expect.error.value_or(!name_ok || !data_ok);
+    j["expect_error"] = expect_error;
+    // The manifest's error_code (schema version 2), when the oracle can tell.
+    j["expect_error_code"] = error_code ? Json(*error_code) : Json(nullptr);
     j["expect_warning"] = spec.expect.warning.value_or(warning);
     nodes.push_back(std::move(j));
   }

@@ -44,15 +44,13 @@ inline constexpr uint64_t kSampleType =
     kSampleIp | kSampleTid | kSampleCpu | kSamplePeriod | kSampleIdentifier;
 inline constexpr uint64_t kAttrFlagSampleIdAll = 1ull << 18;
 
-// cs_etm AUXTRACE_INFO (tools/perf/util/cs-etm.h).
+// cs_etm AUXTRACE_INFO (tools/perf/util/cs-etm.h). The per-CPU block magics
+// are coresight/etm_metadata.h's (kEtmV4Magic, kEtmV3Magic, kEteMagic).
 inline constexpr uint32_t kAuxtraceCsEtm = 3;
 inline constexpr uint64_t kCsHeaderVersion = 1;  // perf 6.1 reads <= 1
-inline constexpr uint64_t kEtmV4Magic = 0x4040404040404040;
 inline constexpr uint64_t kEtmV4NrTrcParams = 7;
-inline constexpr uint64_t kEtmV3Magic = 0x3030303030303030;
 inline constexpr uint64_t kEtmV3NrTrcParams = 4;  // ETMCR, ETMTRACEIDR, ETMCCER, ETMIDR
-inline constexpr uint64_t kEteMagic = 0x5050505050505050;
-inline constexpr uint64_t kEteNrTrcParams = 8;  // the ETMv4 list, then TRCDEVARCH
+inline constexpr uint64_t kEteNrTrcParams = 8;    // the ETMv4 list, then TRCDEVARCH
 
 // Feature bits (header.h).
 inline constexpr unsigned kFeatBuildId = 2;

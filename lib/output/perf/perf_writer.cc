@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "coresight/etm_metadata.h"
 #include "output/perf/perf_records.h"
 
 namespace csd {
@@ -106,22 +107,22 @@ Expected<GeneratedFile> BuildPerfData(const DumpSet& dump_set, const DecoderInpu
     // is not written: perf 6.1 would ignore it and the dump rarely has it.
     for (const auto& source : inputs.sources) {
       const uint64_t cpu = static_cast<uint64_t>(source.cpu);
-      if (source.is_v3()) {
-        const EtmV3Registers& r = source.regs3;
+      if (const EtmV3Registers* v3 = source.config.etm3()) {
+        const EtmV3Registers& r = *v3;
         for (uint64_t word :
              {kEtmV3Magic, cpu, kEtmV3NrTrcParams, r.etmcr, r.etmtraceidr, r.etmccer, r.etmidr}) {
           data.U64(word);
         }
         continue;
       }
-      const EtmV4Registers& r = source.regs;
-      const bool ete = source.protocol == TraceProtocol::kEte;
+      const EtmV4Registers& r = *source.config.etm4_list();
+      const EteRegisters* ete = source.config.ete();
       for (uint64_t word : {ete ? kEteMagic : kEtmV4Magic, cpu,
                             ete ? kEteNrTrcParams : kEtmV4NrTrcParams, r.trcconfigr, r.trctraceidr,
                             r.trcidr0, r.trcidr1, r.trcidr2, r.trcidr8, r.trcauthstatus}) {
         data.U64(word);
       }
-      if (ete) data.U64(source.trcdevarch);
+      if (ete) data.U64(ete->trcdevarch);
     }
     if (data.size() - start > kMaxRecordSize) {
       return Error(ErrorCode::kLimit, fmt::format("AUXTRACE_INFO for {} CPUs exceeds perf's "

@@ -51,21 +51,21 @@ std::string SourceName(int64_t cpu) {
 // ("ARMv7-A", §1.8) unless the dump is arm64, where an AArch32-era trace
 // unit still sits on an ARMv8-A core.
 const char* CoreType(const DumpSet& dump_set, const TraceSource& source) {
-  switch (source.protocol) {
-    case TraceProtocol::kEte: return kCoreArmAA64;
-    case TraceProtocol::kEtmV3:
-    case TraceProtocol::kPtm: return dump_set.target.arch == "arm64" ? kCoreArmV8A : kCoreArmV7A;
-    case TraceProtocol::kEtmV4: break;
+  switch (source.protocol()) {
+    case EtmProtocol::kEte: return kCoreArmAA64;
+    case EtmProtocol::kEtmV3:
+    case EtmProtocol::kPtm: return dump_set.target.arch == "arm64" ? kCoreArmV8A : kCoreArmV7A;
+    case EtmProtocol::kEtmV4: break;
   }
-  return ((source.regs.trcidr1 >> 4) & 0xf) >= 4 ? kCoreArmAA64 : kCoreArmV8A;
+  return ((source.config.etm4()->trcidr1 >> 4) & 0xf) >= 4 ? kCoreArmAA64 : kCoreArmV8A;
 }
 
-const char* SourceType(TraceProtocol protocol) {
+const char* SourceType(EtmProtocol protocol) {
   switch (protocol) {
-    case TraceProtocol::kEte: return kTypeEte;
-    case TraceProtocol::kEtmV3: return kTypeEtm3;
-    case TraceProtocol::kPtm: return kTypePtm1;
-    case TraceProtocol::kEtmV4: break;
+    case EtmProtocol::kEte: return kTypeEte;
+    case EtmProtocol::kEtmV3: return kTypeEtm3;
+    case EtmProtocol::kPtm: return kTypePtm1;
+    case EtmProtocol::kEtmV4: break;
   }
   return kTypeEtm4;
 }
@@ -123,16 +123,16 @@ void BuildOne(const DumpSet& dump_set, const DecoderInputs& inputs, std::string_
     etm.Section(kDeviceSection);
     etm.Key(kNameKey, SourceName(source.cpu));
     etm.Key(kClassKey, kClassTraceSource);
-    etm.Key(kTypeKey, SourceType(source.protocol));
+    etm.Key(kTypeKey, SourceType(source.protocol()));
     etm.Section(kRegsSection);
-    if (source.is_v3()) {
-      const EtmV3Registers& r = source.regs3;
+    if (const EtmV3Registers* v3 = source.config.etm3()) {
+      const EtmV3Registers& r = *v3;
       etm.Hex(kEtmCr, r.etmcr);
       etm.Hex(kEtmIdr, r.etmidr);
       etm.Hex(kEtmCcer, r.etmccer);
       etm.Hex(kEtmTraceIdr, r.etmtraceidr);
     } else {
-      const EtmV4Registers& r = source.regs;
+      const EtmV4Registers& r = *source.config.etm4_list();
       etm.Hex(kTrcConfigr, r.trcconfigr);
       etm.Hex(kTrcTraceIdr, r.trctraceidr);
       etm.Hex(kTrcIdr0, r.trcidr0);
@@ -140,7 +140,7 @@ void BuildOne(const DumpSet& dump_set, const DecoderInputs& inputs, std::string_
       etm.Hex(kTrcIdr2, r.trcidr2);
       etm.Hex(kTrcIdr8, r.trcidr8);
       etm.Hex(kTrcAuthStatus, r.trcauthstatus);
-      if (source.protocol == TraceProtocol::kEte) etm.Hex(kTrcDevArch, source.trcdevarch);
+      if (const EteRegisters* ete = source.config.ete()) etm.Hex(kTrcDevArch, ete->trcdevarch);
     }
     files.push_back(etm.File(dir, SourceName(source.cpu) + ".ini"));
   }

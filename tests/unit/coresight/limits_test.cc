@@ -40,14 +40,14 @@ class DemoLimitsTest : public ::testing::Test {
     return KernelTarget::Open(*dump_, *vmlinux_, options, diagnostics_);
   }
 
-  Expected<DumpSet> ReadList(const KernelTarget& target) {
+  Expected<DumpSet> ReadList(const KernelTarget& target, const ReadLimits& limits = {}) {
     const DebuginfoSearch search(DebuginfoSearchOptions{.paths = {},
                                                         .sysroot = "/nonexistent",
                                                         .standard_places = false,
                                                         .max_directory_entries = 1},
                                  "");
     KernelSymbols symbols(target, search);
-    return ReadPanicDumpList(target, symbols, ReadLimits{}, diagnostics_);
+    return ReadPanicDumpList(target, symbols, limits, diagnostics_);
   }
 
   CollectingDiagnostics diagnostics_;
@@ -99,13 +99,56 @@ TEST_F(DemoLimitsTest, ObjectSizeCapReachesTheListNodes) {
     EXPECT_EQ(set->complete(), cap >= node_size);
     for (const DumpNode& node : set->nodes) {
       if (cap >= node_size) {
-        EXPECT_FALSE(node.error.has_value()) << *node.error;
+        EXPECT_FALSE(node.error.has_value()) << node.error->Describe();
       } else {
         ASSERT_TRUE(node.error.has_value());
-        EXPECT_THAT(*node.error, HasSubstr("raise with --max-object-size"));
+        EXPECT_EQ(node.error->code(), ErrorCode::kLimit);
+        EXPECT_THAT(node.error->Describe(), HasSubstr("raise with --max-object-size"));
       }
     }
   }
+}
+
+// A node keeps its failures as one Error: the first one's code, every
+// one's words. Here the name (over --max-name-length) fails first, then the
+// buffer (over --max-buffer-size).
+TEST_F(DemoLimitsTest, NodeErrorKeepsTheFirstCodeAndEveryMessage) {
+  auto target = Target({});
+  ASSERT_TRUE(target.ok()) << target.error().Describe();
+  auto set = ReadList(*target, ReadLimits{.max_buffer_size = 1, .max_name_length = 1});
+  ASSERT_TRUE(set.ok()) << set.error().Describe();
+  ASSERT_FALSE(set->nodes.empty());
+  for (const DumpNode& node : set->nodes) {
+    SCOPED_TRACE(node.index);
+    ASSERT_TRUE(node.error.has_value());
+    EXPECT_EQ(node.error->code(), ErrorCode::kLimit);
+    const std::string text = node.error->Describe();
+    EXPECT_THAT(text, ::testing::StartsWith("device name of coresight_device at "));
+    EXPECT_THAT(text, HasSubstr("; buf_size "));
+    EXPECT_THAT(text, HasSubstr("raise with --max-buffer-size"));
+    EXPECT_FALSE(node.data);
+  }
+}
+
+// The demo's metadata nodes validate as ETMv4 and keep their registers.
+TEST_F(DemoLimitsTest, DemoMetadataIsRecordedAsEtmV4) {
+  auto target = Target({});
+  ASSERT_TRUE(target.ok()) << target.error().Describe();
+  auto set = ReadList(*target);
+  ASSERT_TRUE(set.ok()) << set.error().Describe();
+  size_t metadata = 0;
+  for (const DumpNode& node : set->nodes) {
+    if (node.kind != NodeKind::kEtmMetadata) {
+      EXPECT_FALSE(node.etm) << node.index;
+      continue;
+    }
+    ++metadata;
+    ASSERT_TRUE(node.etm) << node.index;
+    EXPECT_TRUE(node.etm->validated()) << node.etm->problem()->Describe();
+    EXPECT_EQ(node.etm->protocol(), EtmProtocol::kEtmV4);
+    EXPECT_EQ(static_cast<int64_t>(node.etm->cpu()), node.cpu);
+  }
+  EXPECT_GT(metadata, 0u);
 }
 
 TEST_F(DemoLimitsTest, VmcoreinfoCapReachesTheTarget) {

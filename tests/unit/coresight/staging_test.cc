@@ -137,7 +137,7 @@ class StagingTest : public ::testing::Test {
     for (size_t i = 0; i < got.nodes.size(); ++i) {
       SCOPED_TRACE(i);
       const DumpNode& node = got.nodes[i];
-      ASSERT_FALSE(node.error) << *node.error;
+      ASSERT_FALSE(node.error) << node.error->Describe();
       ASSERT_TRUE(node.data.has_value());
       const std::span<const std::byte> want = *reference.nodes[i].data;
       const std::span<const std::byte> have = *node.data;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/sha256.h"
+#include "coresight/etm_metadata.h"
 #include "output/decoder_inputs.h"
 #include "output/decoder_writer.h"
 #include "output/perf/perf_records.h"
@@ -59,7 +60,7 @@ TEST(DecoderInputsTest, GuessesMissingMetadataAndDropsPartialFrames) {
   const DecoderInputs inputs = PlanDecoderInputs(set);
   ASSERT_EQ(inputs.sources.size(), 2u);
   EXPECT_TRUE(inputs.sources[0].guessed.empty());
-  EXPECT_EQ(inputs.sources[1].regs.trctraceidr, 0x12u);  // legacy 0x10 + 2 * cpu
+  EXPECT_EQ(inputs.sources[1].config.etm4()->trctraceidr, 0x12u);  // legacy 0x10 + 2 * cpu
   EXPECT_EQ(inputs.sources[1].guessed.size(), 7u);
   ASSERT_EQ(inputs.sinks.size(), 1u);
   EXPECT_EQ(inputs.sinks[0].data.size(), 32u);
@@ -73,14 +74,36 @@ TEST(DecoderInputsTest, GuessesMissingMetadataAndDropsPartialFrames) {
 
 TEST(DecoderInputsTest, LeavesOutCpusWhoseOtherProtocolMetadataDidNotValidate) {
   DumpSet set = DecoderDumpSet();
-  // cpu 1 has an ETE block (magic 0x5050...) that did not validate (node.ete
-  // unset): guessing ETMv4 registers for it would mis-decode.
-  set.nodes.push_back(MetadataNode(2, 1, std::string(8, '\x50') + std::string(64, '\0')));
+  // cpu 1 has an ETE block (magic 0x5050...) that did not validate (its
+  // cpu word and parameter count are 0): guessing ETMv4 registers for it
+  // would mis-decode.
+  DumpNode ete = MetadataNode(2, 1, std::string(8, '\x50') + std::string(64, '\0'));
+  auto parsed = ParseEtmMetadata(ete.data->span(), ete.cpu);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_FALSE(parsed->validated());
+  ete.etm = *parsed;
+  set.nodes.push_back(ete);
   const DecoderInputs inputs = PlanDecoderInputs(set);
   ASSERT_EQ(inputs.sources.size(), 1u);
   EXPECT_EQ(inputs.sources[0].cpu, 0);
   ASSERT_EQ(inputs.warnings.size(), 1u);
   EXPECT_NE(inputs.warnings[0].find("cpu 1: ETE metadata did not validate"), std::string::npos);
+}
+
+TEST(DecoderInputsTest, GuessesForEtmV4MetadataThatDidNotValidate) {
+  DumpSet set = DecoderDumpSet();
+  // cpu 0's block says cpu 5: its registers are kept in the node, but the
+  // decoder inputs take the guesses as they do for any ETMv4 block that
+  // did not validate.
+  EtmV4Registers regs = *set.nodes[0].etm->etm4();
+  regs.cpu = 5;
+  set.nodes[0].etm = EtmConfig(regs, Error(ErrorCode::kCorrupt, "cpu word"));
+  const DecoderInputs inputs = PlanDecoderInputs(set);
+  ASSERT_EQ(inputs.sources.size(), 2u);
+  EXPECT_EQ(inputs.sources[0].guessed.size(), 7u);
+  ASSERT_EQ(inputs.guesses.size(), 3u);
+  EXPECT_NE(inputs.guesses[0].find("cpu 0: ETM metadata did not validate"), std::string::npos);
+  EXPECT_TRUE(inputs.warnings.empty());
 }
 
 // cpu 0 ETMv4 (as DecoderDumpSet), cpu 1 PTM, cpu 2 ETMv3, cpu 3 ETE.
@@ -89,16 +112,16 @@ DumpSet MixedProtocolDumpSet(std::string arch) {
   set.target.arch = std::move(arch);
   set.nodes[1].cpu = 0;  // the sink
   DumpNode ptm = MetadataNode(2, 1, "PTM");
-  ptm.etm3 = EtmV3Registers{1, 0x1000, 0x12, 0x344008f2, 0x411cf301};
+  ptm.etm = EtmV3Registers{1, 0x1000, 0x12, 0x344008f2, 0x411cf301};
   set.nodes.push_back(ptm);
   DumpNode etm3 = MetadataNode(3, 2, "ETM3");
-  etm3.etm3 = EtmV3Registers{2, 0xc00, 0x14, 0x8c802000, 0x4114f250};
+  etm3.etm = EtmV3Registers{2, 0xc00, 0x14, 0x8c802000, 0x4114f250};
   set.nodes.push_back(etm3);
   DumpNode ete = MetadataNode(4, 3, "ETE");
   EteRegisters regs;
   regs.v4 = {3, 0x1, 0x16, 0x28000ea1, 0x4100fff0, 0x88c00004, 0x0, 0xcc};
   regs.trcdevarch = 0x47705a13;
-  ete.ete = regs;
+  ete.etm = regs;
   set.nodes.push_back(ete);
   return set;
 }
@@ -107,10 +130,10 @@ TEST(DecoderInputsTest, KeepsEtmV3PtmAndEteSources) {
   const DumpSet set = MixedProtocolDumpSet("arm64");
   const DecoderInputs inputs = PlanDecoderInputs(set);
   ASSERT_EQ(inputs.sources.size(), 4u);
-  EXPECT_EQ(inputs.sources[0].protocol, TraceProtocol::kEtmV4);
-  EXPECT_EQ(inputs.sources[1].protocol, TraceProtocol::kPtm);
-  EXPECT_EQ(inputs.sources[2].protocol, TraceProtocol::kEtmV3);
-  EXPECT_EQ(inputs.sources[3].protocol, TraceProtocol::kEte);
+  EXPECT_EQ(inputs.sources[0].protocol(), EtmProtocol::kEtmV4);
+  EXPECT_EQ(inputs.sources[1].protocol(), EtmProtocol::kPtm);
+  EXPECT_EQ(inputs.sources[2].protocol(), EtmProtocol::kEtmV3);
+  EXPECT_EQ(inputs.sources[3].protocol(), EtmProtocol::kEte);
   EXPECT_EQ(inputs.sources[1].trace_id(), 0x12);
   EXPECT_EQ(inputs.sources[3].trace_id(), 0x16);
   EXPECT_TRUE(inputs.guesses.size() == 1u);  // only the dropped sink tail
@@ -177,7 +200,9 @@ TEST(SnapshotWriterTest, GoldenIniText) {
 
 TEST(SnapshotWriterTest, BufferListHasNoSpacesAndCoreTypeFollowsEtmVersion) {
   DumpSet set = DecoderDumpSet();
-  set.nodes[0].etm->trcidr1 = 0x4100f443;  // ETMv4.4: AArch64 core pattern
+  EtmV4Registers regs = *set.nodes[0].etm->etm4();
+  regs.trcidr1 = 0x4100f443;  // ETMv4.4: AArch64 core pattern
+  set.nodes[0].etm = regs;
   set.nodes.push_back(SinkNode(2, "etr", std::string(16, 'y')));
   std::map<std::string, std::string> files;
   for (const auto& file : BuildSnapshot(set, PlanDecoderInputs(set))) files[file.path] = Text(file);

@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include "output/manifest.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sample_dump_set.h"
@@ -18,7 +26,7 @@ using testing_output::SampleDumpSet;
 // schema change and must bump kManifestSchemaVersion and manifest-schema.md.
 constexpr std::string_view kGolden = R"json({
   "schema": "csdump-manifest",
-  "schema_version": 1,
+  "schema_version": 2,
   "tool": {
     "name": "csdump-extract",
     "version": "@VERSION@"
@@ -87,7 +95,8 @@ constexpr std::string_view kGolden = R"json({
       "etm3": null,
       "ete": null,
       "warnings": [],
-      "error": null
+      "error": null,
+      "error_code": null
     },
     {
       "index": 1,
@@ -109,7 +118,8 @@ constexpr std::string_view kGolden = R"json({
       "warnings": [
         "buffer wrapped"
       ],
-      "error": null
+      "error": null,
+      "error_code": null
     },
     {
       "index": 2,
@@ -129,7 +139,8 @@ constexpr std::string_view kGolden = R"json({
       "etm3": null,
       "ete": null,
       "warnings": [],
-      "error": "cannot read buffer at 0xffff000004000000: not mapped"
+      "error": "cannot read buffer at 0xffff000004000000: not mapped",
+      "error_code": "not-mapped"
     }
   ],
   "warnings": [
@@ -215,18 +226,95 @@ TEST(ManifestTest, NodeWithErrorHasNullFileAndErrorText) {
   EXPECT_TRUE(node["file"].is_null());
   EXPECT_TRUE(node["sha256"].is_null());
   EXPECT_EQ(node["error"], "cannot read buffer at 0xffff000004000000: not mapped");
+  EXPECT_EQ(node["error_code"], "not-mapped");
+  EXPECT_TRUE(manifest["nodes"][0]["error_code"].is_null());
+}
+
+// The error text is the whole Describe() (context included); the code is
+// the Error's, whatever its message says.
+TEST(ManifestTest, ErrorTextIsDescribeAndCodeIsTheErrorsCode) {
+  DumpSet set = SampleDumpSet();
+  set.nodes[2].error =
+      Error(ErrorCode::kExcluded, "page 0x4000 excluded").AddContext("buffer of 4096 bytes");
+  auto manifest = BuildManifest(set, SampleFiles());
+  EXPECT_EQ(manifest["nodes"][2]["error"], "buffer of 4096 bytes: page 0x4000 excluded");
+  EXPECT_EQ(manifest["nodes"][2]["error_code"], "excluded");
+}
+
+// The documented strings (manifest-schema.md, man csdump-extract): an
+// interface, so each code's string is spelled out here too.
+constexpr std::pair<ErrorCode, std::string_view> kDocumentedErrorCodes[] = {
+    {ErrorCode::kIo, "io"},
+    {ErrorCode::kCorrupt, "corrupt"},
+    {ErrorCode::kNotMapped, "not-mapped"},
+    {ErrorCode::kExcluded, "excluded"},
+    {ErrorCode::kUnsupported, "unsupported"},
+    {ErrorCode::kLookup, "lookup"},
+    {ErrorCode::kMismatch, "mismatch"},
+    {ErrorCode::kLimit, "limit"},
+    {ErrorCode::kInvalidArgument, "invalid-argument"},
+};
+
+TEST(ManifestTest, EveryErrorCodeHasItsDocumentedString) {
+  for (const auto& [code, text] : kDocumentedErrorCodes) {
+    EXPECT_EQ(ManifestErrorCode(code), text);
+    DumpSet set = SampleDumpSet();
+    set.nodes[2].error = Error(code, "x");
+    EXPECT_EQ(BuildManifest(set, SampleFiles())["nodes"][2]["error_code"], text);
+  }
+}
+
+// Fails when an ErrorCode is added (base/error.h names every one in
+// ErrorCodeName) without a manifest string and an entry above.
+TEST(ManifestTest, NoErrorCodeIsLeftWithoutAString) {
+  size_t count = 0;
+  std::set<std::string_view> seen;
+  for (int i = 0; ErrorCodeName(static_cast<ErrorCode>(i)) != "unknown"; ++i) {
+    const auto code = static_cast<ErrorCode>(i);
+    SCOPED_TRACE(ErrorCodeName(code));
+    const std::string_view text = ManifestErrorCode(code);
+    EXPECT_NE(text, "unknown");
+    EXPECT_TRUE(seen.insert(text).second) << text << " is used twice";
+    const auto* documented =
+        std::find_if(std::begin(kDocumentedErrorCodes), std::end(kDocumentedErrorCodes),
+                     [code](const auto& entry) { return entry.first == code; });
+    EXPECT_NE(documented, std::end(kDocumentedErrorCodes)) << "no documented string";
+    ++count;
+  }
+  EXPECT_EQ(count, std::size(kDocumentedErrorCodes));
+}
+
+std::string ReadDocument(const char* path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(ManifestTest, ErrorCodesAreDocumented) {
+  const std::string schema = ReadDocument(CSD_MANIFEST_SCHEMA_DOC);
+  const std::string man = ReadDocument(CSD_EXTRACT_MAN_PAGE);
+  ASSERT_FALSE(schema.empty());
+  ASSERT_FALSE(man.empty());
+  EXPECT_NE(schema.find(fmt::format("`{}` for the format described here", kManifestSchemaVersion)),
+            std::string::npos);
+  for (const auto& [code, text] : kDocumentedErrorCodes) {
+    // A row of the schema's error_code table, and a string of the man
+    // page's list.
+    EXPECT_NE(schema.find(fmt::format("| `{}` |", text)), std::string::npos) << text;
+    EXPECT_NE(man.find(fmt::format("\"{}\"", text)), std::string::npos) << text;
+  }
 }
 
 TEST(ManifestTest, Etm3AndEteObjects) {
   DumpSet set = SampleDumpSet();
-  set.nodes[0].etm.reset();
-  set.nodes[0].etm3 = EtmV3Registers{0, 0x1000, 0x12, 0x344008f2, 0x411cf301};
+  set.nodes[0].etm = EtmV3Registers{0, 0x1000, 0x12, 0x344008f2, 0x411cf301};
   set.nodes[2].kind = NodeKind::kEtmMetadata;
   EteRegisters ete;
   ete.v4 = {3, 0x1, 0x16, 0x28000ea1, 0x4100fff0, 0x88c00004, 0x0, 0xcc};
   ete.trcdevarch = 0x47705a13;
   ete.ts_source = 1;
-  set.nodes[2].ete = ete;
+  set.nodes[2].etm = ete;
   auto manifest = BuildManifest(set, SampleFiles());
   const auto& etm3 = manifest["nodes"][0]["etm3"];
   EXPECT_TRUE(manifest["nodes"][0]["etm"].is_null());
@@ -243,6 +331,18 @@ TEST(ManifestTest, Etm3AndEteObjects) {
   EXPECT_EQ(e["ts_source"], "0x1");
   EXPECT_TRUE(manifest["nodes"][2]["etm3"].is_null());
   EXPECT_TRUE(manifest["nodes"][1]["ete"].is_null());
+}
+
+// A block that did not validate keeps its registers in the node (for the
+// decoder planning), but the manifest shows registers only once validated.
+TEST(ManifestTest, RegistersOfABlockThatDidNotValidateAreNull) {
+  DumpSet set = SampleDumpSet();
+  set.nodes[0].etm =
+      EtmConfig(*set.nodes[0].etm->etm4(), Error(ErrorCode::kCorrupt, "the block's cpu word is 2"));
+  auto manifest = BuildManifest(set, SampleFiles());
+  EXPECT_TRUE(manifest["nodes"][0]["etm"].is_null());
+  EXPECT_TRUE(manifest["nodes"][0]["etm3"].is_null());
+  EXPECT_TRUE(manifest["nodes"][0]["ete"].is_null());
 }
 
 // Kernel strings are bytes; invalid UTF-8 must not make serialisation throw.

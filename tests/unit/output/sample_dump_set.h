@@ -103,7 +103,8 @@ inline DumpSet SampleDumpSet() {
   broken.node_address = 0xffff000002000200;
   broken.buf_address = 0xffff000004000000;
   broken.buf_size = 0x1000;
-  broken.error = "cannot read buffer at 0xffff000004000000: not mapped";
+  broken.error =
+      Error(ErrorCode::kNotMapped, "cannot read buffer at 0xffff000004000000: not mapped");
   set.nodes.push_back(broken);
 
   set.warnings = {"node 2: buffer unreadable"};
