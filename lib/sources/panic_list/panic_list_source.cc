@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sources/panic_list/panic_list_source.h"
 
-#include "coresight/panic_list.h"
+#include "sources/panic_list/panic_list.h"
 
 namespace csd {
 

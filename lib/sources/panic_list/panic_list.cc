@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "coresight/panic_list.h"
+#include "sources/panic_list/panic_list.h"
 
 #include <fmt/format.h>
 

@@ -11,7 +11,7 @@
 
 #include "base/diagnostics.h"
 #include "coresight/kernel_text.h"
-#include "coresight/panic_list.h"
+#include "sources/panic_list/panic_list.h"
 #include "debuginfo/debug_info.h"
 #include "debuginfo/debuginfo_search.h"
 #include "dump/dump_file.h"

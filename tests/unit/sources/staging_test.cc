@@ -15,7 +15,7 @@
 
 #include "base/diagnostics.h"
 #include "base/sha256.h"
-#include "coresight/panic_list.h"
+#include "sources/panic_list/panic_list.h"
 #include "csd_fake_kernels.h"
 #include "csdump-mkcore/core_builder.h"
 #include "debuginfo/debug_info.h"
