@@ -2,13 +2,15 @@
 #include "dump/raw/raw_image.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 #include <string_view>
 
+#include "base/input_file.h"
 #include "base/mapped_file.h"
 
 namespace csd {
@@ -167,21 +169,27 @@ Expected<std::string> ReadNoteAt(const RawDumpFile& dump, uint64_t pa, uint64_t 
 
 Expected<std::string> LoadVmcoreinfoFile(const std::filesystem::path& path, const RawDumpFile& dump,
                                          uint64_t max_size, DiagnosticSink& diagnostics) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec)
-    return Error(ErrorCode::kIo, fmt::format("cannot stat {}: {}", path.string(), ec.message()));
-  if (size > max_size) {
+  // Opened like every input: a FIFO or device is refused, never waited on.
+  CSD_ASSIGN_OR_RETURN(InputFile file, OpenInputFile(path));
+  if (file.size > max_size) {
     return Error(ErrorCode::kLimit,
                  fmt::format("{} is {} bytes, over the --max-vmcoreinfo-size cap of {} bytes "
                              "(raise with --max-vmcoreinfo-size)",
-                             path.string(), size, max_size));
+                             path.string(), file.size, max_size));
   }
-  std::ifstream in(path, std::ios::binary);
-  std::string text(size, '\0');
-  if (!in || !in.read(text.data(), static_cast<std::streamsize>(size))) {
-    return Error(ErrorCode::kIo, fmt::format("cannot read {}", path.string()));
+  std::string text(file.size, '\0');
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::read(file.fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return Error(ErrorCode::kIo,
+                   fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+    }
+    if (n == 0) break;  // shorter than st_size said (sysfs reports a whole page)
+    done += static_cast<size_t>(n);
   }
+  text.resize(done);
   text = text.substr(0, text.find('\0'));
   // "PA SIZE" as /sys/kernel/vmcoreinfo prints it: the note is in the RAM image.
   // The space is looked for after trimming (fuzzing found "x \n", whose only
