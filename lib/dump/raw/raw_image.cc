@@ -6,12 +6,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <string_view>
 
 #include "base/input_file.h"
 #include "base/mapped_file.h"
+#include "base/parse_number.h"
 
 namespace csd {
 namespace {
@@ -24,21 +24,6 @@ constexpr uint64_t kMaxVmcoreinfoBytes = 64 * 1024;
 // (VMCOREINFO_NOTE_SIZE counts both headers), with room to spare.
 constexpr uint64_t kVmcoreinfoNoteOverhead = 64;
 constexpr std::string_view kNeedle = "OSRELEASE=";
-
-std::optional<uint64_t> ParseNumber(std::string_view text, int base) {
-  if (base == 0) {
-    base = 10;
-    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-      text.remove_prefix(2);
-      base = 16;
-    }
-  }
-  uint64_t value = 0;
-  if (text.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 bool Printable(std::byte b) {
   const auto c = static_cast<unsigned char>(b);
@@ -198,8 +183,8 @@ Expected<std::string> LoadVmcoreinfoFile(const std::filesystem::path& path, cons
   while (!rest.empty() && (rest.back() == '\n' || rest.back() == ' ')) rest.remove_suffix(1);
   const auto space = rest.find(' ');
   if (text.find('=') == std::string::npos && space != std::string_view::npos) {
-    const auto pa = ParseNumber(rest.substr(0, space), 16);
-    const auto note_size = ParseNumber(rest.substr(space + 1), 16);
+    const auto pa = ParseUnsigned(rest.substr(0, space), 16);
+    const auto note_size = ParseUnsigned(rest.substr(space + 1), 16);
     if (pa && note_size) {
       auto note = ReadNoteAt(dump, *pa, *note_size, max_size);
       if (!note.ok()) {
@@ -284,7 +269,7 @@ Expected<RawImageSpec> ParseRawImageArgument(std::string_view text) {
         ErrorCode::kInvalidArgument,
         fmt::format("--ram \"{}\": expected FILE@PHYSADDR (e.g. ram.bin@0x80000000)", text));
   }
-  const auto base = ParseNumber(text.substr(at + 1), 0);
+  const auto base = ParseUnsigned(text.substr(at + 1), 0);
   if (!base) {
     return Error(ErrorCode::kInvalidArgument,
                  fmt::format("--ram \"{}\": \"{}\" is not an address (0x-hex or decimal)", text,
