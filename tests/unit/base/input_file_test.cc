@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,30 +18,14 @@
 
 #include "base/mapped_file.h"
 #include "base/unique_fd.h"
+#include "support/scratch_dir.h"
 
 namespace csd {
 namespace {
 
 using ::testing::HasSubstr;
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "csd_input_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using ::csd::testing::ScratchDir;
 
 bool IsOpen(int fd) {
   return ::fcntl(fd, F_GETFD) != -1;
