@@ -2,8 +2,15 @@
 # csd_add_module(NAME SOURCES ... DEPS ... [EXTERNAL ...])
 #
 # One static library per lib/ folder. DEPS lists the csdump modules this one may
-# use; that list *is* the layering (design.md): a module that is not listed cannot
-# be linked, and its headers are not on the include path of this module.
+# use; that list *is* the layering (design.md): a module that is not listed is
+# not linked, and tests/layering/check_includes.py (ctest layering.includes)
+# fails on any "<module>/..." include of a module that is not listed, even one
+# reached through another module's DEPS.
+#
+# The include path is lib/ for every module: headers are included as
+# "<module>/file.h" and a module's headers include its dependencies' headers,
+# so its users need those on their path too (PUBLIC, hence the whole closure).
+# The path therefore cannot say what a module may include; the test does.
 function(csd_add_module name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;EXTERNAL" ${ARGN})
   add_library(csd_${name} STATIC ${ARG_SOURCES})

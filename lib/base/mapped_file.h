@@ -18,11 +18,14 @@
 #include <span>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace csd {
 
 class MappedFile {
  public:
+  // Maps the regular file `path` (base/input_file.h: anything else, a FIFO
+  // too, is refused without blocking).
   static Expected<MappedFile> Open(const std::filesystem::path& path);
 
   MappedFile(MappedFile&& other) noexcept;
@@ -44,12 +47,12 @@ class MappedFile {
   Status Read(uint64_t offset, std::span<std::byte> out) const;
 
  private:
-  MappedFile(std::filesystem::path path, int fd, const std::byte* data, size_t size)
-      : path_(std::move(path)), fd_(fd), data_(data), size_(size) {}
+  MappedFile(std::filesystem::path path, UniqueFd fd, const std::byte* data, size_t size)
+      : path_(std::move(path)), fd_(std::move(fd)), data_(data), size_(size) {}
   void Reset();
 
   std::filesystem::path path_;
-  int fd_ = -1;
+  UniqueFd fd_;  // empty for an empty file
   const std::byte* data_ = nullptr;
   size_t size_ = 0;
 };

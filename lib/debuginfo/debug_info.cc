@@ -238,7 +238,9 @@ Expected<DebugInfo> DebugInfo::Open(const std::filesystem::path& path) {
                  fmt::format("libelf refused EV_CURRENT: {}", elf_errmsg(-1)));
   }
 
-  impl->fd = UniqueFd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: a FIFO would block open(2) until a writer came; the S_ISREG
+  // check below refuses it instead. Regular files ignore the flag.
+  impl->fd = UniqueFd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (impl->fd.get() < 0) {
     return Error(ErrorCode::kIo,
                  fmt::format("cannot open vmlinux {}: {}", file, std::strerror(errno)));

@@ -5,37 +5,6 @@
 
 namespace csd {
 
-std::optional<uint64_t> ParseUnsigned(std::string_view text, int base) {
-  if (base == 0) {
-    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-      text.remove_prefix(2);
-      base = 16;
-    } else {
-      base = 10;
-    }
-  }
-  if (text.empty() || text.size() > 20) return std::nullopt;
-  uint64_t value = 0;
-  for (char c : text) {
-    unsigned digit;
-    if (c >= '0' && c <= '9') {
-      digit = static_cast<unsigned>(c - '0');
-    } else if (c >= 'a' && c <= 'f') {
-      digit = static_cast<unsigned>(c - 'a' + 10);
-    } else if (c >= 'A' && c <= 'F') {
-      digit = static_cast<unsigned>(c - 'A' + 10);
-    } else {
-      return std::nullopt;
-    }
-    if (digit >= static_cast<unsigned>(base)) return std::nullopt;
-    if (__builtin_mul_overflow(value, static_cast<uint64_t>(base), &value) ||
-        __builtin_add_overflow(value, digit, &value)) {
-      return std::nullopt;
-    }
-  }
-  return value;
-}
-
 Expected<Vmcoreinfo> Vmcoreinfo::Parse(std::string_view text, DiagnosticSink& diagnostics,
                                        uint64_t max_bytes) {
   if (text.size() > max_bytes) {

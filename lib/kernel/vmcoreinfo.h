@@ -14,6 +14,9 @@
 
 #include "base/diagnostics.h"
 #include "base/error.h"
+// ParseUnsigned, which parses the values, moved to base; still reachable
+// through this header for callers that have not switched to parse_number.h.
+#include "base/parse_number.h"
 #include "kernel/kernel_limits.h"
 
 namespace csd {
@@ -43,9 +46,5 @@ class Vmcoreinfo {
   std::optional<uint64_t> Parsed(std::string_view key, int base) const;
   std::vector<std::pair<std::string, std::string>> lines_;
 };
-
-// Strict unsigned parse of a whole string; base 0 accepts 0x-hex and decimal.
-// Values like "-1" or "0x" or trailing garbage are rejected.
-std::optional<uint64_t> ParseUnsigned(std::string_view text, int base);
 
 }  // namespace csd

@@ -22,34 +22,6 @@ namespace csd {
 
 namespace {
 
-// Owns one file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-
-  int get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
-
 // Removes a temporary file unless the write reached the point of no return.
 class TempFileGuard {
  public:
@@ -114,7 +86,7 @@ Error NotADirectoryError(int dir_fd, const std::string& name, const std::string&
 // The directory that will hold the last component of a path: either OUT's
 // own fd (borrowed) or a subdirectory opened below it (owned).
 struct ParentDir {
-  Fd owned;
+  UniqueFd owned;
   int fd = -1;
   bool absent = false;  // a component does not exist yet (only when not creating)
 };
@@ -148,7 +120,7 @@ Expected<ParentDir> OpenParent(int root_fd, const std::filesystem::path& root,
       }
       return IoError("cannot open directory", display.string(), err);
     }
-    parent.owned = Fd(fd);
+    parent.owned.Reset(fd);
     parent.fd = fd;
   }
   return parent;
@@ -195,7 +167,7 @@ std::string TempName(uint64_t& counter) {
 }
 
 struct TempFile {
-  Fd file;
+  UniqueFd file;
   std::string name;
 };
 
@@ -208,7 +180,7 @@ Expected<TempFile> CreateTemp(int dir_fd, int access, uint64_t& counter,
     std::string name = TempName(counter);
     int fd =
         ::openat(dir_fd, name.c_str(), access | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd >= 0) return TempFile{Fd(fd), std::move(name)};
+    if (fd >= 0) return TempFile{UniqueFd(fd), std::move(name)};
     if (errno != EEXIST || attempt >= 100) {
       return IoError("cannot create temporary file", (display_dir / name).string(), errno);
     }
@@ -271,8 +243,8 @@ Expected<OutputDir> OutputDir::Create(const std::filesystem::path& dir, bool for
   }
 
   // O_NOFOLLOW also covers a link swapped in after the lstat above.
-  int fd = ::open(text.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd fd(::open(text.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) {
     int err = errno;
     if (err == ELOOP) {
       return Error(ErrorCode::kIo,
@@ -280,41 +252,11 @@ Expected<OutputDir> OutputDir::Create(const std::filesystem::path& dir, bool for
     }
     return IoError("cannot open output directory", text, err);
   }
-  return OutputDir(std::filesystem::path(text), fd, force, options, std::move(created));
-}
-
-OutputDir::OutputDir(OutputDir&& other) noexcept
-    : path_(std::move(other.path_)),
-      fd_(std::exchange(other.fd_, -1)),
-      force_(other.force_),
-      options_(other.options_),
-      temp_counter_(other.temp_counter_),
-      created_(std::move(other.created_)) {}
-
-OutputDir& OutputDir::operator=(OutputDir&& other) noexcept {
-  if (this != &other) {
-    Reset();
-    path_ = std::move(other.path_);
-    fd_ = std::exchange(other.fd_, -1);
-    force_ = other.force_;
-    options_ = other.options_;
-    temp_counter_ = other.temp_counter_;
-    created_ = std::move(other.created_);
-  }
-  return *this;
-}
-
-OutputDir::~OutputDir() {
-  Reset();
-}
-
-void OutputDir::Reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  return OutputDir(std::filesystem::path(text), std::move(fd), force, options, std::move(created));
 }
 
 void OutputDir::RemoveIfUnused() {
-  Reset();
+  fd_.Reset();
   // rmdir(2) refuses a directory that is not empty: nothing written is lost.
   for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
     if (::rmdir(it->c_str()) != 0) break;
@@ -347,12 +289,12 @@ struct OutputDir::Destination {
 
 Expected<OutputDir::Destination> OutputDir::PrepareDestination(std::string_view relative_path,
                                                                uint64_t size) {
-  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
+  if (!fd_) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
   Destination to;
   CSD_ASSIGN_OR_RETURN(to.parts, SplitRelativePath(relative_path));
   to.display = Display(relative_path);
   CSD_RETURN_IF_ERROR(CheckSize(to.display, size));
-  CSD_ASSIGN_OR_RETURN(to.parent, OpenParent(fd_, path_, to.parts, /*create=*/true));
+  CSD_ASSIGN_OR_RETURN(to.parent, OpenParent(fd_.get(), path_, to.parts, /*create=*/true));
   // Checked before writing so that a refusal costs nothing; the rename or
   // link that puts the file in place re-checks atomically.
   CSD_RETURN_IF_ERROR(CheckTarget(to.parent.fd, to.name(), to.display, force_));
@@ -364,9 +306,9 @@ std::string OutputDir::Display(std::string_view relative_path) const {
 }
 
 Status OutputDir::CheckWritable(std::string_view relative_path) const {
-  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
+  if (!fd_) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
   CSD_ASSIGN_OR_RETURN(auto parts, SplitRelativePath(relative_path));
-  CSD_ASSIGN_OR_RETURN(auto parent, OpenParent(fd_, path_, parts, /*create=*/false));
+  CSD_ASSIGN_OR_RETURN(auto parent, OpenParent(fd_.get(), path_, parts, /*create=*/false));
   if (parent.absent) return OkStatus();
   return CheckTarget(parent.fd, parts.back(), Display(relative_path), force_);
 }
@@ -389,15 +331,14 @@ Status OutputDir::WriteFile(std::string_view relative_path,
   // atomic; a leading dot keeps it out of globs while it exists.
   CSD_ASSIGN_OR_RETURN(TempFile temp, CreateTemp(parent.fd, O_WRONLY, temp_counter_,
                                                  std::filesystem::path(display).parent_path()));
-  Fd file = std::move(temp.file);
+  UniqueFd file = std::move(temp.file);
   const std::string& temp_name = temp.name;
   TempFileGuard guard(parent.fd, temp_name);
 
   for (const auto& piece : pieces) CSD_RETURN_IF_ERROR(WriteAll(file.get(), piece, display));
   if (options_.sync && ::fsync(file.get()) != 0) return IoError("cannot sync", display, errno);
   // close(2) can report a deferred write error (NFS, quotas).
-  if (::close(file.Release()) != 0 && errno != EINTR)
-    return IoError("cannot write", display, errno);
+  if (const int err = file.Close(); err != 0) return IoError("cannot write", display, err);
 
   if (force_) {
     if (::renameat(parent.fd, temp_name.c_str(), parent.fd, name.c_str()) != 0) {
@@ -414,29 +355,26 @@ Status OutputDir::WriteFile(std::string_view relative_path,
 }
 
 Expected<std::unique_ptr<StagingWriter>> OutputDir::BeginStaged(uint64_t size) {
-  if (fd_ < 0) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
+  if (!fd_) return Error(ErrorCode::kInvalidArgument, "output directory is closed");
   CSD_RETURN_IF_ERROR(CheckSize(path_.string() + " (a staged buffer)", size));
   // The writer keeps a directory descriptor of its own: the staged file may
   // outlive this OutputDir (it lives as long as the DumpSet that holds it).
-  const int dir_fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
-  if (dir_fd < 0) return IoError("cannot duplicate the descriptor of", path_.string(), errno);
+  UniqueFd dir_fd(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+  if (!dir_fd) return IoError("cannot duplicate the descriptor of", path_.string(), errno);
   // Anonymous where the file system allows (Linux 3.11+; ext4, xfs, btrfs,
   // tmpfs): nothing is left behind if the run is interrupted while reading.
-  if (const int fd = options_.anonymous_staging
-                         ? ::openat(fd_, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644)
-                         : -1;
-      fd >= 0) {
-    return std::unique_ptr<StagingWriter>(std::make_unique<StagedFileWriter>(
-        dir_fd, std::string(), fd, size, path_.string() + " (an anonymous staged file)"));
+  if (UniqueFd fd(options_.anonymous_staging
+                      ? ::openat(fd_.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644)
+                      : -1);
+      fd) {
+    return std::unique_ptr<StagingWriter>(
+        std::make_unique<StagedFileWriter>(std::move(dir_fd), std::string(), std::move(fd), size,
+                                           path_.string() + " (an anonymous staged file)"));
   }
-  auto temp = CreateTemp(fd_, O_RDWR, temp_counter_, path_);
-  if (!temp.ok()) {
-    ::close(dir_fd);
-    return std::move(temp).error();
-  }
-  std::string display = (path_ / temp->name).string();
+  CSD_ASSIGN_OR_RETURN(TempFile temp, CreateTemp(fd_.get(), O_RDWR, temp_counter_, path_));
+  std::string display = (path_ / temp.name).string();
   return std::unique_ptr<StagingWriter>(std::make_unique<StagedFileWriter>(
-      dir_fd, std::move(temp->name), temp->file.Release(), size, std::move(display)));
+      std::move(dir_fd), std::move(temp.name), std::move(temp.file), size, std::move(display)));
 }
 
 Status OutputDir::WriteStaged(std::string_view relative_path, const StagedBuffer& staged) {

@@ -30,6 +30,7 @@
 
 #include "base/error.h"
 #include "base/staging.h"
+#include "base/unique_fd.h"
 
 namespace csd {
 
@@ -54,11 +55,11 @@ class OutputDir {
   static Expected<OutputDir> Create(const std::filesystem::path& dir, bool force,
                                     OutputDirOptions options = {});
 
-  OutputDir(OutputDir&& other) noexcept;
-  OutputDir& operator=(OutputDir&& other) noexcept;
+  OutputDir(OutputDir&& other) noexcept = default;
+  OutputDir& operator=(OutputDir&& other) noexcept = default;
   OutputDir(const OutputDir&) = delete;
   OutputDir& operator=(const OutputDir&) = delete;
-  ~OutputDir();
+  ~OutputDir() = default;
 
   // Writes `bytes` to OUT/`relative_path`, creating subdirectories (0755) as
   // needed. `relative_path` is '/'-separated, with no empty, "." or ".."
@@ -99,14 +100,13 @@ class OutputDir {
   const OutputDirOptions& options() const { return options_; }
 
  private:
-  OutputDir(std::filesystem::path path, int fd, bool force, OutputDirOptions options,
+  OutputDir(std::filesystem::path path, UniqueFd fd, bool force, OutputDirOptions options,
             std::vector<std::filesystem::path> created)
       : path_(std::move(path)),
-        fd_(fd),
+        fd_(std::move(fd)),
         force_(force),
         options_(options),
         created_(std::move(created)) {}
-  void Reset();
   std::string Display(std::string_view relative_path) const;
   Status CheckSize(const std::string& display, uint64_t size) const;
   // Where WriteFile and WriteStaged put a file: the checks they share.
@@ -114,7 +114,7 @@ class OutputDir {
   Expected<Destination> PrepareDestination(std::string_view relative_path, uint64_t size);
 
   std::filesystem::path path_;
-  int fd_ = -1;  // O_DIRECTORY descriptor of OUT; every write is relative to it
+  UniqueFd fd_;  // O_DIRECTORY descriptor of OUT; every write is relative to it
   bool force_ = false;
   OutputDirOptions options_;
   uint64_t temp_counter_ = 0;                   // makes temporary names unique within this process

@@ -16,10 +16,9 @@
 namespace csd {
 
 StagedTemp::~StagedTemp() {
-  if (fd_ >= 0) ::close(fd_);
-  if (dir_fd_ < 0) return;  // moved from
-  if (!name_.empty()) ::unlinkat(dir_fd_, name_.c_str(), 0);
-  ::close(dir_fd_);
+  // Both descriptors close with their members; a moved-from one has no
+  // directory and removes nothing.
+  if (dir_fd_ && !name_.empty()) ::unlinkat(dir_fd_.get(), name_.c_str(), 0);
 }
 
 StagedFile::~StagedFile() {
@@ -45,9 +44,9 @@ std::span<const std::byte> StagedFile::bytes() const {
   return {static_cast<const std::byte*>(map_), size_};
 }
 
-StagedFileWriter::StagedFileWriter(int dir_fd, std::string name, int fd, uint64_t size,
+StagedFileWriter::StagedFileWriter(UniqueFd dir_fd, std::string name, UniqueFd fd, uint64_t size,
                                    std::string display)
-    : temp_(std::in_place, dir_fd, std::move(name), fd),
+    : temp_(std::in_place, std::move(dir_fd), std::move(name), std::move(fd)),
       size_(size),
       display_(std::move(display)) {}
 

@@ -21,6 +21,7 @@
 
 #include "base/error.h"
 #include "base/staging.h"
+#include "base/unique_fd.h"
 
 namespace csd {
 
@@ -32,25 +33,22 @@ class OutputDir;
 // destroyed. Moves from the writer to the StagedFile.
 class StagedTemp {
  public:
-  StagedTemp(int dir_fd, std::string name, int fd)
-      : dir_fd_(dir_fd), name_(std::move(name)), fd_(fd) {}
-  StagedTemp(StagedTemp&& other) noexcept
-      : dir_fd_(std::exchange(other.dir_fd_, -1)),
-        name_(std::move(other.name_)),
-        fd_(std::exchange(other.fd_, -1)) {}
+  StagedTemp(UniqueFd dir_fd, std::string name, UniqueFd fd)
+      : dir_fd_(std::move(dir_fd)), name_(std::move(name)), fd_(std::move(fd)) {}
+  StagedTemp(StagedTemp&& other) noexcept = default;
   StagedTemp& operator=(StagedTemp&&) = delete;
   StagedTemp(const StagedTemp&) = delete;
   StagedTemp& operator=(const StagedTemp&) = delete;
   ~StagedTemp();
 
-  int dir_fd() const { return dir_fd_; }
+  int dir_fd() const { return dir_fd_.get(); }
   const std::string& name() const { return name_; }
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
 
  private:
-  int dir_fd_;
+  UniqueFd dir_fd_;
   std::string name_;
-  int fd_;
+  UniqueFd fd_;
 };
 
 class StagedFile final : public StagedBuffer {
@@ -81,10 +79,11 @@ class StagedFile final : public StagedBuffer {
 // temporary if destroyed before Finish().
 class StagedFileWriter final : public StagingWriter {
  public:
-  // Takes ownership of `dir_fd` and `fd` (open for reading and writing: the
-  // temporary `name` in dir_fd, or an anonymous file there when `name` is
-  // empty); `display` names it in errors.
-  StagedFileWriter(int dir_fd, std::string name, int fd, uint64_t size, std::string display);
+  // `fd` is open for reading and writing: the temporary `name` in `dir_fd`,
+  // or an anonymous file there when `name` is empty; `display` names it in
+  // errors.
+  StagedFileWriter(UniqueFd dir_fd, std::string name, UniqueFd fd, uint64_t size,
+                   std::string display);
   ~StagedFileWriter() override;
   StagedFileWriter(const StagedFileWriter&) = delete;
   StagedFileWriter& operator=(const StagedFileWriter&) = delete;

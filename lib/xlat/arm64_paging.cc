@@ -5,8 +5,6 @@
 
 #include <fmt/format.h>
 
-#include <iterator>
-
 namespace csd {
 namespace {
 
@@ -87,17 +85,6 @@ Arm64Descriptor DecodeArm64Descriptor(const Arm64Geometry& geometry, int level, 
 
 std::string Arm64GranuleName(unsigned page_shift) {
   return fmt::format("{}K", (uint64_t{1} << page_shift) >> 10);
-}
-
-std::string FormatArm64Size(uint64_t bytes) {
-  static constexpr const char* kUnits[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  if (bytes == 0 || (bytes & (bytes - 1)) != 0) return fmt::format("{} bytes", bytes);
-  unsigned unit = 0;
-  while (unit + 1 < std::size(kUnits) && bytes >= 1024) {
-    bytes >>= 10;
-    ++unit;
-  }
-  return fmt::format("{} {}", bytes, kUnits[unit]);
 }
 
 }  // namespace csd

@@ -76,7 +76,5 @@ Arm64Descriptor DecodeArm64Descriptor(const Arm64Geometry& geometry, int level, 
 
 // "4K", "16K", "64K".
 std::string Arm64GranuleName(unsigned page_shift);
-// Power-of-two sizes as "4 KiB", "2 MiB", "1 GiB"; others in bytes.
-std::string FormatArm64Size(uint64_t bytes);
 
 }  // namespace csd

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/byte_reader.h"
+#include "base/byte_size.h"
 
 namespace csd {
 
@@ -122,7 +123,7 @@ Expected<Translation> Arm64Walker::Walk(uint64_t va, std::vector<std::string>* s
         if (steps) {
           steps->push_back(fmt::format(
               "level {}: table PA {:#x} index {} -> descriptor {:#018x}: {} {} at PA {:#x}", level,
-              table_pa, index, *desc, FormatArm64Size(d.size),
+              table_pa, index, *desc, FormatByteSize(d.size),
               d.kind == Arm64DescriptorKind::kPage ? "page" : "block", d.address));
         }
         const uint64_t offset = va & (d.size - 1);

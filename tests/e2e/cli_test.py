@@ -11,9 +11,13 @@ EXTRACT = sys.argv[1]
 failures = []
 
 
-def check(args, code, stdout_has=(), stderr_has=()):
-    proc = subprocess.run([EXTRACT] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True)
+def check(args, code, stdout_has=(), stderr_has=(), timeout=None):
+    try:
+        proc = subprocess.run([EXTRACT] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        failures.append(f"{args}: still running after {timeout} s (blocked on an input?)")
+        return
     problems = []
     if proc.returncode != code:
         problems.append(f"exit {proc.returncode}, expected {code}")
@@ -78,6 +82,24 @@ with tempfile.TemporaryDirectory() as tmp:
         check(["info", text_file, f"{flag}=0"], 2, stderr_has=[flag, f"from 1 to {ceiling}"])
         check(["info", text_file, flag, "1"], 3, stderr_has=["not a vmcore"])
     check(["info", text_file, "--max-kernel-text=1"], 2)  # extraction only
+    # A FIFO (or any special file) named as an input is refused at once with
+    # "not a regular file": opening one the plain way waits for a writer
+    # forever. The timeout only turns such a hang into a failure.
+    fifo = os.path.join(tmp, "fifo")
+    os.mkfifo(fifo)
+    demo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "testdata", "demo")
+    vmcore, vmlinux = os.path.join(demo, "vmcore"), os.path.join(demo, "vmlinux")
+    not_regular = ["not a regular file"]
+    check([fifo, vmlinux, "-o", out], 3, stderr_has=not_regular + ["FIFO"], timeout=120)
+    check(["info", fifo], 3, stderr_has=not_regular, timeout=120)
+    check([vmcore, fifo, "-o", out], 4, stderr_has=not_regular, timeout=120)
+    check(["info", vmcore, fifo], 4, stderr_has=not_regular, timeout=120)
+    check(["info", "--ram", f"{fifo}@0x40000000", "--arch", "arm64"], 3, stderr_has=not_regular,
+          timeout=120)
+    check(["info", "--ram", f"{ram}@0x40000000", "--arch", "arm64", "--vmcoreinfo", fifo], 3,
+          stderr_has=not_regular, timeout=120)
+    check(["info", "--ram", f"{ram}@0x40000000", "--arch", "arm64", "--vmcoreinfo", tmp], 3,
+          stderr_has=["not a regular file (a directory)"], timeout=120)
     if os.path.exists(out):
         failures.append("a failed extraction created OUT")
 

@@ -425,6 +425,9 @@ def main():
                          "error and print TEXT (e.g. 'PTM on Trace ID 0x12')")
     ap.add_argument("--perf-loads", action="append", default=[], metavar="TEXT",
                     help="`perf report -D` on OUT/perf.data must succeed and print TEXT")
+    ap.add_argument("--perf-header", action="append", default=[], metavar="TEXT",
+                    help="`perf report --header-only` on OUT/perf.data must print TEXT "
+                         "(e.g. 'arch : armv7l')")
     ap.add_argument("--text-source", choices=["dump", "vmlinux", "none"],
                     help="the manifest's decoder_outputs.memory_images[0].source must be this "
                          "(none: no kernel text image at all)")
@@ -572,6 +575,12 @@ def main():
         for text in args.perf_loads:
             if text not in proc.stdout:
                 fail(f"perf report -D does not print {text!r}:\n{proc.stdout[:4000]}")
+    if args.perf_header:
+        proc = run(["perf", "report", "--header-only", "-i", os.path.join(out, "perf.data")],
+                   expect=0)
+        for text in args.perf_header:
+            if text not in proc.stdout:
+                fail(f"perf report --header-only does not print {text!r}:\n{proc.stdout[:4000]}")
 
     out2 = os.path.join(work, "out2")
     runner([out2 if part == out else part for part in cmd], expect=args.exit_code, out=out2)

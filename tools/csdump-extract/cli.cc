@@ -8,7 +8,8 @@
 #include <utility>
 
 #include "exit_codes.h"
-#include "kernel/vmcoreinfo.h"
+#include "base/byte_size.h"
+#include "base/parse_number.h"
 #include "options.h"
 
 namespace csd::cli {
@@ -42,23 +43,12 @@ constexpr uint64_t kMaxNoteSizeCeiling = uint64_t{1} << 30;
 constexpr uint64_t kMaxVmcoreinfoSizeCeiling = uint64_t{64} << 20;
 constexpr uint64_t kMaxObjectSizeCeiling = uint64_t{16} << 20;
 
-// "64 KiB", "1 GiB", "256 bytes": what the help and the range errors print.
-std::string Bytes(uint64_t value) {
-  for (auto [shift, unit] :
-       {std::pair<int, const char*>{40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}}) {
-    if (value >= (uint64_t{1} << shift) && value % (uint64_t{1} << shift) == 0) {
-      return fmt::format("{} {}", value >> shift, unit);
-    }
-  }
-  return fmt::format("{} bytes", value);
-}
-
 // A cap on hostile input (man page, LIMITS): 1..`max`, 0x-hex or decimal. 0
 // would refuse everything and a value past `max` would no longer bound
 // anything, so both are usage errors that say the range.
 CLI::Option* AddLimit(CLI::App& app, const std::string& flag, uint64_t max, bool bytes,
                       std::function<void(uint64_t)> set, const std::string& help) {
-  const std::string largest = bytes ? fmt::format("{} ({})", max, Bytes(max)) : std::to_string(max);
+  const std::string largest = bytes ? fmt::format("{} ({})", max, FormatByteSize(max)) : std::to_string(max);
   return app.add_option(flag, help)
       ->group("Limits (a message that reports a cap names its flag)")
       ->type_name(bytes ? "BYTES" : "N")
@@ -82,7 +72,7 @@ CLI::Option* AddLimit(CLI::App& app, const std::string& flag, T& target, uint64_
   const uint64_t initial = target;
   return AddLimit(
       app, flag, max, bytes, [&target](uint64_t value) { target = static_cast<T>(value); },
-      fmt::format("{} (default {})", help, bytes ? Bytes(initial) : std::to_string(initial)));
+      fmt::format("{} (default {})", help, bytes ? FormatByteSize(initial) : std::to_string(initial)));
 }
 
 // Caps the dump and kernel layers apply, for `info` and the extraction alike.

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/byte_reader.h"
+#include "base/unique_fd.h"
 
 namespace csd::mkcore {
 namespace {
@@ -194,18 +195,18 @@ std::vector<std::byte> RenderElfHeaders(const ElfCorePlan& plan) {
 Status WriteElfCore(const std::filesystem::path& path, const ElfCorePlan& plan,
                     const PhysImage& image) {
   const std::filesystem::path tmp = path.string() + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("cannot create", tmp);
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) return IoError("cannot create", tmp);
   auto fail = [&](Error e) {
-    close(fd);
+    fd.Reset();
     unlink(tmp.c_str());
     return e;
   };
   // Size first: everything not written below stays a hole and reads as zero.
-  if (ftruncate(fd, static_cast<off_t>(plan.full_size)) != 0)
+  if (ftruncate(fd.get(), static_cast<off_t>(plan.full_size)) != 0)
     return fail(IoError("cannot size", tmp));
   const std::vector<std::byte> headers = RenderElfHeaders(plan);
-  if (auto s = PwriteAll(fd, headers.data(), headers.size(), 0, tmp); !s.ok())
+  if (auto s = PwriteAll(fd.get(), headers.data(), headers.size(), 0, tmp); !s.ok())
     return fail(std::move(s).error());
   // Only chunks that were written are visited, and an all-zero one stays a
   // hole too.
@@ -222,17 +223,19 @@ Status WriteElfCore(const std::filesystem::path& path, const ElfCorePlan& plan,
           const bool zero =
               std::all_of(data, data + n, [](std::byte b) { return b == std::byte{0}; });
           if (!zero) {
-            status = PwriteAll(fd, data, n, plan.load_offsets[i] + (from - l.paddr), tmp);
+            status = PwriteAll(fd.get(), data, n, plan.load_offsets[i] + (from - l.paddr), tmp);
           }
         });
     if (!status.ok()) return fail(std::move(status).error());
   }
-  if (plan.file_size < plan.full_size && ftruncate(fd, static_cast<off_t>(plan.file_size)) != 0) {
+  if (plan.file_size < plan.full_size &&
+      ftruncate(fd.get(), static_cast<off_t>(plan.file_size)) != 0) {
     return fail(IoError("cannot truncate", tmp));
   }
-  if (close(fd) != 0) {
+  if (const int err = fd.Close(); err != 0) {
     unlink(tmp.c_str());
-    return IoError("cannot close", tmp);
+    return Error(ErrorCode::kIo,
+                 fmt::format("cannot close {}: {}", tmp.string(), std::strerror(err)));
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);

@@ -2,32 +2,39 @@
 #include "csdump-mkcore/module_object.h"
 
 #include <fmt/format.h>
+#include <gelf.h>
+#include <libelf.h>
 
-#include <fstream>
-#include <iterator>
+#include <cstring>
 #include <map>
+#include <memory>
+#include <vector>
 
-#include "base/byte_reader.h"
+#include "base/mapped_file.h"
 
 namespace csd::mkcore {
 namespace {
 
-constexpr uint16_t kEtRel = 1;
-constexpr uint16_t kEmAarch64 = 183;
-constexpr uint64_t kShdrSize = 64;
-constexpr uint64_t kRelaSize = 24;
-constexpr uint64_t kSymSize = 24;
-constexpr uint16_t kShnUndef = 0;
-constexpr uint16_t kShnLoreserve = 0xff00;
-constexpr uint64_t kMaxSections = 65536;
+constexpr size_t kMaxSections = 65536;
+constexpr uint64_t kMaxSectionSize = uint64_t{64} << 20;
 
-struct SectionHeader {
-  uint32_t name = 0, type = 0, link = 0, info = 0;
-  uint64_t flags = 0, offset = 0, size = 0, align = 0, entsize = 0;
+struct ElfEnd {
+  void operator()(Elf* elf) const { elf_end(elf); }
 };
+using ElfPtr = std::unique_ptr<Elf, ElfEnd>;
 
 Error Corrupt(std::string message) {
   return Error(ErrorCode::kCorrupt, std::move(message));
+}
+
+// kCorrupt with libelf's reason for the last failure.
+Error LibelfError(std::string_view what) {
+  return Corrupt(fmt::format("{}: {}", what, elf_errmsg(-1)));
+}
+
+bool LibelfReady() {
+  static const bool ready = elf_version(EV_CURRENT) != EV_NONE;
+  return ready;
 }
 
 }  // namespace
@@ -40,116 +47,129 @@ const ModuleObjectSection* ModuleObject::FindSection(std::string_view name) cons
 }
 
 Expected<ModuleObject> ParseModuleElf(std::span<const std::byte> bytes) {
-  const ByteReader file(bytes, Endian::kLittle, "module object");
-  CSD_ASSIGN_OR_RETURN(auto ident, file.Bytes(0, 16));
-  if (std::to_integer<char>(ident[0]) != 0x7f || std::to_integer<char>(ident[1]) != 'E' ||
-      std::to_integer<char>(ident[2]) != 'L' || std::to_integer<char>(ident[3]) != 'F') {
+  if (!LibelfReady()) {
+    return Error(ErrorCode::kUnsupported,
+                 fmt::format("libelf refused EV_CURRENT: {}", elf_errmsg(-1)));
+  }
+  if (bytes.size() < EI_NIDENT || std::memcmp(bytes.data(), ELFMAG, SELFMAG) != 0) {
     return Corrupt("not an ELF file");
   }
-  if (std::to_integer<int>(ident[4]) != 2 || std::to_integer<int>(ident[5]) != 1) {
+  const auto ident = [&](size_t i) { return std::to_integer<unsigned>(bytes[i]); };
+  if (ident(EI_CLASS) != ELFCLASS64 || ident(EI_DATA) != ELFDATA2LSB) {
     return Error(ErrorCode::kUnsupported, "not an ELF64 little-endian object");
   }
-  CSD_ASSIGN_OR_RETURN(uint16_t type, file.U16(16));
-  CSD_ASSIGN_OR_RETURN(uint16_t machine, file.U16(18));
-  if (type != kEtRel || machine != kEmAarch64) {
+  // elf_memory takes a writable image (libelf may convert it in place).
+  std::vector<char> image(bytes.size());
+  std::memcpy(image.data(), bytes.data(), bytes.size());
+  ElfPtr elf(elf_memory(image.data(), image.size()));
+  if (!elf) return LibelfError("not a readable ELF object");
+  GElf_Ehdr ehdr;
+  if (gelf_getehdr(elf.get(), &ehdr) == nullptr) return LibelfError("ELF header");
+  if (ehdr.e_type != ET_REL || ehdr.e_machine != EM_AARCH64) {
     return Error(ErrorCode::kUnsupported,
                  fmt::format("e_type {} e_machine {}: not an AArch64 relocatable object (a .ko)",
-                             type, machine));
+                             ehdr.e_type, ehdr.e_machine));
   }
-  CSD_ASSIGN_OR_RETURN(uint64_t shoff, file.U64(0x28));
-  CSD_ASSIGN_OR_RETURN(uint16_t shentsize, file.U16(0x3a));
-  CSD_ASSIGN_OR_RETURN(uint16_t shnum, file.U16(0x3c));
-  CSD_ASSIGN_OR_RETURN(uint16_t shstrndx, file.U16(0x3e));
-  if (shentsize != kShdrSize || shnum == 0 || shnum > kMaxSections || shstrndx >= shnum) {
-    return Corrupt(fmt::format("section headers: e_shentsize {}, e_shnum {}, e_shstrndx {}",
-                               shentsize, shnum, shstrndx));
+  size_t shnum = 0;
+  size_t shstrndx = 0;
+  if (elf_getshdrnum(elf.get(), &shnum) != 0 || elf_getshdrstrndx(elf.get(), &shstrndx) != 0) {
+    return LibelfError("section headers");
   }
-  std::vector<SectionHeader> headers(shnum);
-  for (uint64_t i = 0; i < shnum; ++i) {
-    CSD_ASSIGN_OR_RETURN(ByteReader h, file.Sub(shoff + i * kShdrSize, kShdrSize));
-    SectionHeader& s = headers[i];
-    CSD_ASSIGN_OR_RETURN(s.name, h.U32(0));
-    CSD_ASSIGN_OR_RETURN(s.type, h.U32(4));
-    CSD_ASSIGN_OR_RETURN(s.flags, h.U64(8));
-    CSD_ASSIGN_OR_RETURN(s.offset, h.U64(24));
-    CSD_ASSIGN_OR_RETURN(s.size, h.U64(32));
-    CSD_ASSIGN_OR_RETURN(s.link, h.U32(40));
-    CSD_ASSIGN_OR_RETURN(s.info, h.U32(44));
-    CSD_ASSIGN_OR_RETURN(s.align, h.U64(48));
-    CSD_ASSIGN_OR_RETURN(s.entsize, h.U64(56));
+  if (shnum == 0 || shnum > kMaxSections || shstrndx >= shnum) {
+    return Corrupt(
+        fmt::format("section headers: {} sections, names in section {}", shnum, shstrndx));
   }
-  const SectionHeader& strtab = headers[shstrndx];
-  CSD_ASSIGN_OR_RETURN(ByteReader names, file.Sub(strtab.offset, strtab.size));
+  auto header = [&](size_t index) -> Expected<std::pair<Elf_Scn*, GElf_Shdr>> {
+    Elf_Scn* scn = elf_getscn(elf.get(), index);
+    GElf_Shdr shdr;
+    if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr) {
+      return LibelfError(fmt::format("section header {}", index));
+    }
+    return std::pair{scn, shdr};
+  };
 
   ModuleObject object;
   std::map<size_t, size_t> placed;  // ELF index -> index into object.sections
-  for (size_t i = 1; i < headers.size(); ++i) {
-    const SectionHeader& h = headers[i];
+  for (size_t i = 1; i < shnum; ++i) {
+    CSD_ASSIGN_OR_RETURN(auto entry, header(i));
+    const auto& [scn, h] = entry;
     // kernel/module/sysfs.c lists (and layout_sections() places) exactly these.
-    if (!(h.flags & elf::kShfAlloc) || h.size == 0) continue;
+    if (!(h.sh_flags & SHF_ALLOC) || h.sh_size == 0) continue;
+    const char* name = elf_strptr(elf.get(), shstrndx, h.sh_name);
+    if (name == nullptr) return LibelfError(fmt::format("name of section {}", i));
     ModuleObjectSection s;
     s.elf_index = i;
-    CSD_ASSIGN_OR_RETURN(s.name, names.FixedString(h.name, 256));
-    s.type = h.type;
-    s.flags = h.flags;
-    s.align = h.align == 0 ? 1 : h.align;
+    s.name = name;
+    s.type = h.sh_type;
+    s.flags = h.sh_flags;
+    s.align = h.sh_addralign == 0 ? 1 : h.sh_addralign;
     if (s.align & (s.align - 1)) {
       return Corrupt(fmt::format("section {} alignment {} is not a power of two", s.name, s.align));
     }
-    s.size = h.size;
-    if (h.size > (64ull << 20)) {
-      return Corrupt(fmt::format("section {} is {:#x} bytes", s.name, h.size));
+    s.size = h.sh_size;
+    if (h.sh_size > kMaxSectionSize) {
+      return Corrupt(fmt::format("section {} is {:#x} bytes", s.name, h.sh_size));
     }
-    if (h.type == elf::kShtNobits) {
-      s.bytes.assign(h.size, std::byte{0});
+    if (h.sh_type == SHT_NOBITS) {
+      s.bytes.assign(h.sh_size, std::byte{0});
     } else {
-      CSD_ASSIGN_OR_RETURN(auto data, file.Bytes(h.offset, h.size));
-      s.bytes.assign(data.begin(), data.end());
+      const Elf_Data* data = elf_rawdata(scn, nullptr);
+      if (data == nullptr || data->d_size != h.sh_size || data->d_buf == nullptr) {
+        return LibelfError(fmt::format("contents of section {}", s.name));
+      }
+      const auto* from = static_cast<const std::byte*>(data->d_buf);
+      s.bytes.assign(from, from + data->d_size);
     }
     placed[i] = object.sections.size();
     object.sections.push_back(std::move(s));
   }
 
-  for (const SectionHeader& rela : headers) {
-    if (rela.type != elf::kShtRela) continue;
-    auto target = placed.find(rela.info);
+  for (size_t i = 1; i < shnum; ++i) {
+    CSD_ASSIGN_OR_RETURN(auto entry, header(i));
+    const auto& [scn, rela] = entry;
+    if (rela.sh_type != SHT_RELA) continue;
+    auto target = placed.find(rela.sh_info);
     if (target == placed.end()) continue;  // relocates debug info, not loaded memory
-    if (rela.link >= headers.size() || rela.entsize != kRelaSize) {
-      return Corrupt(fmt::format("relocation section with sh_link {} and sh_entsize {}", rela.link,
-                                 rela.entsize));
+    if (rela.sh_link >= shnum || rela.sh_entsize != sizeof(Elf64_Rela)) {
+      return Corrupt(fmt::format("relocation section with sh_link {} and sh_entsize {}",
+                                 rela.sh_link, rela.sh_entsize));
     }
-    const SectionHeader& symtab = headers[rela.link];
-    CSD_ASSIGN_OR_RETURN(ByteReader symbols, file.Sub(symtab.offset, symtab.size));
-    CSD_ASSIGN_OR_RETURN(ByteReader entries, file.Sub(rela.offset, rela.size));
-    for (uint64_t off = 0; off + kRelaSize <= entries.size(); off += kRelaSize) {
-      CSD_ASSIGN_OR_RETURN(uint64_t r_offset, entries.U64(off));
-      CSD_ASSIGN_OR_RETURN(uint64_t r_info, entries.U64(off + 8));
-      CSD_ASSIGN_OR_RETURN(uint64_t r_addend, entries.U64(off + 16));
-      if ((r_info & 0xffffffff) != elf::kRAarch64Abs64) continue;
-      CSD_ASSIGN_OR_RETURN(ByteReader sym, symbols.Sub((r_info >> 32) * kSymSize, kSymSize));
-      CSD_ASSIGN_OR_RETURN(uint16_t shndx, sym.U16(6));
-      CSD_ASSIGN_OR_RETURN(uint64_t value, sym.U64(8));
-      if (shndx == kShnUndef || shndx >= kShnLoreserve) continue;  // a kernel symbol
-      auto symbol_section = placed.find(shndx);
+    Elf_Data* entries = elf_getdata(scn, nullptr);
+    CSD_ASSIGN_OR_RETURN(auto symtab, header(rela.sh_link));
+    Elf_Data* symbols = elf_getdata(symtab.first, nullptr);
+    if (entries == nullptr || symbols == nullptr) {
+      return LibelfError(fmt::format("relocations in section {}", i));
+    }
+    for (size_t r = 0; r < rela.sh_size / sizeof(Elf64_Rela); ++r) {
+      GElf_Rela reloc;
+      if (gelf_getrela(entries, static_cast<int>(r), &reloc) == nullptr) {
+        return LibelfError(fmt::format("relocation {} in section {}", r, i));
+      }
+      if (GELF_R_TYPE(reloc.r_info) != R_AARCH64_ABS64) continue;
+      GElf_Sym sym;
+      if (gelf_getsym(symbols, static_cast<int>(GELF_R_SYM(reloc.r_info)), &sym) == nullptr) {
+        return LibelfError(fmt::format("symbol {} of relocation {} in section {}",
+                                       GELF_R_SYM(reloc.r_info), r, i));
+      }
+      if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE) continue;  // a kernel symbol
+      auto symbol_section = placed.find(sym.st_shndx);
       if (symbol_section == placed.end()) continue;
       const ModuleObjectSection& t = object.sections[target->second];
-      if (r_offset > t.size || t.size - r_offset < 8) {
+      if (reloc.r_offset > t.size || t.size - reloc.r_offset < 8) {
         return Corrupt(
-            fmt::format("relocation at {:#x} lies outside section {}", r_offset, t.name));
+            fmt::format("relocation at {:#x} lies outside section {}", reloc.r_offset, t.name));
       }
-      object.relocs.push_back({target->second, r_offset, symbol_section->second, value,
-                               static_cast<int64_t>(r_addend)});
+      object.relocs.push_back({target->second, reloc.r_offset, symbol_section->second, sym.st_value,
+                               static_cast<int64_t>(reloc.r_addend)});
     }
   }
   return object;
 }
 
 Expected<ModuleObject> LoadModuleObject(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(ErrorCode::kIo, fmt::format("cannot read {}", path.string()));
-  std::vector<char> text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Error(ErrorCode::kIo, fmt::format("error reading {}", path.string()));
-  auto object = ParseModuleElf(std::as_bytes(std::span<const char>(text)));
+  auto file = MappedFile::Open(path);
+  if (!file.ok()) return std::move(file).error();
+  auto object = ParseModuleElf(file->bytes());
   if (!object.ok()) return std::move(object).error().AddContext(path.string());
   object->path = path;
 

@@ -7,6 +7,8 @@
 // list head's section offset and the list's types from its DWARF.
 #pragma once
 
+#include <elf.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -21,15 +23,13 @@
 
 namespace csd::mkcore {
 
+// The section types and flags the module writer and its tests look at.
 namespace elf {
-inline constexpr uint32_t kShtProgbits = 1;
-inline constexpr uint32_t kShtRela = 4;
-inline constexpr uint32_t kShtNote = 7;
-inline constexpr uint32_t kShtNobits = 8;
-inline constexpr uint64_t kShfWrite = 0x1;
-inline constexpr uint64_t kShfAlloc = 0x2;
-inline constexpr uint64_t kShfExecinstr = 0x4;
-inline constexpr uint32_t kRAarch64Abs64 = 257;
+inline constexpr uint32_t kShtNote = SHT_NOTE;
+inline constexpr uint32_t kShtNobits = SHT_NOBITS;
+inline constexpr uint64_t kShfWrite = SHF_WRITE;
+inline constexpr uint64_t kShfAlloc = SHF_ALLOC;
+inline constexpr uint64_t kShfExecinstr = SHF_EXECINSTR;
 }  // namespace elf
 
 struct ModuleObjectSection {
@@ -69,8 +69,8 @@ struct ModuleObject {
 };
 
 // The section headers, allocated sections and ABS64 relocations of an ELF64
-// little-endian AArch64 relocatable object; kCorrupt naming the header or
-// offset that does not fit, kUnsupported for any other kind of ELF.
+// little-endian AArch64 relocatable object, read with libelf; kCorrupt
+// naming what does not fit, kUnsupported for any other kind of ELF.
 Expected<ModuleObject> ParseModuleElf(std::span<const std::byte> bytes);
 
 // ParseModuleElf plus the build-id, symbol and types through csd::DebugInfo.

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/byte_reader.h"
+#include "base/parse_number.h"
 #include "csdump-mkcore/kdump_spec.h"
 
 namespace csd::mkcore {
@@ -53,32 +54,9 @@ Expected<uint64_t> ParseU64(const json& value, const std::string& where) {
     return static_cast<uint64_t>(v);
   }
   if (value.is_string()) {
-    const std::string text = value.get<std::string>();
-    std::string_view digits = text;
-    int base = 10;
-    if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-      digits.remove_prefix(2);
-      base = 16;
-    }
-    if (digits.empty()) return SpecError(where, fmt::format("\"{}\" is not a number", text));
-    uint64_t result = 0;
-    for (char c : digits) {
-      unsigned d;
-      if (c >= '0' && c <= '9')
-        d = c - '0';
-      else if (base == 16 && c >= 'a' && c <= 'f')
-        d = c - 'a' + 10;
-      else if (base == 16 && c >= 'A' && c <= 'F')
-        d = c - 'A' + 10;
-      else
-        return SpecError(
-            where, fmt::format("\"{}\" is not a {} number", text, base == 16 ? "hex" : "decimal"));
-      if (result > (std::numeric_limits<uint64_t>::max() - d) / base) {
-        return SpecError(where, fmt::format("\"{}\" does not fit in 64 bits", text));
-      }
-      result = result * base + d;
-    }
-    return result;
+    auto parsed = ParseUnsignedOrError(value.get<std::string>(), 0);
+    if (!parsed.ok()) return SpecError(where, parsed.error().message());
+    return *parsed;
   }
   return SpecError(where, "must be an integer or a \"0x...\" string");
 }

@@ -2,14 +2,16 @@
 #include "dump/raw/raw_image.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
+#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <string_view>
 
+#include "base/input_file.h"
 #include "base/mapped_file.h"
+#include "base/parse_number.h"
 
 namespace csd {
 namespace {
@@ -22,21 +24,6 @@ constexpr uint64_t kMaxVmcoreinfoBytes = 64 * 1024;
 // (VMCOREINFO_NOTE_SIZE counts both headers), with room to spare.
 constexpr uint64_t kVmcoreinfoNoteOverhead = 64;
 constexpr std::string_view kNeedle = "OSRELEASE=";
-
-std::optional<uint64_t> ParseNumber(std::string_view text, int base) {
-  if (base == 0) {
-    base = 10;
-    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-      text.remove_prefix(2);
-      base = 16;
-    }
-  }
-  uint64_t value = 0;
-  if (text.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 bool Printable(std::byte b) {
   const auto c = static_cast<unsigned char>(b);
@@ -167,21 +154,27 @@ Expected<std::string> ReadNoteAt(const RawDumpFile& dump, uint64_t pa, uint64_t 
 
 Expected<std::string> LoadVmcoreinfoFile(const std::filesystem::path& path, const RawDumpFile& dump,
                                          uint64_t max_size, DiagnosticSink& diagnostics) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec)
-    return Error(ErrorCode::kIo, fmt::format("cannot stat {}: {}", path.string(), ec.message()));
-  if (size > max_size) {
+  // Opened like every input: a FIFO or device is refused, never waited on.
+  CSD_ASSIGN_OR_RETURN(InputFile file, OpenInputFile(path));
+  if (file.size > max_size) {
     return Error(ErrorCode::kLimit,
                  fmt::format("{} is {} bytes, over the --max-vmcoreinfo-size cap of {} bytes "
                              "(raise with --max-vmcoreinfo-size)",
-                             path.string(), size, max_size));
+                             path.string(), file.size, max_size));
   }
-  std::ifstream in(path, std::ios::binary);
-  std::string text(size, '\0');
-  if (!in || !in.read(text.data(), static_cast<std::streamsize>(size))) {
-    return Error(ErrorCode::kIo, fmt::format("cannot read {}", path.string()));
+  std::string text(file.size, '\0');
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::read(file.fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return Error(ErrorCode::kIo,
+                   fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+    }
+    if (n == 0) break;  // shorter than st_size said (sysfs reports a whole page)
+    done += static_cast<size_t>(n);
   }
+  text.resize(done);
   text = text.substr(0, text.find('\0'));
   // "PA SIZE" as /sys/kernel/vmcoreinfo prints it: the note is in the RAM image.
   // The space is looked for after trimming (fuzzing found "x \n", whose only
@@ -190,8 +183,8 @@ Expected<std::string> LoadVmcoreinfoFile(const std::filesystem::path& path, cons
   while (!rest.empty() && (rest.back() == '\n' || rest.back() == ' ')) rest.remove_suffix(1);
   const auto space = rest.find(' ');
   if (text.find('=') == std::string::npos && space != std::string_view::npos) {
-    const auto pa = ParseNumber(rest.substr(0, space), 16);
-    const auto note_size = ParseNumber(rest.substr(space + 1), 16);
+    const auto pa = ParseUnsigned(rest.substr(0, space), 16);
+    const auto note_size = ParseUnsigned(rest.substr(space + 1), 16);
     if (pa && note_size) {
       auto note = ReadNoteAt(dump, *pa, *note_size, max_size);
       if (!note.ok()) {
@@ -276,7 +269,7 @@ Expected<RawImageSpec> ParseRawImageArgument(std::string_view text) {
         ErrorCode::kInvalidArgument,
         fmt::format("--ram \"{}\": expected FILE@PHYSADDR (e.g. ram.bin@0x80000000)", text));
   }
-  const auto base = ParseNumber(text.substr(at + 1), 0);
+  const auto base = ParseUnsigned(text.substr(at + 1), 0);
   if (!base) {
     return Error(ErrorCode::kInvalidArgument,
                  fmt::format("--ram \"{}\": \"{}\" is not an address (0x-hex or decimal)", text,

@@ -5,8 +5,11 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 
+#include "base/arch.h"
 #include "coresight/etm_metadata.h"
 #include "output/perf/perf_records.h"
 
@@ -18,7 +21,6 @@ using namespace csd::perf;
 
 constexpr std::string_view kKernelMmapName = "[kernel.kallsyms]_text";
 constexpr std::string_view kKernelDsoName = "[kernel.kallsyms]";
-constexpr std::string_view kArch = "aarch64";
 constexpr size_t kMaxRecordSize = 0xffff;
 
 uint32_t SinkCpu(const DumpSet& dump_set, size_t node_index) {
@@ -38,6 +40,15 @@ void EncodeAttr(Encoder& out, const PerfOptions& options) {
   out.U64(0);                                            // read_format
   out.U64(kAttrFlagSampleIdAll);                         // ordered events need sample_id_all
   while (out.size() - start < kAttrSizeVer5) out.U8(0);  // wakeup .. reserved: zero
+}
+
+// HEADER_ARCH as `uname -m` prints it on the target (formats.md §2.4):
+// perf classifies kernel addresses with it, so a 32-bit dump analysed on an
+// x86_64 host must not claim to be anything but ARM.
+std::optional<std::string_view> PerfArchName(std::string_view arch) {
+  if (arch == ArchName(Arch::kArm64)) return "aarch64";
+  if (arch == ArchName(Arch::kArm)) return "armv7l";
+  return std::nullopt;
 }
 
 bool HexBuildId(std::string_view hex, std::array<uint8_t, 20>& id, size_t& size) {
@@ -74,6 +85,12 @@ Expected<GeneratedFile> BuildPerfData(const DumpSet& dump_set, const DecoderInpu
     return Error(ErrorCode::kInvalidArgument,
                  "the runtime kernel _text is unknown (no kernel text image), so perf cannot map "
                  "kernel addresses");
+  }
+  const std::optional<std::string_view> arch = PerfArchName(dump_set.target.arch);
+  if (!arch) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("perf has no HEADER_ARCH name for the target architecture \"{}\"",
+                             dump_set.target.arch));
   }
   const uint64_t text = dump_set.memory_images.front().va;
   const SampleId kernel_id{0xffffffff, 0xffffffff, 0, options.sample_id};
@@ -187,9 +204,9 @@ Expected<GeneratedFile> BuildPerfData(const DumpSet& dump_set, const DecoderInpu
   }
   {
     Feature f{kFeatArch, {}};
-    const size_t len = ((kArch.size() + 1 + kNameAlign - 1) / kNameAlign) * kNameAlign;
+    const size_t len = ((arch->size() + 1 + kNameAlign - 1) / kNameAlign) * kNameAlign;
     f.payload.U32(static_cast<uint32_t>(len));
-    f.payload.PaddedString(kArch, kNameAlign);
+    f.payload.PaddedString(*arch, kNameAlign);
     features.push_back(std::move(f));
   }
   {

@@ -9,7 +9,9 @@
 //              per sink: PERF_RECORD_AUX + AUXTRACE with the sink bytes,
 //              FINISHED_ROUND
 //   features   HEADER_BUILD_ID (the vmlinux's, when known), HEADER_ARCH
-//              "aarch64", HEADER_AUXTRACE (the index of the AUXTRACE records)
+//              ("aarch64", or "armv7l" for a 32-bit ARM target, from the
+//              DumpSet's target arch), HEADER_AUXTRACE (the index of the
+//              AUXTRACE records)
 //
 // Sinks are laid out back to back in one AUX space per CPU, so each AUX
 // record matches exactly one AUXTRACE buffer even when sinks share a CPU.
@@ -34,8 +36,9 @@ struct PerfOptions {
 
 // The sink payloads are borrowed from `inputs` (the DumpSet's buffers), so
 // the result must not outlive them; the rest is encoded in pieces around them.
-// kInvalidArgument when there is nothing to decode (no sink, no CPU) or no
-// runtime _text (no memory image); kLimit when a record would overflow its
+// kInvalidArgument when there is nothing to decode (no sink, no CPU), no
+// runtime _text (no memory image) or the target is neither arm64 nor arm;
+// kLimit when a record would overflow its
 // 16-bit size (thousands of CPUs).
 Expected<GeneratedFile> BuildPerfData(const DumpSet& dump_set, const DecoderInputs& inputs,
                                       const PerfOptions& options = {});

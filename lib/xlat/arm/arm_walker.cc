@@ -7,16 +7,11 @@
 #include <utility>
 
 #include "base/byte_reader.h"
+#include "base/byte_size.h"
 
 namespace csd {
 
 namespace {
-
-std::string SizeName(uint64_t size) {
-  if (size >= (uint64_t{1} << 30)) return fmt::format("{} GiB", size >> 30);
-  if (size >= (uint64_t{1} << 20)) return fmt::format("{} MiB", size >> 20);
-  return fmt::format("{} KiB", size >> 10);
-}
 
 // A leaf: the output block `base` of `size` bytes covering `va`.
 Translation Leaf(uint64_t va, uint64_t base, uint64_t size) {
@@ -115,7 +110,7 @@ Expected<Translation> ArmWalker::WalkShort(uint32_t va, std::vector<std::string>
     if (steps) {
       steps->push_back(
           fmt::format("L2: table PA {:#x} index {} -> descriptor {:#010x}: {} {} page at PA {:#x}",
-                      l2_pa, l2_index, d2, SizeName(size), small ? "small" : "large", base));
+                      l2_pa, l2_index, d2, FormatByteSize(size), small ? "small" : "large", base));
     }
     return Leaf(va, base, size);
   }
@@ -136,7 +131,7 @@ Expected<Translation> ArmWalker::WalkShort(uint32_t va, std::vector<std::string>
   if (steps) {
     steps->push_back(fmt::format(
         "L1: table PA {:#x} index {} -> descriptor {:#010x}: {} {} at PA {:#x}", root_pa_, l1_index,
-        d1, SizeName(size), super ? "supersection" : "section", base));
+        d1, FormatByteSize(size), super ? "supersection" : "section", base));
   }
   return Leaf(va, base, size);
 }
@@ -178,7 +173,7 @@ Expected<Translation> ArmWalker::WalkLpae(uint32_t va, std::vector<std::string>*
     if (steps) {
       steps->push_back(fmt::format(
           "L{}: table PA {:#x} index {} -> descriptor {:#018x}: {} {} at PA {:#x}", level, table_pa,
-          index, d, SizeName(size), level == 3 ? "page" : "block", base));
+          index, d, FormatByteSize(size), level == 3 ? "page" : "block", base));
     }
     return Leaf(va, base, size);
   }

@@ -107,17 +107,6 @@ TEST(Vmcoreinfo, SizeCapIsHonouredAtItsBoundary) {
   }
 }
 
-TEST(ParseUnsigned, StrictForms) {
-  EXPECT_EQ(ParseUnsigned("0x10", 0), 16u);
-  EXPECT_EQ(ParseUnsigned("10", 0), 10u);
-  EXPECT_EQ(ParseUnsigned("ff", 16), 255u);
-  EXPECT_EQ(ParseUnsigned("0x", 0), std::nullopt);
-  EXPECT_EQ(ParseUnsigned("12a", 10), std::nullopt);
-  EXPECT_EQ(ParseUnsigned("", 10), std::nullopt);
-  EXPECT_EQ(ParseUnsigned("0xffffffffffffffff", 0), ~uint64_t{0});
-  EXPECT_EQ(ParseUnsigned("0x1ffffffffffffffff", 0), std::nullopt);
-}
-
 TEST(BuildIdUnreliable, KnownBadReleases) {
   EXPECT_TRUE(BuildIdUnreliable("6.1.115-1-arm64"));
   EXPECT_TRUE(BuildIdUnreliable("6.1.113"));

@@ -33,6 +33,7 @@ constexpr uint64_t kText = 0xffff800009e50000;
 // CPU 0 with metadata, CPU 1 with none (guessed), one 40-byte sink on CPU 1.
 DumpSet DecoderDumpSet() {
   DumpSet set;
+  set.target.arch = "arm64";
   set.target.vmlinux_build_id = "0123456789abcdef0123456789abcdef01234567";
   DumpNode meta = MetadataNode(0, 0, "META");
   EtmV4Registers etm;

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Scratch directories and file helpers for the output tests. Each test gets
-// its own directory, removed afterwards; std::filesystem::remove_all deletes
-// symlinks without following them, so planted links cannot redirect cleanup.
+// Scratch directories (support/scratch_dir.h) and file helpers for the output
+// tests. Each test gets its own directory, removed afterwards.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -18,27 +16,11 @@
 #include <string_view>
 #include <vector>
 
+#include "support/scratch_dir.h"
+
 namespace csd::testing_output {
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern =
-        (std::filesystem::path(::testing::TempDir()) / "csd-output-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using ::csd::testing::ScratchDir;
 
 inline std::span<const std::byte> Bytes(std::string_view text) {
   return std::as_bytes(std::span(text.data(), text.size()));

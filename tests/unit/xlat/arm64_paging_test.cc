@@ -165,13 +165,10 @@ TEST(Arm64Descriptor, Kinds) {
             Arm64DescriptorKind::kBadBlock);
 }
 
-TEST(Arm64Descriptor, FormatSize) {
-  EXPECT_EQ(FormatArm64Size(4096), "4 KiB");
-  EXPECT_EQ(FormatArm64Size(0x20'0000), "2 MiB");
-  EXPECT_EQ(FormatArm64Size(0x4000'0000), "1 GiB");
-  EXPECT_EQ(FormatArm64Size(uint64_t{4} << 40), "4 TiB");
-  EXPECT_EQ(FormatArm64Size(3000), "3000 bytes");
+TEST(Arm64Descriptor, GranuleName) {
+  EXPECT_EQ(Arm64GranuleName(12), "4K");
   EXPECT_EQ(Arm64GranuleName(14), "16K");
+  EXPECT_EQ(Arm64GranuleName(16), "64K");
 }
 
 }  // namespace
