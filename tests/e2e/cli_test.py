@@ -48,6 +48,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check([empty, text_file, "-o", out], 3)
     check(["info", text_file], 3, stderr_has=["not a vmcore"])
     check(["extract", text_file, text_file, "-o", out], 3)
+    check(["extract", "--help"], 0, stdout_has=["VMCORE", "--output", "Exit codes"])
+    check(["--help"], 0, stdout_has=["info", "extract"])  # the subcommands are listed
+    # --format is a comma-separated list of known formats (CLI11 delimiter).
+    check([text_file, text_file, "-o", out, "--format", "raw,perf"], 3, stderr_has=["not a vmcore"])
+    check([text_file, text_file, "-o", out, "--format", "raw,bogus"], 2, stderr_has=["--format", "bogus"])
+    check(["info", text_file, "-o", out], 2)  # -o is the extraction's, not info's
     check([text_file, text_file, "-o", out, "--split-part", text_file], 3, stderr_has=["split dump"])
     check(["info", text_file, "--split-part", text_file], 3, stderr_has=["split dump"])
     # Arguments that contradict each other are usage errors, not bad dumps.
