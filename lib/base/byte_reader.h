@@ -57,6 +57,11 @@ class ByteReader {
   Expected<ByteReader> Sub(uint64_t offset, uint64_t length) const;
   // Bytes up to the first NUL (or the end of the field), within [offset, offset+max_length).
   Expected<std::string> FixedString(uint64_t offset, uint64_t max_length) const;
+  // The unsigned LEB128 (DWARF) at *offset, which then moves past it. At most
+  // ten bytes are read, enough for 64 bits; bits beyond them are dropped. An
+  // encoding that runs past the end or goes on longer is kCorrupt, and leaves
+  // *offset where it was.
+  Expected<uint64_t> Uleb128(uint64_t* offset) const;
 
  private:
   std::span<const std::byte> data_;

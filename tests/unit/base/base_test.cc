@@ -68,6 +68,43 @@ TEST(ByteReader, FixedString) {
   EXPECT_FALSE(reader.FixedString(8, 1).ok());
 }
 
+TEST(ByteReader, Uleb128) {
+  const std::array<std::byte, 6> raw{std::byte{0x02}, std::byte{0x7f}, std::byte{0x80},
+                                     std::byte{0x01}, std::byte{0xe5}, std::byte{0x8e}};
+  ByteReader reader(raw, Endian::kBig, "test");  // LEB128 has no byte order
+  uint64_t at = 0;
+  EXPECT_EQ(*reader.Uleb128(&at), 2u);
+  EXPECT_EQ(at, 1u);
+  EXPECT_EQ(*reader.Uleb128(&at), 127u);
+  EXPECT_EQ(*reader.Uleb128(&at), 128u);  // 0x80 0x01
+  EXPECT_EQ(at, 4u);
+  // 0xe5 0x8e then the end: truncated, and the offset stays put.
+  auto truncated = reader.Uleb128(&at);
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.error().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(truncated.error().message().find("offset 0x4"), std::string::npos);
+  EXPECT_EQ(at, 4u);
+  uint64_t past = 6;
+  EXPECT_FALSE(reader.Uleb128(&past).ok());
+  uint64_t far = ~uint64_t{0};
+  EXPECT_FALSE(reader.Uleb128(&far).ok());
+
+  // Ten bytes hold 64 bits (the tenth contributes its lowest bit only); an
+  // eleventh is refused, however many bytes follow.
+  std::array<std::byte, 12> wide;
+  wide.fill(std::byte{0xff});
+  wide[9] = std::byte{0x7f};
+  uint64_t start = 0;
+  EXPECT_EQ(*ByteReader(wide, Endian::kLittle).Uleb128(&start), ~uint64_t{0});
+  EXPECT_EQ(start, 10u);
+  wide[9] = std::byte{0xff};
+  start = 0;
+  auto endless = ByteReader(wide, Endian::kLittle).Uleb128(&start);
+  ASSERT_FALSE(endless.ok());
+  EXPECT_EQ(endless.error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(start, 0u);
+}
+
 TEST(ByteReader, CheckedArithmeticAndSignExtension) {
   EXPECT_EQ(CheckedAdd(1, 2), 3u);
   EXPECT_EQ(CheckedAdd(~uint64_t{0}, 1), std::nullopt);
