@@ -8,8 +8,7 @@
 
 namespace csd {
 
-uint64_t LoadUnsigned(std::span<const std::byte> bytes, Endian endian) {
-  assert(!bytes.empty() && bytes.size() <= 8);
+uint64_t byte_reader_detail::LoadUnsignedBytewise(std::span<const std::byte> bytes, Endian endian) {
   uint64_t value = 0;
   const size_t n = bytes.size();
   for (size_t i = 0; i < n; ++i) {

@@ -60,6 +60,32 @@ TEST(ByteReader, EndianAndBounds) {
   EXPECT_EQ(*le.Sub(4, 4)->U8(0), 5);
 }
 
+TEST(ByteReader, EveryWidthBothWays) {
+  const std::array<std::byte, 8> raw{std::byte{0x11}, std::byte{0x22}, std::byte{0x33},
+                                     std::byte{0x44}, std::byte{0x55}, std::byte{0x66},
+                                     std::byte{0x77}, std::byte{0x88}};
+  for (size_t width = 1; width <= 8; ++width) {
+    SCOPED_TRACE(width);
+    uint64_t le = 0;
+    uint64_t be = 0;
+    for (size_t i = 0; i < width; ++i) {
+      le |= uint64_t{std::to_integer<uint8_t>(raw[i])} << (8 * i);
+      be = (be << 8) | std::to_integer<uint8_t>(raw[i]);
+    }
+    EXPECT_EQ(LoadUnsigned(std::span(raw).first(width), Endian::kLittle), le);
+    EXPECT_EQ(LoadUnsigned(std::span(raw).first(width), Endian::kBig), be);
+    ByteReader reader(raw, Endian::kBig);
+    EXPECT_EQ(reader.TryUnsigned(0, width), be);
+    EXPECT_EQ(*reader.Unsigned(0, width), be);
+    EXPECT_EQ(reader.TryUnsigned(8 - width, width).has_value(), true);
+    EXPECT_EQ(reader.TryUnsigned(9 - width, width), std::nullopt);  // one byte past the end
+  }
+  ByteReader reader(raw, Endian::kLittle);
+  EXPECT_EQ(reader.TryUnsigned(0, 0), std::nullopt);
+  EXPECT_EQ(reader.TryUnsigned(0, 9), std::nullopt);
+  EXPECT_EQ(reader.TryUnsigned(~uint64_t{0} - 2, 4), std::nullopt);
+}
+
 TEST(ByteReader, FixedString) {
   const std::string text("abc\0def", 7);
   ByteReader reader(AsBytes(text), Endian::kLittle);
