@@ -23,51 +23,22 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "debuginfo/dwarf_session.h"
 #include "debuginfo/dwarf_units.h"
 #include "debuginfo/elf_handles.h"
+#include "debuginfo/elf_image.h"
 #include "debuginfo/type_layout.h"
 
 namespace csd {
 
 using debuginfo_detail::DwarfContext;
 using debuginfo_detail::DwarfPtr;
-using debuginfo_detail::DwflPtr;
+using debuginfo_detail::DwarfSession;
+using debuginfo_detail::ElfImage;
 using debuginfo_detail::ElfPtr;
 using debuginfo_detail::StructDetail;
-using debuginfo_detail::UniqueFd;
 
 namespace {
-
-// A ReadLinkTime of .bss yields zeros; cap what a hostile NOBITS header can
-// make us allocate.
-constexpr uint64_t kMaxLinkTimeRead = uint64_t{1} << 30;
-
-bool LibelfReady() {
-  // elf_version must be called once before any other libelf call.
-  static const bool ready = elf_version(EV_CURRENT) != EV_NONE;
-  return ready;
-}
-
-std::optional<std::string> BuildIdInNotes(Elf_Data* data) {
-  if (data == nullptr || data->d_buf == nullptr) return std::nullopt;
-  const auto* bytes = static_cast<const unsigned char*>(data->d_buf);
-  size_t offset = 0;
-  GElf_Nhdr header;
-  size_t name_offset;
-  size_t desc_offset;
-  // gelf_getnote bounds-checks each note against d_size.
-  while (offset < data->d_size) {
-    size_t next = gelf_getnote(data, offset, &header, &name_offset, &desc_offset);
-    if (next == 0) break;
-    if (header.n_type == NT_GNU_BUILD_ID && header.n_namesz == 4 &&
-        std::memcmp(bytes + name_offset, "GNU", 4) == 0 && header.n_descsz > 0) {
-      return LowerHex(
-          std::span(reinterpret_cast<const std::byte*>(bytes + desc_offset), header.n_descsz));
-    }
-    offset = next;
-  }
-  return std::nullopt;
-}
 
 struct RawSymbol {
   uint64_t address;
@@ -88,20 +59,6 @@ constexpr size_t kMaxAnchorUnits = 4;
 // One-unit views (UnitView) a DebugInfo keeps at most; further units are read
 // through the whole file's session.
 constexpr size_t kMaxUnitViews = 64;
-
-// libdwfl asks where else to look for a module's DWARF only when the file
-// has none; finding debug files is DebuginfoSearch's job, not libdwfl's.
-int NoSeparateDebuginfo(Dwfl_Module*, void**, const char*, Dwarf_Addr, const char*, const char*,
-                        GElf_Word, char**) {
-  return -1;
-}
-
-const Dwfl_Callbacks kOfflineCallbacks = {
-    .find_elf = nullptr,
-    .find_debuginfo = NoSeparateDebuginfo,
-    .section_address = dwfl_offline_section_address,
-    .debuginfo_path = nullptr,
-};
 
 // A second libelf/libdw session over the same file whose .debug_info is cut
 // down to one unit. libdw reaches a unit only after reading the header of
@@ -131,33 +88,18 @@ struct UnitView {
 }  // namespace
 
 struct DebugInfo::Impl {
-  // Declaration order = reverse destruction order: Dwarf, then Elf, then fd.
-  std::filesystem::path path;
-  UniqueFd fd;
-  ElfPtr elf;
-  DwarfPtr dwarf;        // ET_EXEC/ET_DYN: ours
-  mutable DwflPtr dwfl;  // ET_REL: owns the relocated DWARF, opened lazily
+  Impl(ElfImage elf_image, DwarfSession session)
+      : image(std::move(elf_image)), dwarf_session(std::move(session)) {}
+
+  // Declaration order = reverse destruction order: libdw borrows the Elf.
+  ElfImage image;
+  DwarfSession dwarf_session;
   // One-unit views for anchored lookups (see UnitView), by unit offset.
   mutable std::map<uint64_t, std::unique_ptr<UnitView>> unit_views;
-  bool relocatable = false;
-
-  Arch arch = Arch::kUnknown;
-  Endian endian = Endian::kLittle;
-  unsigned pointer_size = 8;
-  std::vector<SectionInfo> sections;
-  std::vector<size_t> section_indices;  // ELF index of sections[i]
-  std::vector<bool> section_alloc;      // SHF_ALLOC of sections[i]
-  std::vector<bool> code_by_index;      // by ELF index: SHF_ALLOC and SHF_EXECINSTR
-  std::optional<std::string> build_id;
 
   // Everything below is filled lazily by const lookups: libelf/libdw calls
   // also mutate internal state, so one mutex serialises every lookup.
   mutable std::mutex mutex;
-
-  // The DWARF handle, from `dwarf` or from `dwfl`; opened on first use for
-  // relocatable objects.
-  mutable Dwarf* dwarf_handle = nullptr;
-  mutable std::optional<Error> dwarf_error;
 
   // The symbol table is scanned per name asked for, not indexed: a distro
   // vmlinux has ~200k symbols and a run asks for a handful, so hashing them
@@ -197,11 +139,10 @@ struct DebugInfo::Impl {
   mutable std::map<std::string, Expected<CompileUnit>, std::less<>> unit_of_symbol;
   mutable std::set<uint64_t> anchored_units;
 
-  std::string File() const { return path.string(); }
-  DwarfContext Context() const { return {pointer_size, endian}; }
+  std::string File() const { return image.File(); }
+  DwarfContext Context() const { return {image.pointer_size(), image.endian()}; }
 
-  Status EnsureDwarfLocked() const;
-  std::string SectionNameLocked(size_t elf_index) const;
+  Status EnsureDwarfLocked() const { return dwarf_session.Ensure(); }
   void ScanSymbolsLocked(std::span<const std::string_view> wanted) const;
   template <typename Visit>
   void ForEachSymbolLocked(size_t begin, size_t end, Visit visit) const;
@@ -224,122 +165,20 @@ struct DebugInfo::Impl {
   Expected<const StructDetail*> StructByNameLocked(std::string_view name) const;
   Expected<const StructDetail*> StructByDieLocked(Dwarf_Die die) const;
   Expected<MemberLayout> VariableLocked(std::string_view name) const;
-  Expected<std::vector<std::byte>> ReadLocked(uint64_t address, uint64_t size) const;
 };
 
 // ---------------------------------------------------------------- Open
 
 Expected<DebugInfo> DebugInfo::Open(const std::filesystem::path& path) {
-  auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  const std::string file = path.string();
-  if (!LibelfReady()) {
-    return Error(ErrorCode::kUnsupported,
-                 fmt::format("libelf refused EV_CURRENT: {}", elf_errmsg(-1)));
-  }
-
-  impl->fd = UniqueFd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (impl->fd.get() < 0) {
-    return Error(ErrorCode::kIo,
-                 fmt::format("cannot open vmlinux {}: {}", file, std::strerror(errno)));
-  }
-  struct stat st;
-  if (::fstat(impl->fd.get(), &st) != 0) {
-    return Error(ErrorCode::kIo,
-                 fmt::format("cannot stat vmlinux {}: {}", file, std::strerror(errno)));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return Error(ErrorCode::kIo, fmt::format("vmlinux {} is not a regular file", file));
-  }
-
-  impl->elf.reset(elf_begin(impl->fd.get(), ELF_C_READ_MMAP, nullptr));
-  if (!impl->elf) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("{} is not a readable ELF file: {}", file, elf_errmsg(-1)));
-  }
-  Elf* elf = impl->elf.get();
-  if (elf_kind(elf) != ELF_K_ELF) {
-    return Error(ErrorCode::kCorrupt, fmt::format("{} is not an ELF file", file));
-  }
-  GElf_Ehdr ehdr;
-  if (gelf_getehdr(elf, &ehdr) == nullptr) {
-    return Error(ErrorCode::kCorrupt, fmt::format("{}: bad ELF header: {}", file, elf_errmsg(-1)));
-  }
-  switch (ehdr.e_ident[EI_DATA]) {
-    case ELFDATA2LSB: impl->endian = Endian::kLittle; break;
-    case ELFDATA2MSB: impl->endian = Endian::kBig; break;
-    default:
-      return Error(ErrorCode::kCorrupt,
-                   fmt::format("{}: unknown ELF data encoding {}", file, ehdr.e_ident[EI_DATA]));
-  }
-  impl->pointer_size = ehdr.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : 4;
-  impl->relocatable = ehdr.e_type == ET_REL;
-  switch (ehdr.e_machine) {
-    case EM_AARCH64: impl->arch = Arch::kArm64; break;
-    case EM_ARM: impl->arch = Arch::kArm; break;
-    default: impl->arch = Arch::kUnknown; break;  // the caller decides whether that matters
-  }
-
-  size_t shstrndx;
-  if (elf_getshdrstrndx(elf, &shstrndx) != 0) {
-    return Error(ErrorCode::kCorrupt,
-                 fmt::format("{}: no section name table: {}", file, elf_errmsg(-1)));
-  }
-  bool has_dwarf = false;
-  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr) {
-      return Error(ErrorCode::kCorrupt, fmt::format("{}: bad section header {}: {}", file,
-                                                    elf_ndxscn(scn), elf_errmsg(-1)));
-    }
-    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
-    SectionInfo info;
-    info.name = name ? name : "";
-    info.address = shdr.sh_addr;
-    info.size = shdr.sh_size;
-    info.file_offset = shdr.sh_offset;
-    info.has_bits = shdr.sh_type != SHT_NOBITS;
-    if (info.name == ".debug_info" || info.name == ".zdebug_info") has_dwarf = true;
-    if (shdr.sh_type == SHT_NOTE && !impl->build_id) {
-      impl->build_id = BuildIdInNotes(elf_getdata(scn, nullptr));
-    }
-    impl->sections.push_back(std::move(info));
-    impl->section_indices.push_back(elf_ndxscn(scn));
-    impl->section_alloc.push_back((shdr.sh_flags & SHF_ALLOC) != 0);
-    const size_t elf_index = elf_ndxscn(scn);
-    if (impl->code_by_index.size() <= elf_index) impl->code_by_index.resize(elf_index + 1);
-    impl->code_by_index[elf_index] =
-        (shdr.sh_flags & (SHF_ALLOC | SHF_EXECINSTR)) == (SHF_ALLOC | SHF_EXECINSTR);
-  }
-  if (!impl->build_id) {
-    // A vmlinux whose note section lost its type still has the PT_NOTE segment.
-    size_t phnum = 0;
-    if (elf_getphdrnum(elf, &phnum) == 0) {
-      for (size_t i = 0; i < phnum && !impl->build_id; ++i) {
-        GElf_Phdr phdr;
-        if (gelf_getphdr(elf, static_cast<int>(i), &phdr) == nullptr) break;
-        if (phdr.p_type != PT_NOTE) continue;
-        impl->build_id = BuildIdInNotes(elf_getdata_rawchunk(
-            elf, static_cast<int64_t>(phdr.p_offset), phdr.p_filesz, ELF_T_NHDR));
-      }
-    }
-  }
-
-  if (!has_dwarf) {
+  CSD_ASSIGN_OR_RETURN(ElfImage image, ElfImage::Open(path));
+  if (!image.has_dwarf()) {
     return Error(ErrorCode::kLookup,
                  fmt::format("{} has no DWARF debug info; use the unstripped vmlinux (e.g. from "
                              "the -dbg package)",
-                             file));
+                             image.File()));
   }
-  if (!impl->relocatable) {
-    impl->dwarf.reset(dwarf_begin_elf(elf, DWARF_C_READ, nullptr));
-    if (!impl->dwarf) {
-      return Error(ErrorCode::kCorrupt,
-                   fmt::format("{}: cannot read DWARF debug info: {}", file, dwarf_errmsg(-1)));
-    }
-    impl->dwarf_handle = impl->dwarf.get();
-  }
-  return DebugInfo(std::move(impl));
+  CSD_ASSIGN_OR_RETURN(DwarfSession dwarf, DwarfSession::Begin(image));
+  return DebugInfo(std::make_unique<Impl>(std::move(image), std::move(dwarf)));
 }
 
 DebugInfo::DebugInfo(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -348,25 +187,25 @@ DebugInfo& DebugInfo::operator=(DebugInfo&&) noexcept = default;
 DebugInfo::~DebugInfo() = default;
 
 const std::filesystem::path& DebugInfo::path() const {
-  return impl_->path;
+  return impl_->image.path();
 }
 Arch DebugInfo::arch() const {
-  return impl_->arch;
+  return impl_->image.arch();
 }
 Endian DebugInfo::endian() const {
-  return impl_->endian;
+  return impl_->image.endian();
 }
 unsigned DebugInfo::pointer_size() const {
-  return impl_->pointer_size;
+  return impl_->image.pointer_size();
 }
 bool DebugInfo::relocatable() const {
-  return impl_->relocatable;
+  return impl_->image.relocatable();
 }
 std::optional<std::string> DebugInfo::BuildId() const {
-  return impl_->build_id;
+  return impl_->image.build_id();
 }
 const std::vector<SectionInfo>& DebugInfo::sections() const {
-  return impl_->sections;
+  return impl_->image.sections();
 }
 
 const MemberLayout* StructLayout::Find(std::string_view member) const {
@@ -374,35 +213,6 @@ const MemberLayout* StructLayout::Find(std::string_view member) const {
     if (m.name == member) return &m;
   }
   return nullptr;
-}
-
-// ---------------------------------------------------------------- DWARF of modules
-
-Status DebugInfo::Impl::EnsureDwarfLocked() const {
-  if (dwarf_handle != nullptr) return OkStatus();
-  if (dwarf_error) return *dwarf_error;
-  // A module's .debug_* sections hold zeros where its relocations go (string
-  // offsets, abbreviation offsets, addresses); libdwfl applies them, for the
-  // object's own machine, whatever the host is.
-  DwflPtr session(dwfl_begin(&kOfflineCallbacks));
-  Dwfl_Module* module = nullptr;
-  if (session) {
-    module = dwfl_report_offline(session.get(), path.filename().c_str(), File().c_str(), -1);
-    dwfl_report_end(session.get(), nullptr, nullptr);
-  }
-  Dwarf_Addr bias = 0;
-  Dwarf* handle = module ? dwfl_module_getdwarf(module, &bias) : nullptr;
-  if (handle == nullptr) {
-    dwarf_error =
-        Error(ErrorCode::kCorrupt,
-              fmt::format("{}: cannot read or relocate its DWARF: {}", File(),
-                          // NULL when the underlying libelf error is 0 (found by fuzzing).
-                          dwfl_errmsg(-1) ? dwfl_errmsg(-1) : "no reason given"));
-    return *dwarf_error;
-  }
-  dwfl = std::move(session);
-  dwarf_handle = handle;
-  return OkStatus();
 }
 
 // ---------------------------------------------------------------- symbols
@@ -413,9 +223,9 @@ Status DebugInfo::Impl::LoadSymbolsLocked() const {
     return OkStatus();
   }
   symbols_loaded = true;
-  Elf* e = elf.get();
-  for (size_t i = 0; i < sections.size(); ++i) {
-    Elf_Scn* scn = elf_getscn(e, section_indices[i]);
+  Elf* e = image.elf();
+  for (size_t i = 0; i < image.sections().size(); ++i) {
+    Elf_Scn* scn = image.Section(i);
     GElf_Shdr shdr;
     if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_SYMTAB) {
       continue;
@@ -442,6 +252,7 @@ Status DebugInfo::Impl::LoadSymbolsLocked() const {
     // the file's bytes were misaligned or of the other byte order).
     const auto address = reinterpret_cast<uintptr_t>(data->d_buf);
     if (data->d_type == ELF_T_SYM && data->d_buf != nullptr) {
+      const unsigned pointer_size = image.pointer_size();
       if (pointer_size == 8 && entry_size == sizeof(Elf64_Sym) &&
           address % alignof(Elf64_Sym) == 0) {
         symtab64 = static_cast<const Elf64_Sym*>(data->d_buf);
@@ -559,14 +370,6 @@ void DebugInfo::PrefetchSymbols(std::initializer_list<std::string_view> names) c
   if (!missing.empty()) impl_->ScanSymbolsLocked(missing);
 }
 
-std::string DebugInfo::Impl::SectionNameLocked(size_t elf_index) const {
-  if (!relocatable) return {};
-  for (size_t i = 0; i < sections.size(); ++i) {
-    if (section_indices[i] == elf_index) return sections[i].name;
-  }
-  return {};  // SHN_ABS, SHN_COMMON: no section to place
-}
-
 Expected<RawSymbol> DebugInfo::Impl::PickSymbolLocked(std::string_view name) const {
   CSD_RETURN_IF_ERROR(LoadSymbolsLocked());
   if (name.empty()) return Error(ErrorCode::kInvalidArgument, "empty symbol name");
@@ -592,7 +395,7 @@ Expected<RawSymbol> DebugInfo::Impl::PickSymbolLocked(std::string_view name) con
   if (best_global != nullptr) return *best_global;
   std::set<std::pair<size_t, uint64_t>> addresses;
   for (const RawSymbol& sym : candidates) {
-    addresses.insert({relocatable ? sym.section_index : 0, sym.address});
+    addresses.insert({image.relocatable() ? sym.section_index : 0, sym.address});
   }
   if (addresses.size() > 1) {
     std::string list;
@@ -613,7 +416,8 @@ Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const 
   info.address = picked.address;
   info.size = picked.size;
   info.global = picked.binding == STB_GLOBAL || picked.binding == STB_WEAK;
-  info.section = SectionNameLocked(picked.section_index);
+  // Only a relocatable object's addresses are section offsets.
+  if (image.relocatable()) info.section = image.SectionNameAt(picked.section_index);
   return info;
 }
 
@@ -663,8 +467,8 @@ void DebugInfo::Impl::ScanUntil(Done done) const {
     Dwarf_Half version;
     uint8_t unit_type;
     Dwarf_Die unit_die;
-    int rc =
-        dwarf_get_units(dwarf_handle, scan_cursor, &next, &version, &unit_type, &unit_die, nullptr);
+    int rc = dwarf_get_units(dwarf_session.handle(), scan_cursor, &next, &version, &unit_type,
+                             &unit_die, nullptr);
     if (rc != 0) {
       scan_done = true;
       if (rc < 0) {
@@ -734,8 +538,7 @@ std::vector<uint64_t> DebugInfo::Impl::CodeNearLocked(size_t index) const {
       return;
     }
     const unsigned type = GELF_ST_TYPE(sym->st_info);
-    if ((type == STT_FUNC || type == STT_NOTYPE) && sym->st_shndx < code_by_index.size() &&
-        code_by_index[sym->st_shndx] &&
+    if ((type == STT_FUNC || type == STT_NOTYPE) && image.IsCode(sym->st_shndx) &&
         std::find(code.begin(), code.end(), sym->st_value) == code.end()) {
       code.push_back(sym->st_value);
     }
@@ -764,14 +567,8 @@ std::vector<uint64_t> DebugInfo::Impl::CodeNearLocked(size_t index) const {
 // For each address, the unit whose .debug_aranges ranges hold it.
 std::vector<std::optional<uint64_t>> DebugInfo::Impl::UnitsOfAddressesLocked(
     std::span<const uint64_t> addresses) const {
-  for (size_t i = 0; i < sections.size(); ++i) {
-    if (sections[i].name != ".debug_aranges") continue;
-    Elf_Scn* scn = elf_getscn(elf.get(), section_indices[i]);
-    Elf_Data* data = scn ? elf_rawdata(scn, nullptr) : nullptr;
-    if (data == nullptr || data->d_buf == nullptr) break;
-    return debuginfo_detail::UnitsOfAddresses(
-        std::span(static_cast<const std::byte*>(data->d_buf), data->d_size), endian, addresses);
-  }
+  const std::optional<std::span<const std::byte>> aranges = image.RawSection(".debug_aranges");
+  if (aranges) return debuginfo_detail::UnitsOfAddresses(*aranges, image.endian(), addresses);
   return std::vector<std::optional<uint64_t>>(addresses.size());
 }
 
@@ -783,7 +580,7 @@ bool DebugInfo::Impl::UnitDieLocked(uint64_t offset, Dwarf_Die* unit) const {
   if (view == unit_views.end() && unit_views.size() < kMaxUnitViews) {
     view = unit_views.emplace(offset, MakeUnitViewLocked(offset)).first;
   }
-  Dwarf* handle = dwarf_handle;
+  Dwarf* handle = dwarf_session.handle();
   Dwarf_Off die = 0;
   if (view != unit_views.end() && view->second) {
     handle = view->second->dwarf.get();
@@ -791,8 +588,8 @@ bool DebugInfo::Impl::UnitDieLocked(uint64_t offset, Dwarf_Die* unit) const {
   } else {
     Dwarf_Off next = 0;
     size_t header_size = 0;
-    if (dwarf_next_unit(dwarf_handle, offset, &next, &header_size, nullptr, nullptr, nullptr,
-                        nullptr, nullptr, nullptr) != 0) {
+    if (dwarf_next_unit(dwarf_session.handle(), offset, &next, &header_size, nullptr, nullptr,
+                        nullptr, nullptr, nullptr, nullptr) != 0) {
       return false;
     }
     die = offset + header_size;
@@ -805,10 +602,10 @@ bool DebugInfo::Impl::UnitDieLocked(uint64_t offset, Dwarf_Die* unit) const {
 std::unique_ptr<UnitView> DebugInfo::Impl::MakeUnitViewLocked(uint64_t offset) const {
   const Elf_Data* info = nullptr;
   const Elf_Data* abbrev = nullptr;
-  for (size_t i = 0; i < sections.size(); ++i) {
-    const std::string& name = sections[i].name;
+  for (size_t i = 0; i < image.sections().size(); ++i) {
+    const std::string& name = image.sections()[i].name;
     if (name != ".debug_info" && name != ".debug_abbrev") continue;
-    Elf_Scn* scn = elf_getscn(elf.get(), section_indices[i]);
+    Elf_Scn* scn = image.Section(i);
     GElf_Shdr shdr;
     if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr ||
         (shdr.sh_flags & SHF_COMPRESSED) != 0) {
@@ -823,11 +620,11 @@ std::unique_ptr<UnitView> DebugInfo::Impl::MakeUnitViewLocked(uint64_t offset) c
     return std::span(static_cast<const std::byte*>(data->d_buf), data->d_size);
   };
   const std::optional<debuginfo_detail::UnitExtent> extent =
-      debuginfo_detail::SelfContainedUnit(bytes(info), bytes(abbrev), endian, offset);
+      debuginfo_detail::SelfContainedUnit(bytes(info), bytes(abbrev), image.endian(), offset);
   if (!extent) return nullptr;
 
   auto view = std::make_unique<UnitView>();
-  view->elf.reset(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
+  view->elf.reset(elf_begin(image.fd(), ELF_C_READ_MMAP, nullptr));
   size_t shstrndx = 0;
   if (!view->elf || elf_getshdrstrndx(view->elf.get(), &shstrndx) != 0) return nullptr;
   Elf_Data* view_info = nullptr;
@@ -885,7 +682,7 @@ Expected<DebugInfo::CompileUnit> DebugInfo::Impl::UnitOfLocked(std::string_view 
   auto cached = unit_of_symbol.find(symbol);
   if (cached != unit_of_symbol.end()) return cached->second;
   auto answer = [&]() -> Expected<CompileUnit> {
-    if (relocatable) {
+    if (image.relocatable()) {
       // Section-relative addresses; a module has a unit or two anyway.
       return Error(ErrorCode::kUnsupported,
                    fmt::format("{} is relocatable: its units are not found by address", File()));
@@ -1093,44 +890,9 @@ Expected<MemberLayout> DebugInfo::VariableType(std::string_view name) const {
 
 // ---------------------------------------------------------------- bytes
 
-Expected<std::vector<std::byte>> DebugInfo::Impl::ReadLocked(uint64_t address,
-                                                             uint64_t size) const {
-  auto end = CheckedAdd(address, size);
-  if (!end) {
-    return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("link-time range {:#x}+{:#x} wraps around", address, size));
-  }
-  for (size_t i = 0; i < sections.size(); ++i) {
-    const SectionInfo& section = sections[i];
-    if (!section_alloc[i] || section.size == 0) continue;
-    auto section_end = CheckedAdd(section.address, section.size);
-    if (!section_end || address < section.address || *end > *section_end) continue;
-    if (size > kMaxLinkTimeRead) {
-      return Error(ErrorCode::kLimit, fmt::format("link-time read of {:#x} bytes at {:#x} "
-                                                  "exceeds the {:#x}-byte cap",
-                                                  size, address, kMaxLinkTimeRead));
-    }
-    uint64_t offset = address - section.address;
-    if (!section.has_bits) return std::vector<std::byte>(size);  // .bss: zero at link time
-    Elf_Scn* scn = elf_getscn(elf.get(), section_indices[i]);
-    Elf_Data* data = scn ? elf_rawdata(scn, nullptr) : nullptr;
-    if (data == nullptr || data->d_buf == nullptr || data->d_size < offset + size) {
-      return Error(ErrorCode::kCorrupt,
-                   fmt::format("{}: section {} is not fully present in the file ({})", File(),
-                               section.name, elf_errmsg(-1)));
-    }
-    const auto* bytes = static_cast<const std::byte*>(data->d_buf) + offset;
-    return std::vector<std::byte>(bytes, bytes + size);
-  }
-  return Error(ErrorCode::kNotMapped,
-               fmt::format("link-time range [{:#x}, {:#x}) is not inside one allocated section "
-                           "of {}",
-                           address, *end, File()));
-}
-
 Expected<std::vector<std::byte>> DebugInfo::ReadLinkTime(uint64_t address, uint64_t size) const {
   std::lock_guard lock(impl_->mutex);
-  return impl_->ReadLocked(address, size);
+  return impl_->image.ReadLinkTime(address, size);
 }
 
 }  // namespace csd
