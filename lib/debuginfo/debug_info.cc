@@ -27,6 +27,8 @@
 #include "debuginfo/dwarf_units.h"
 #include "debuginfo/elf_handles.h"
 #include "debuginfo/elf_image.h"
+#include "debuginfo/elf_symtab.h"
+#include "debuginfo/symbol_table.h"
 #include "debuginfo/type_layout.h"
 
 namespace csd {
@@ -36,18 +38,11 @@ using debuginfo_detail::DwarfPtr;
 using debuginfo_detail::DwarfSession;
 using debuginfo_detail::ElfImage;
 using debuginfo_detail::ElfPtr;
+using debuginfo_detail::ElfSymbol;
+using debuginfo_detail::ElfSymbolTable;
 using debuginfo_detail::StructDetail;
 
 namespace {
-
-struct RawSymbol {
-  uint64_t address;
-  uint64_t size;
-  unsigned char binding;
-  unsigned char type;    // STT_*
-  size_t section_index;  // ELF index; meaningful for relocatable objects
-  size_t index;          // in .symtab
-};
 
 // UnitOf of a static variable: how far its file's run of local symbols is
 // walked each way for code symbols, how many of their addresses are looked
@@ -89,33 +84,19 @@ struct UnitView {
 
 struct DebugInfo::Impl {
   Impl(ElfImage elf_image, DwarfSession session)
-      : image(std::move(elf_image)), dwarf_session(std::move(session)) {}
+      : image(std::move(elf_image)), dwarf_session(std::move(session)), elf_symbols(image) {}
 
   // Declaration order = reverse destruction order: libdw borrows the Elf.
   ElfImage image;
   DwarfSession dwarf_session;
+  ElfSymbolTable elf_symbols;
+  const SymbolTable& symbols = elf_symbols;  // where symbol lookups go
   // One-unit views for anchored lookups (see UnitView), by unit offset.
   mutable std::map<uint64_t, std::unique_ptr<UnitView>> unit_views;
 
   // Everything below is filled lazily by const lookups: libelf/libdw calls
   // also mutate internal state, so one mutex serialises every lookup.
   mutable std::mutex mutex;
-
-  // The symbol table is scanned per name asked for, not indexed: a distro
-  // vmlinux has ~200k symbols and a run asks for a handful, so hashing them
-  // all cost more than every scan together (measured: 60 ms vs < 1 ms each).
-  mutable bool symbols_loaded = false;
-  mutable std::optional<Error> symbols_error;
-  mutable Elf_Data* symtab_data = nullptr;
-  mutable size_t symtab_count = 0;
-  // The table as an array of the file's class, when libelf's translated copy
-  // is one (it always is for a well-formed file): a pass over a distro
-  // vmlinux's 200k symbols costs a third of what gelf_getsym per entry does.
-  mutable const Elf64_Sym* symtab64 = nullptr;
-  mutable const Elf32_Sym* symtab32 = nullptr;
-  mutable size_t first_global = 0;        // sh_info: every symbol before it is STB_LOCAL
-  mutable std::string_view symbol_names;  // the .strtab bytes
-  mutable std::unordered_map<std::string, std::vector<RawSymbol>> symbols;  // per name asked
 
   // Incremental scan over the top-level DIEs of each unit: every unit is read
   // once, and only as far as needed to answer the lookups asked so far.
@@ -143,15 +124,7 @@ struct DebugInfo::Impl {
   DwarfContext Context() const { return {image.pointer_size(), image.endian()}; }
 
   Status EnsureDwarfLocked() const { return dwarf_session.Ensure(); }
-  void ScanSymbolsLocked(std::span<const std::string_view> wanted) const;
-  template <typename Visit>
-  void ForEachSymbolLocked(size_t begin, size_t end, Visit visit) const;
-  std::optional<GElf_Sym> SymbolAtLocked(size_t index) const;
-  Status LoadSymbolsLocked() const;
-  Expected<RawSymbol> PickSymbolLocked(std::string_view name) const;
-  Expected<SymbolInfo> SymbolLocked(std::string_view name) const;
   void IndexUnit(Dwarf_Die* unit) const;
-  std::vector<uint64_t> CodeNearLocked(size_t index) const;
   std::vector<std::optional<uint64_t>> UnitsOfAddressesLocked(
       std::span<const uint64_t> addresses) const;
   bool UnitDieLocked(uint64_t offset, Dwarf_Die* unit) const;
@@ -217,213 +190,14 @@ const MemberLayout* StructLayout::Find(std::string_view member) const {
 
 // ---------------------------------------------------------------- symbols
 
-Status DebugInfo::Impl::LoadSymbolsLocked() const {
-  if (symbols_loaded) {
-    if (symbols_error) return *symbols_error;
-    return OkStatus();
-  }
-  symbols_loaded = true;
-  Elf* e = image.elf();
-  for (size_t i = 0; i < image.sections().size(); ++i) {
-    Elf_Scn* scn = image.Section(i);
-    GElf_Shdr shdr;
-    if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_SYMTAB) {
-      continue;
-    }
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    if (data == nullptr) {
-      symbols_error = Error(ErrorCode::kCorrupt,
-                            fmt::format("{}: unreadable .symtab: {}", File(), elf_errmsg(-1)));
-      return *symbols_error;
-    }
-    Elf_Scn* strtab = elf_getscn(e, shdr.sh_link);
-    Elf_Data* names = strtab ? elf_getdata(strtab, nullptr) : nullptr;
-    if (names == nullptr || names->d_buf == nullptr) {
-      symbols_error =
-          Error(ErrorCode::kCorrupt,
-                fmt::format("{}: unreadable symbol string table: {}", File(), elf_errmsg(-1)));
-      return *symbols_error;
-    }
-    const size_t entry_size = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
-    symtab_data = data;
-    symtab_count = entry_size ? data->d_size / entry_size : 0;
-    first_global = std::min<size_t>(shdr.sh_info, symtab_count);
-    // elf_getdata translated the table to this host's layout (copying it if
-    // the file's bytes were misaligned or of the other byte order).
-    const auto address = reinterpret_cast<uintptr_t>(data->d_buf);
-    if (data->d_type == ELF_T_SYM && data->d_buf != nullptr) {
-      const unsigned pointer_size = image.pointer_size();
-      if (pointer_size == 8 && entry_size == sizeof(Elf64_Sym) &&
-          address % alignof(Elf64_Sym) == 0) {
-        symtab64 = static_cast<const Elf64_Sym*>(data->d_buf);
-      } else if (pointer_size == 4 && entry_size == sizeof(Elf32_Sym) &&
-                 address % alignof(Elf32_Sym) == 0) {
-        symtab32 = static_cast<const Elf32_Sym*>(data->d_buf);
-      }
-    }
-    symbol_names = std::string_view(static_cast<const char*>(names->d_buf), names->d_size);
-    return OkStatus();
-  }
-  symbols_error =
-      Error(ErrorCode::kLookup, fmt::format("{} has no .symtab (stripped of symbols?)", File()));
-  return *symbols_error;
-}
-
-// Calls visit(index, sym) for the symbols [begin, end) in order while it
-// returns true; `sym` is an Elf64_Sym, Elf32_Sym or GElf_Sym (same field names).
-template <typename Visit>
-void DebugInfo::Impl::ForEachSymbolLocked(size_t begin, size_t end, Visit visit) const {
-  end = std::min(end, symtab_count);
-  // The table pointer in a local: a visitor that stores through a reference
-  // (a result vector) could alias this object's members as far as the
-  // compiler knows, and a loop over the member would reload it for every
-  // entry (5-12 % of the 222k-symbol pass of bench/run.py's debuginfo case).
-  if (const Elf64_Sym* table = symtab64; table != nullptr) {
-    for (size_t n = begin; n < end; ++n) {
-      if (!visit(n, table[n])) return;
-    }
-  } else if (const Elf32_Sym* table32 = symtab32; table32 != nullptr) {
-    for (size_t n = begin; n < end; ++n) {
-      if (!visit(n, table32[n])) return;
-    }
-  } else {
-    for (size_t n = begin; n < end && n <= size_t{INT_MAX}; ++n) {
-      GElf_Sym sym;
-      if (gelf_getsym(symtab_data, static_cast<int>(n), &sym) == nullptr) return;
-      if (!visit(n, sym)) return;
-    }
-  }
-}
-
-std::optional<GElf_Sym> DebugInfo::Impl::SymbolAtLocked(size_t index) const {
-  std::optional<GElf_Sym> out;
-  ForEachSymbolLocked(index, index + 1, [&](size_t, const auto& sym) {
-    out = GElf_Sym{sym.st_name, sym.st_info, sym.st_other, sym.st_shndx, sym.st_value, sym.st_size};
-    return false;
-  });
-  return out;
-}
-
-void DebugInfo::Impl::ScanSymbolsLocked(std::span<const std::string_view> wanted) const {
-  // One pass over the table for every name asked. A name's first two bytes,
-  // read as one 16-bit word, rule out almost every symbol before any
-  // comparison: the first byte alone let 40% of a distro vmlinux's symbols
-  // through ('_', 's', 'c', ...), each then measured and compared, which made
-  // the pass 4x slower than on the bench's kernel of the same size.
-  auto prefix = [](const char* name) {
-    uint16_t word;
-    std::memcpy(&word, name, sizeof word);
-    return word;
-  };
-  std::bitset<65536> prefixes;
-  for (std::string_view name : wanted) {
-    if (name.empty()) continue;
-    const char two[2] = {name[0], name.size() > 1 ? name[1] : '\0'};  // "x" is 'x', NUL
-    prefixes.set(prefix(two));
-  }
-  std::vector<std::vector<RawSymbol>> found(wanted.size());
-  const char* names = symbol_names.data();
-  const size_t names_size = symbol_names.size();
-  if (names_size >= 2) {                 // else no name of at least one byte and its NUL fits
-    const size_t last = names_size - 2;  // where such a name starts at the latest
-    // The few names that pass the prefix test are compared in full, out of
-    // line; the test itself captures what it reads by value, so the loop
-    // keeps it in registers and loads only st_name and two bytes of a name.
-    auto candidate = [&](size_t n, const auto& sym) {
-      const size_t at = sym.st_name;
-      for (size_t i = 0; i < wanted.size(); ++i) {
-        const std::string_view name = wanted[i];
-        if (name.empty() || name.size() >= names_size - at || names[at + name.size()] != '\0' ||
-            std::memcmp(names + at, name.data(), name.size()) != 0) {
-          continue;
-        }
-        const unsigned type = GELF_ST_TYPE(sym.st_info);
-        if (type == STT_SECTION || type == STT_FILE || sym.st_shndx == SHN_UNDEF) return;
-        found[i].push_back({sym.st_value, sym.st_size,
-                            static_cast<unsigned char>(GELF_ST_BIND(sym.st_info)),
-                            static_cast<unsigned char>(type), sym.st_shndx, n});
-        return;
-      }
-    };
-    // From 1: entry 0 is the reserved null symbol.
-    ForEachSymbolLocked(1, symtab_count,
-                        [names, last, &prefixes, &prefix, &candidate](size_t n, const auto& sym) {
-                          const size_t at = sym.st_name;
-                          if (at <= last && prefixes[prefix(names + at)]) [[unlikely]] {
-                            candidate(n, sym);
-                          }
-                          return true;
-                        });
-  }
-  for (size_t i = 0; i < wanted.size(); ++i) {
-    symbols.try_emplace(std::string(wanted[i]), std::move(found[i]));
-  }
+Expected<SymbolInfo> DebugInfo::Symbol(std::string_view name) const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->symbols.Symbol(name);
 }
 
 void DebugInfo::PrefetchSymbols(std::initializer_list<std::string_view> names) const {
   std::lock_guard lock(impl_->mutex);
-  if (!impl_->LoadSymbolsLocked().ok()) return;  // Symbol() reports it
-  std::vector<std::string_view> missing;
-  for (std::string_view name : names) {
-    if (!name.empty() && !impl_->symbols.contains(std::string(name))) missing.push_back(name);
-  }
-  if (!missing.empty()) impl_->ScanSymbolsLocked(missing);
-}
-
-Expected<RawSymbol> DebugInfo::Impl::PickSymbolLocked(std::string_view name) const {
-  CSD_RETURN_IF_ERROR(LoadSymbolsLocked());
-  if (name.empty()) return Error(ErrorCode::kInvalidArgument, "empty symbol name");
-  auto it = symbols.find(std::string(name));
-  if (it == symbols.end()) {
-    ScanSymbolsLocked(std::span(&name, 1));
-    it = symbols.find(std::string(name));
-  }
-  if (it->second.empty()) {
-    return Error(ErrorCode::kLookup,
-                 fmt::format("symbol '{}' not found in .symtab of {}", name, File()));
-  }
-  const std::vector<RawSymbol>& candidates = it->second;
-  // A global beats any number of same-named statics; STB_GLOBAL beats STB_WEAK.
-  const RawSymbol* best_global = nullptr;
-  for (const RawSymbol& sym : candidates) {
-    if (sym.binding == STB_GLOBAL) {
-      best_global = &sym;
-      break;
-    }
-    if (sym.binding == STB_WEAK && best_global == nullptr) best_global = &sym;
-  }
-  if (best_global != nullptr) return *best_global;
-  std::set<std::pair<size_t, uint64_t>> addresses;
-  for (const RawSymbol& sym : candidates) {
-    addresses.insert({image.relocatable() ? sym.section_index : 0, sym.address});
-  }
-  if (addresses.size() > 1) {
-    std::string list;
-    for (const auto& entry : addresses)
-      list += fmt::format("{}{:#x}", list.empty() ? "" : ", ", entry.second);
-    return Error(ErrorCode::kLookup,
-                 fmt::format("symbol '{}' is ambiguous in {}: {} local (static) definitions at "
-                             "{} and no global one",
-                             name, File(), candidates.size(), list));
-  }
-  return candidates.front();
-}
-
-Expected<SymbolInfo> DebugInfo::Impl::SymbolLocked(std::string_view name) const {
-  CSD_ASSIGN_OR_RETURN(RawSymbol picked, PickSymbolLocked(name));
-  SymbolInfo info;
-  info.name = std::string(name);
-  info.address = picked.address;
-  info.size = picked.size;
-  info.global = picked.binding == STB_GLOBAL || picked.binding == STB_WEAK;
-  // Only a relocatable object's addresses are section offsets.
-  if (image.relocatable()) info.section = image.SectionNameAt(picked.section_index);
-  return info;
-}
-
-Expected<SymbolInfo> DebugInfo::Symbol(std::string_view name) const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->SymbolLocked(name);
+  impl_->symbols.Prefetch(std::span(names.begin(), names.size()));
 }
 
 // ---------------------------------------------------------------- DWARF scan
@@ -522,47 +296,6 @@ Expected<const StructDetail*> DebugInfo::Impl::StructByNameLocked(std::string_vi
 }
 
 // ---------------------------------------------------------------- anchored lookups
-
-// Code symbols of the file `index` (a local symbol) belongs to, nearest first:
-// the linker copies each object's local symbols after its STT_FILE entry, so
-// the run between two STT_FILE entries is one source file's statics, its static
-// functions and (arm, arm64) its $x/$d mapping symbols among them.
-std::vector<uint64_t> DebugInfo::Impl::CodeNearLocked(size_t index) const {
-  std::vector<uint64_t> code;
-  bool down = true;
-  bool up = true;
-  auto visit = [&](size_t at, bool& open) {
-    std::optional<GElf_Sym> sym = SymbolAtLocked(at);
-    if (!sym || GELF_ST_TYPE(sym->st_info) == STT_FILE || GELF_ST_BIND(sym->st_info) != STB_LOCAL) {
-      open = false;  // the file's run ends here
-      return;
-    }
-    const unsigned type = GELF_ST_TYPE(sym->st_info);
-    if ((type == STT_FUNC || type == STT_NOTYPE) && image.IsCode(sym->st_shndx) &&
-        std::find(code.begin(), code.end(), sym->st_value) == code.end()) {
-      code.push_back(sym->st_value);
-    }
-  };
-  for (size_t step = 1; step <= kMaxFileGroupWalk && (down || up); ++step) {
-    if (down) {
-      if (index <= step) {
-        down = false;  // entry 0 is the null symbol
-      } else {
-        visit(index - step, down);
-      }
-    }
-    if (code.size() >= kMaxAnchorAddresses) break;
-    if (up) {
-      if (index + step >= first_global) {
-        up = false;  // globals follow every file's locals
-      } else {
-        visit(index + step, up);
-      }
-    }
-    if (code.size() >= kMaxAnchorAddresses) break;
-  }
-  return code;
-}
 
 // For each address, the unit whose .debug_aranges ranges hold it.
 std::vector<std::optional<uint64_t>> DebugInfo::Impl::UnitsOfAddressesLocked(
@@ -688,12 +421,13 @@ Expected<DebugInfo::CompileUnit> DebugInfo::Impl::UnitOfLocked(std::string_view 
                    fmt::format("{} is relocatable: its units are not found by address", File()));
     }
     CSD_RETURN_IF_ERROR(EnsureDwarfLocked());
-    CSD_ASSIGN_OR_RETURN(RawSymbol sym, PickSymbolLocked(symbol));
+    CSD_ASSIGN_OR_RETURN(ElfSymbol sym, elf_symbols.Pick(symbol));
     // The symbol's own address first: a function's unit needs nothing else.
     std::vector<uint64_t> addresses{sym.address};
-    const bool file_local = sym.binding == STB_LOCAL && sym.index < first_global;
+    const bool file_local = elf_symbols.InFileRun(sym);
     if (sym.type != STT_FUNC && file_local) {
-      for (uint64_t code : CodeNearLocked(sym.index)) {
+      for (uint64_t code :
+           elf_symbols.CodeNear(sym.index, kMaxFileGroupWalk, kMaxAnchorAddresses)) {
         if (code != sym.address) addresses.push_back(code);
       }
     }

@@ -92,7 +92,8 @@ class DebugInfo {
   Expected<SymbolInfo> Symbol(std::string_view name) const;
   // Looks up all of `names` in one pass over the symbol table, so the
   // Symbol() calls that follow are answered from the cache. Each lookup is
-  // otherwise a pass of its own (200k symbols in a distro vmlinux).
+  // otherwise a pass of its own, over hundreds of thousands of symbols in a
+  // distro vmlinux (elf_symtab.h says why the table is not indexed).
   void PrefetchSymbols(std::initializer_list<std::string_view> names) const;
   // The complete definition of `struct name` (declarations are skipped).
   Expected<StructLayout> Struct(std::string_view name) const;
