@@ -30,6 +30,7 @@
 #include "debuginfo/elf_symtab.h"
 #include "debuginfo/symbol_table.h"
 #include "debuginfo/type_layout.h"
+#include "debuginfo/unit_locator.h"
 
 namespace csd {
 
@@ -41,58 +42,22 @@ using debuginfo_detail::ElfPtr;
 using debuginfo_detail::ElfSymbol;
 using debuginfo_detail::ElfSymbolTable;
 using debuginfo_detail::StructDetail;
-
-namespace {
-
-// UnitOf of a static variable: how far its file's run of local symbols is
-// walked each way for code symbols, how many of their addresses are looked
-// up in .debug_aranges, and how many of the units found are checked for the
-// variable. A real file has a code symbol within a few entries of each static.
-constexpr size_t kMaxFileGroupWalk = 8192;
-constexpr size_t kMaxAnchorAddresses = 16;
-constexpr size_t kMaxAnchorUnits = 4;
-// One-unit views (UnitView) a DebugInfo keeps at most; further units are read
-// through the whole file's session.
-constexpr size_t kMaxUnitViews = 64;
-
-// A second libelf/libdw session over the same file whose .debug_info is cut
-// down to one unit. libdw reaches a unit only after reading the header of
-// every unit before it (a page fault and an allocation each: 6 ms for the
-// 3000th unit), where a view starts at the unit it is for. Its DIEs are the
-// same bytes of the same file, mapped a second time.
-struct UnitView {
-  ElfPtr elf;
-  DwarfPtr dwarf;
-  Elf_Data* info = nullptr;  // the view's .debug_info, d_buf/d_size narrowed to the unit
-  Dwarf_Off die_offset = 0;  // of the unit DIE, in the view
-  void* whole_buf = nullptr;
-  size_t whole_size = 0;
-
-  UnitView() = default;
-  UnitView(const UnitView&) = delete;
-  UnitView& operator=(const UnitView&) = delete;
-  ~UnitView() {
-    dwarf.reset();  // before the Elf it reads, which gets its section back
-    if (info != nullptr) {
-      info->d_buf = whole_buf;
-      info->d_size = whole_size;
-    }
-  }
-};
-
-}  // namespace
+using debuginfo_detail::UnitLocator;
 
 struct DebugInfo::Impl {
   Impl(ElfImage elf_image, DwarfSession session)
-      : image(std::move(elf_image)), dwarf_session(std::move(session)), elf_symbols(image) {}
+      : image(std::move(elf_image)),
+        dwarf_session(std::move(session)),
+        elf_symbols(image),
+        units(image, elf_symbols, dwarf_session) {}
 
-  // Declaration order = reverse destruction order: libdw borrows the Elf.
+  // Declaration order = reverse destruction order: libdw borrows the Elf,
+  // and the DIE caches below keep DIEs of the locator's unit views.
   ElfImage image;
   DwarfSession dwarf_session;
   ElfSymbolTable elf_symbols;
   const SymbolTable& symbols = elf_symbols;  // where symbol lookups go
-  // One-unit views for anchored lookups (see UnitView), by unit offset.
-  mutable std::map<uint64_t, std::unique_ptr<UnitView>> unit_views;
+  UnitLocator units;
 
   // Everything below is filled lazily by const lookups: libelf/libdw calls
   // also mutate internal state, so one mutex serialises every lookup.
@@ -116,8 +81,7 @@ struct DebugInfo::Impl {
   mutable std::map<const void*, Expected<StructDetail>> struct_by_die;
   mutable std::map<std::string, Expected<MemberLayout>, std::less<>> variable_cache;
 
-  // UnitOf answers, and the units indexed out of scan order for an anchor.
-  mutable std::map<std::string, Expected<CompileUnit>, std::less<>> unit_of_symbol;
+  // The units indexed out of scan order for an anchor.
   mutable std::set<uint64_t> anchored_units;
 
   std::string File() const { return image.File(); }
@@ -125,11 +89,6 @@ struct DebugInfo::Impl {
 
   Status EnsureDwarfLocked() const { return dwarf_session.Ensure(); }
   void IndexUnit(Dwarf_Die* unit) const;
-  std::vector<std::optional<uint64_t>> UnitsOfAddressesLocked(
-      std::span<const uint64_t> addresses) const;
-  bool UnitDieLocked(uint64_t offset, Dwarf_Die* unit) const;
-  std::unique_ptr<UnitView> MakeUnitViewLocked(uint64_t offset) const;
-  Expected<CompileUnit> UnitOfLocked(std::string_view symbol) const;
   void AnchorLocked(std::string_view name, std::initializer_list<std::string_view> anchors) const;
   Expected<MemberLayout> MemberPathLocked(std::string_view struct_name,
                                           std::string_view path) const;
@@ -298,178 +257,9 @@ Expected<const StructDetail*> DebugInfo::Impl::StructByNameLocked(std::string_vi
 // ---------------------------------------------------------------- anchored lookups
 
 // For each address, the unit whose .debug_aranges ranges hold it.
-std::vector<std::optional<uint64_t>> DebugInfo::Impl::UnitsOfAddressesLocked(
-    std::span<const uint64_t> addresses) const {
-  const std::optional<std::span<const std::byte>> aranges = image.RawSection(".debug_aranges");
-  if (aranges) return debuginfo_detail::UnitsOfAddresses(*aranges, image.endian(), addresses);
-  return std::vector<std::optional<uint64_t>>(addresses.size());
-}
-
-// The unit DIE of the unit whose header is at `offset`, if that is one: from
-// a view of that unit alone where one can be made (uncompressed sections, a
-// self-contained unit), else from the whole file's session.
-bool DebugInfo::Impl::UnitDieLocked(uint64_t offset, Dwarf_Die* unit) const {
-  auto view = unit_views.find(offset);
-  if (view == unit_views.end() && unit_views.size() < kMaxUnitViews) {
-    view = unit_views.emplace(offset, MakeUnitViewLocked(offset)).first;
-  }
-  Dwarf* handle = dwarf_session.handle();
-  Dwarf_Off die = 0;
-  if (view != unit_views.end() && view->second) {
-    handle = view->second->dwarf.get();
-    die = view->second->die_offset;
-  } else {
-    Dwarf_Off next = 0;
-    size_t header_size = 0;
-    if (dwarf_next_unit(dwarf_session.handle(), offset, &next, &header_size, nullptr, nullptr,
-                        nullptr, nullptr, nullptr, nullptr) != 0) {
-      return false;
-    }
-    die = offset + header_size;
-  }
-  if (dwarf_offdie(handle, die, unit) == nullptr) return false;
-  const int tag = dwarf_tag(unit);
-  return tag == DW_TAG_compile_unit || tag == DW_TAG_partial_unit;
-}
-
-std::unique_ptr<UnitView> DebugInfo::Impl::MakeUnitViewLocked(uint64_t offset) const {
-  const Elf_Data* info = nullptr;
-  const Elf_Data* abbrev = nullptr;
-  for (size_t i = 0; i < image.sections().size(); ++i) {
-    const std::string& name = image.sections()[i].name;
-    if (name != ".debug_info" && name != ".debug_abbrev") continue;
-    Elf_Scn* scn = image.Section(i);
-    GElf_Shdr shdr;
-    if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr ||
-        (shdr.sh_flags & SHF_COMPRESSED) != 0) {
-      return nullptr;
-    }
-    (name == ".debug_info" ? info : abbrev) = elf_rawdata(scn, nullptr);
-  }
-  if (info == nullptr || abbrev == nullptr || info->d_buf == nullptr || abbrev->d_buf == nullptr) {
-    return nullptr;
-  }
-  auto bytes = [](const Elf_Data* data) {
-    return std::span(static_cast<const std::byte*>(data->d_buf), data->d_size);
-  };
-  const std::optional<debuginfo_detail::UnitExtent> extent =
-      debuginfo_detail::SelfContainedUnit(bytes(info), bytes(abbrev), image.endian(), offset);
-  if (!extent) return nullptr;
-
-  auto view = std::make_unique<UnitView>();
-  view->elf.reset(elf_begin(image.fd(), ELF_C_READ_MMAP, nullptr));
-  size_t shstrndx = 0;
-  if (!view->elf || elf_getshdrstrndx(view->elf.get(), &shstrndx) != 0) return nullptr;
-  Elf_Data* view_info = nullptr;
-  for (Elf_Scn* scn = elf_nextscn(view->elf.get(), nullptr); scn != nullptr;
-       scn = elf_nextscn(view->elf.get(), scn)) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr) return nullptr;
-    const char* name = elf_strptr(view->elf.get(), shstrndx, shdr.sh_name);
-    if (name == nullptr || std::strcmp(name, ".debug_info") != 0) continue;
-    if (view_info != nullptr) return nullptr;  // twice: libdw would take the first
-    view_info = elf_getdata(scn, nullptr);
-  }
-  // The same bytes as the session's (read in place, no conversion): narrow
-  // them to the unit before libdw looks (it keeps this Elf_Data).
-  if (view_info == nullptr || view_info->d_buf == nullptr || view_info->d_size != info->d_size) {
-    return nullptr;
-  }
-  view->info = view_info;
-  view->whole_buf = view_info->d_buf;
-  view->whole_size = view_info->d_size;
-  view_info->d_buf = static_cast<char*>(view_info->d_buf) + offset;
-  view_info->d_size = extent->end - offset;
-  view->dwarf.reset(dwarf_begin_elf(view->elf.get(), DWARF_C_READ, nullptr));
-  // The view's only unit starts at 0; its DIE follows the header.
-  Dwarf_Off next = 0;
-  size_t header_size = 0;
-  if (!view->dwarf || dwarf_next_unit(view->dwarf.get(), 0, &next, &header_size, nullptr, nullptr,
-                                      nullptr, nullptr, nullptr, nullptr) != 0) {
-    return nullptr;
-  }
-  view->die_offset = header_size;
-  return view;
-}
-
-namespace {
-
-// Whether `unit` defines (not merely declares) a file-scope variable `name`.
-bool UnitDefinesVariable(Dwarf_Die* unit, std::string_view name) {
-  Dwarf_Die child;
-  if (dwarf_child(unit, &child) != 0) return false;
-  do {
-    if (dwarf_tag(&child) != DW_TAG_variable) continue;
-    const char* found = dwarf_diename(&child);
-    if (found == nullptr || name != found || debuginfo_detail::IsDeclaration(&child)) continue;
-    if (dwarf_hasattr(&child, DW_AT_location) || dwarf_hasattr(&child, DW_AT_specification)) {
-      return true;
-    }
-  } while (debuginfo_detail::NextSibling(&child) == 0);
-  return false;
-}
-
-}  // namespace
-
-Expected<DebugInfo::CompileUnit> DebugInfo::Impl::UnitOfLocked(std::string_view symbol) const {
-  auto cached = unit_of_symbol.find(symbol);
-  if (cached != unit_of_symbol.end()) return cached->second;
-  auto answer = [&]() -> Expected<CompileUnit> {
-    if (image.relocatable()) {
-      // Section-relative addresses; a module has a unit or two anyway.
-      return Error(ErrorCode::kUnsupported,
-                   fmt::format("{} is relocatable: its units are not found by address", File()));
-    }
-    CSD_RETURN_IF_ERROR(EnsureDwarfLocked());
-    CSD_ASSIGN_OR_RETURN(ElfSymbol sym, elf_symbols.Pick(symbol));
-    // The symbol's own address first: a function's unit needs nothing else.
-    std::vector<uint64_t> addresses{sym.address};
-    const bool file_local = elf_symbols.InFileRun(sym);
-    if (sym.type != STT_FUNC && file_local) {
-      for (uint64_t code :
-           elf_symbols.CodeNear(sym.index, kMaxFileGroupWalk, kMaxAnchorAddresses)) {
-        if (code != sym.address) addresses.push_back(code);
-      }
-    }
-    const std::vector<std::optional<uint64_t>> units = UnitsOfAddressesLocked(addresses);
-    std::vector<uint64_t> tried;
-    for (const std::optional<uint64_t>& unit : units) {
-      if (!unit || std::find(tried.begin(), tried.end(), *unit) != tried.end()) continue;
-      if (tried.size() == kMaxAnchorUnits) break;
-      tried.push_back(*unit);
-      Dwarf_Die die;
-      if (!UnitDieLocked(*unit, &die)) continue;
-      // A function's range is its unit's own; a variable must be defined by
-      // the unit its neighbours' code came from (a file without an STT_FILE
-      // entry would otherwise lend it the previous file's unit).
-      if (sym.type != STT_FUNC && !UnitDefinesVariable(&die, symbol)) continue;
-      const char* name = dwarf_diename(&die);
-      return CompileUnit{*unit, name ? name : ""};
-    }
-    std::string why;
-    if (sym.type == STT_FUNC) {
-      why = fmt::format("no .debug_aranges range of a readable unit holds its address {:#x}",
-                        sym.address);
-    } else if (!file_local) {
-      why =
-          "it is not code, and a global symbol does not say which file it came from (only a "
-          "file's local symbols follow its STT_FILE entry)";
-    } else {
-      why = fmt::format(
-          "{} code address(es) near it among its file's local symbols, in {} "
-          "unit(s) by .debug_aranges, none of which defines it",
-          addresses.size() - 1, tried.size());
-    }
-    return Error(
-        ErrorCode::kLookup,
-        fmt::format("the compile unit of '{}' in {} cannot be told: {}", symbol, File(), why));
-  }();
-  return unit_of_symbol.emplace(std::string(symbol), std::move(answer)).first->second;
-}
-
 Expected<DebugInfo::CompileUnit> DebugInfo::UnitOf(std::string_view symbol) const {
   std::lock_guard lock(impl_->mutex);
-  return impl_->UnitOfLocked(symbol);
+  return impl_->units.UnitOf(symbol);
 }
 
 // Indexes the unit of the first anchor whose unit is known, once, unless the
@@ -478,11 +268,11 @@ void DebugInfo::Impl::AnchorLocked(std::string_view name,
                                    std::initializer_list<std::string_view> anchors) const {
   if (struct_by_name.contains(name) || struct_dies.contains(name)) return;
   for (std::string_view anchor : anchors) {
-    auto unit = UnitOfLocked(anchor);
+    auto unit = units.UnitOf(anchor);
     if (!unit.ok()) continue;
     if (anchored_units.insert(unit->offset).second) {
       Dwarf_Die die;
-      if (UnitDieLocked(unit->offset, &die)) IndexUnit(&die);
+      if (units.UnitDie(unit->offset, &die)) IndexUnit(&die);
     }
     return;
   }
