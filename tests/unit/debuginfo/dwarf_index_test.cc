@@ -2,15 +2,29 @@
 // The DWARF index behind DebugInfo::Struct, MemberPath and VariableType:
 // struct layouts, member paths, variable types, the caches, anchored
 // lookups, and a module's relocated DWARF.
+#include "debuginfo/dwarf_index.h"
+
 #include <elf.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <initializer_list>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "debuginfo/debug_info.h"
+#include "debuginfo/dwarf_session.h"
+#include "debuginfo/elf_image.h"
+#include "debuginfo/elf_symtab.h"
+#include "debuginfo/type_index.h"
+#include "debuginfo/unit_locator.h"
 #include "debuginfo_fixtures.h"
 
 namespace csd {
@@ -19,6 +33,11 @@ namespace {
 using namespace csd::debuginfo_test;  // NOLINT(google-build-using-namespace)
 namespace td = csd::testdata;
 using Kind = MemberLayout::Kind;
+using debuginfo_detail::DwarfSession;
+using debuginfo_detail::DwarfTypeIndex;
+using debuginfo_detail::ElfImage;
+using debuginfo_detail::ElfSymbolTable;
+using debuginfo_detail::UnitLocator;
 using ::testing::HasSubstr;
 
 TEST_P(VariantTest, SupportingTypeLayouts) {
@@ -335,6 +354,110 @@ TEST(DebugInfoModuleTest, RelocatedDwarfGivesTheNodeLayout) {
   auto head = module.VariableType("coresight_dump_list");
   ASSERT_TRUE(head.ok()) << head.error().Describe();
   EXPECT_EQ(head->target_struct, "list_head");
+}
+
+// ---------------------------------------------------------------- DwarfTypeIndex
+
+// The components DebugInfo composes, put together by hand.
+struct Stack {
+  explicit Stack(const std::filesystem::path& path)
+      : image(Image(path)),
+        dwarf(Session(image)),
+        symbols(image),
+        units(image, symbols, dwarf),
+        index(image, dwarf, units) {}
+  static ElfImage Image(const std::filesystem::path& path) {
+    auto image = ElfImage::Open(path);
+    if (!image.ok()) {
+      ADD_FAILURE() << image.error().Describe();
+      std::abort();
+    }
+    return std::move(image).value();
+  }
+  static DwarfSession Session(const ElfImage& image) {
+    auto session = DwarfSession::Begin(image);
+    if (!session.ok()) {
+      ADD_FAILURE() << session.error().Describe();
+      std::abort();
+    }
+    return std::move(session).value();
+  }
+  ElfImage image;
+  DwarfSession dwarf;
+  ElfSymbolTable symbols;
+  UnitLocator units;
+  DwarfTypeIndex index;
+};
+
+// Through the interface DebugInfo uses, answers are DebugInfo's own, with
+// anchors or without.
+TEST(DwarfTypeIndexTest, AnswersAsDebugInfoDoes) {
+  auto stack = std::make_unique<Stack>(td::kSeedFlippedVmlinux);
+  const TypeIndex& types = stack->index;
+  DebugInfo info = OpenOrDie(td::kSeedFlippedVmlinux);
+  const std::vector<std::string_view> anchors = {"coresight_dump_list"};
+  for (const char* name :
+       {"coresight_dump_node", "list_head", "no_such_struct", "device_private"}) {
+    SCOPED_TRACE(name);
+    for (std::span<const std::string_view> with :
+         {std::span<const std::string_view>(anchors), std::span<const std::string_view>()}) {
+      auto a = types.Struct(name, with);
+      auto b = info.Struct(name);
+      ASSERT_EQ(a.ok(), b.ok());
+      if (!a.ok()) {
+        EXPECT_EQ(a.error().code(), b.error().code());
+        EXPECT_EQ(a.error().message(), b.error().message());
+        continue;
+      }
+      EXPECT_EQ(a->size, b->size);
+      ASSERT_EQ(a->members.size(), b->members.size());
+      for (size_t i = 0; i < a->members.size(); ++i) {
+        EXPECT_EQ(a->members[i].name, b->members[i].name);
+        EXPECT_EQ(a->members[i].offset, b->members[i].offset);
+      }
+    }
+  }
+  auto name = types.MemberPath("coresight_device", "dev.kobj.name", anchors);
+  ASSERT_TRUE(name.ok()) << name.error().Describe();
+  EXPECT_EQ(name->offset, 32u + 16u);
+  auto uts = types.VariableType("init_uts_ns");
+  ASSERT_TRUE(uts.ok()) << uts.error().Describe();
+  EXPECT_EQ(uts->target_struct, "uts_namespace");
+}
+
+// A unit with a DWARF version no one writes, second in .debug_info: a
+// lookup that needs the scan past it fails as kCorrupt and says why (and
+// says it again from the cache), while an anchored lookup, which reads the
+// anchor's unit alone, still finds the struct.
+TEST(DwarfTypeIndexTest, AnUnreadableUnitListIsCorruptUnlessAnAnchorAvoidsIt) {
+  std::string image = ReadText(td::kSeedFlippedVmlinux);
+  const SectionPlace info = FindSection(image, ".debug_info");
+  uint32_t first_length;
+  std::memcpy(&first_length, image.data() + info.offset, 4);
+  const uint16_t bad_version = 99;
+  std::memcpy(image.data() + info.offset + 4 + first_length + 4, &bad_version, 2);
+  TempFile file(image);
+
+  auto scanned = std::make_unique<Stack>(file.path());
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round);
+    auto node = scanned->index.Struct("coresight_dump_node", {});
+    ASSERT_FALSE(node.ok());
+    EXPECT_EQ(node.error().code(), ErrorCode::kCorrupt);
+    EXPECT_THAT(node.error().message(), HasSubstr("DWARF unit list is unreadable"));
+    EXPECT_THAT(node.error().message(), HasSubstr(file.path().string()));
+    auto variable = scanned->index.VariableType("no_such_variable");
+    ASSERT_FALSE(variable.ok());
+    EXPECT_EQ(variable.error().code(), ErrorCode::kCorrupt);
+  }
+
+  auto anchored = std::make_unique<Stack>(file.path());
+  const std::string_view anchor[] = {"coresight_dump_add"};
+  auto node = anchored->index.Struct("coresight_dump_node", anchor);
+  ASSERT_TRUE(node.ok()) << node.error().Describe();
+  EXPECT_EQ(node->size, 48u);
+  ASSERT_NE(node->Find("list"), nullptr);
+  EXPECT_EQ(node->Find("list")->offset, 32u);
 }
 
 }  // namespace

@@ -2,13 +2,18 @@
 // The ELF image behind DebugInfo: header facts, sections, build-ids,
 // link-time reads, and files that are missing, not ELF, truncated or
 // hostile.
+#include "debuginfo/elf_image.h"
+
 #include <elf.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "debuginfo/debug_info.h"
 #include "debuginfo_fixtures.h"
@@ -19,6 +24,7 @@ namespace {
 using namespace csd::debuginfo_test;  // NOLINT(google-build-using-namespace)
 namespace td = csd::testdata;
 using Kind = MemberLayout::Kind;
+using debuginfo_detail::ElfImage;
 using ::testing::HasSubstr;
 
 TEST_P(VariantTest, ElfBasics) {
@@ -127,6 +133,108 @@ TEST(DebugInfoModuleTest, BuildIdFromTheModuleNote) {
   while (!expected.empty() && expected.back() == '\n') expected.pop_back();
   ASSERT_TRUE(module.BuildId().has_value());
   EXPECT_EQ(*module.BuildId(), expected);
+}
+
+// ---------------------------------------------------------------- ElfImage
+
+ElfImage OpenImageOrDie(const std::filesystem::path& path) {
+  auto image = ElfImage::Open(path);
+  if (!image.ok()) {
+    ADD_FAILURE() << "ElfImage::Open(" << path << "): " << image.error().Describe();
+    std::abort();
+  }
+  return std::move(image).value();
+}
+
+// Whether DWARF is there is for DebugInfo to judge: the image of a
+// stripped vmlinux opens, with its facts, and says it has none.
+TEST(ElfImageTest, OpensWithoutDwarfAndSaysSo) {
+  ElfImage stripped = OpenImageOrDie(td::kSeedFlippedStrippedVmlinux);
+  EXPECT_FALSE(stripped.has_dwarf());
+  EXPECT_EQ(stripped.arch(), Arch::kArm64);
+  EXPECT_FALSE(stripped.relocatable());
+  ElfImage full = OpenImageOrDie(td::kSeedFlippedVmlinux);
+  EXPECT_TRUE(full.has_dwarf());
+  EXPECT_EQ(full.build_id(), OpenOrDie(td::kSeedFlippedVmlinux).BuildId());
+  EXPECT_EQ(full.File(), std::string(td::kSeedFlippedVmlinux));
+}
+
+TEST(ElfImageTest, SectionsByNameAndByElfIndex) {
+  ElfImage image = OpenImageOrDie(td::kSeedFlippedVmlinux);
+  // sections() is the section table without its null entry: ELF index i + 1.
+  size_t text = 0;
+  size_t data = 0;
+  for (size_t i = 0; i < image.sections().size(); ++i) {
+    if (image.sections()[i].name == ".text") text = i + 1;
+    if (image.sections()[i].name == ".data") data = i + 1;
+  }
+  ASSERT_NE(text, 0u);
+  ASSERT_NE(data, 0u);
+  EXPECT_EQ(image.SectionNameAt(text), ".text");
+  EXPECT_EQ(image.SectionNameAt(data), ".data");
+  EXPECT_EQ(image.SectionNameAt(0), "");
+  EXPECT_EQ(image.SectionNameAt(SHN_ABS), "");
+  EXPECT_TRUE(image.IsCode(text));
+  EXPECT_FALSE(image.IsCode(data));
+  EXPECT_FALSE(image.IsCode(0));
+  EXPECT_FALSE(image.IsCode(SHN_ABS));
+
+  const std::string file = ReadText(td::kSeedFlippedVmlinux);
+  const SectionPlace aranges = FindSection(file, ".debug_aranges");
+  auto raw = image.RawSection(".debug_aranges");
+  ASSERT_TRUE(raw.has_value());
+  ASSERT_EQ(raw->size(), aranges.size);
+  EXPECT_EQ(std::memcmp(raw->data(), file.data() + aranges.offset, aranges.size), 0);
+  EXPECT_FALSE(image.RawSection(".no_such_section").has_value());
+}
+
+// Cut inside the ELF header: kCorrupt, naming the file and what is wrong.
+TEST(ElfImageTest, TruncatedHeaderIsCorruptAndSaysWhy) {
+  const std::string real = ReadText(td::kSeedFlippedVmlinux);
+  for (auto [length, why] :
+       {std::pair{size_t{0}, "is not an ELF file"}, std::pair{size_t{4}, "is not an ELF file"},
+        std::pair{size_t{63}, "is not a readable ELF file"}}) {
+    SCOPED_TRACE(length);
+    TempFile file(real.substr(0, length));
+    auto image = ElfImage::Open(file.path());
+    ASSERT_FALSE(image.ok());
+    EXPECT_EQ(image.error().code(), ErrorCode::kCorrupt);
+    EXPECT_THAT(image.error().message(), HasSubstr(file.path().string()));
+    EXPECT_THAT(image.error().message(), HasSubstr(why));
+  }
+}
+
+// Section headers that lie about where a section's bytes are, or how many
+// there are: link-time reads fail with a reason, and never allocate what a
+// NOBITS size claims.
+TEST(ElfImageTest, HostileSectionHeadersFailLinkTimeReadsClearly) {
+  const std::string real = ReadText(td::kSeedFlippedVmlinux);
+  DebugInfo plain = OpenOrDie(td::kSeedFlippedVmlinux);
+  auto head = plain.Symbol("coresight_dump_list");  // in .data
+  auto pgd = plain.Symbol("swapper_pg_dir");        // in .bss
+  ASSERT_TRUE(head.ok() && pgd.ok());
+
+  TempFile moved(PatchSectionHeader(real, ".data", [&](Elf64_Shdr& shdr) {
+    shdr.sh_offset = real.size() + 0x1000;  // past the end of the file
+  }));
+  ElfImage image = OpenImageOrDie(moved.path());
+  auto bytes = image.ReadLinkTime(head->address, 16);
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_EQ(bytes.error().code(), ErrorCode::kCorrupt);
+  EXPECT_THAT(bytes.error().message(), HasSubstr("section .data is not fully present"));
+  EXPECT_THAT(bytes.error().message(), HasSubstr(moved.path().string()));
+
+  TempFile huge(PatchSectionHeader(real, ".bss", [](Elf64_Shdr& shdr) {
+    shdr.sh_size = uint64_t{1} << 40;  // a terabyte of zeros
+  }));
+  ElfImage big = OpenImageOrDie(huge.path());
+  auto capped = big.ReadLinkTime(pgd->address, uint64_t{1} << 31);
+  ASSERT_FALSE(capped.ok());
+  EXPECT_EQ(capped.error().code(), ErrorCode::kLimit);
+  EXPECT_THAT(capped.error().message(), HasSubstr("cap"));
+  auto small = big.ReadLinkTime(pgd->address, 4096);  // still zeros
+  ASSERT_TRUE(small.ok()) << small.error().Describe();
+  EXPECT_EQ(small->size(), 4096u);
 }
 
 }  // namespace

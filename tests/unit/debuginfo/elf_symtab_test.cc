@@ -2,13 +2,21 @@
 // The ELF symbol table behind DebugInfo::Symbol: linker symbols, the
 // global-beats-static rule, prefetching, section-relative module symbols,
 // and what the unit locator asks of the table.
+#include "debuginfo/elf_symtab.h"
+
 #include <elf.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <utility>
 
 #include "debuginfo/debug_info.h"
+#include "debuginfo/elf_image.h"
+#include "debuginfo/symbol_table.h"
 #include "debuginfo_fixtures.h"
 
 namespace csd {
@@ -17,6 +25,9 @@ namespace {
 using namespace csd::debuginfo_test;  // NOLINT(google-build-using-namespace)
 namespace td = csd::testdata;
 using Kind = MemberLayout::Kind;
+using debuginfo_detail::ElfImage;
+using debuginfo_detail::ElfSymbol;
+using debuginfo_detail::ElfSymbolTable;
 using ::testing::HasSubstr;
 
 TEST_P(VariantTest, LinkerSymbols) {
@@ -130,6 +141,124 @@ TEST(DebugInfoModuleTest, VmlinuxSymbolsHaveNoSection) {
   ASSERT_TRUE(modules.ok()) << modules.error().Describe();
   EXPECT_TRUE(modules->section.empty());
   EXPECT_GE(modules->address, td::kModulesHostLinkBase);
+}
+
+// ---------------------------------------------------------------- ElfSymbolTable
+
+ElfImage OpenImageOrDie(const std::filesystem::path& path) {
+  auto image = ElfImage::Open(path);
+  if (!image.ok()) {
+    ADD_FAILURE() << "ElfImage::Open(" << path << "): " << image.error().Describe();
+    std::abort();
+  }
+  return std::move(image).value();
+}
+
+// What the unit locator asks of the table beyond SymbolTable: binding,
+// type and index, whether a symbol is in its file's run of locals, and the
+// code next to it there.
+TEST(ElfSymbolTableTest, PickTellsWhatTheUnitLocatorNeeds) {
+  const ElfImage image = OpenImageOrDie(td::kSeedFlippedVmlinux);
+  const ElfSymbolTable table(image);
+  auto head = table.Pick("coresight_dump_list");  // static LIST_HEAD
+  ASSERT_TRUE(head.ok()) << head.error().Describe();
+  EXPECT_EQ(head->binding, STB_LOCAL);
+  EXPECT_EQ(head->type, STT_OBJECT);
+  EXPECT_GT(head->index, 0u);
+  EXPECT_TRUE(table.InFileRun(*head));
+  const std::vector<uint64_t> code = table.CodeNear(head->index, 8192, 16);
+  ASSERT_FALSE(code.empty());
+  EXPECT_LE(code.size(), 16u);
+  // Distinct addresses, all of this file's code: dump_list_v2.c is linked
+  // last, its code runs from list_add_tail (a static) to _etext.
+  auto first = table.Pick("list_add_tail");
+  auto etext = table.Pick("_etext");
+  ASSERT_TRUE(first.ok() && etext.ok());
+  EXPECT_EQ(first->type, STT_FUNC);
+  for (uint64_t address : code) {
+    EXPECT_GE(address, first->address);
+    EXPECT_LT(address, etext->address);
+  }
+  std::vector<uint64_t> sorted = code;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end());
+  // Caps: no entry walked, or one address wanted.
+  EXPECT_TRUE(table.CodeNear(head->index, 0, 16).empty());
+  EXPECT_EQ(table.CodeNear(head->index, 8192, 1).size(), 1u);
+
+  auto start = table.Pick("start_kernel");
+  ASSERT_TRUE(start.ok());
+  EXPECT_EQ(start->binding, STB_GLOBAL);
+  EXPECT_FALSE(table.InFileRun(*start));
+}
+
+// Through the interface DebugInfo uses, answers are DebugInfo's own.
+TEST(ElfSymbolTableTest, AnswersAsDebugInfoDoes) {
+  const ElfImage image = OpenImageOrDie(td::kSeedFlippedVmlinux);
+  const ElfSymbolTable elf_table(image);
+  const SymbolTable& table = elf_table;
+  DebugInfo info = OpenOrDie(td::kSeedFlippedVmlinux);
+  const std::string_view names[] = {"_text", "coresight_dump_list", "csd_dup_local", ""};
+  table.Prefetch(names);
+  for (std::string_view name : names) {
+    SCOPED_TRACE(name);
+    auto a = table.Symbol(name);
+    auto b = info.Symbol(name);
+    ASSERT_EQ(a.ok(), b.ok());
+    if (!a.ok()) {
+      EXPECT_EQ(a.error().code(), b.error().code());
+      EXPECT_EQ(a.error().message(), b.error().message());
+      continue;
+    }
+    EXPECT_EQ(a->address, b->address);
+    EXPECT_EQ(a->global, b->global);
+  }
+  EXPECT_EQ(table.Symbol("").error().code(), ErrorCode::kInvalidArgument);
+}
+
+// A file whose .symtab is not one (its type rewritten): kLookup, said once
+// and again, whatever is asked.
+TEST(ElfSymbolTableTest, NoSymbolTableIsALookupError) {
+  const std::string real = ReadText(td::kSeedFlippedVmlinux);
+  TempFile file(
+      PatchSectionHeader(real, ".symtab", [](Elf64_Shdr& shdr) { shdr.sh_type = SHT_PROGBITS; }));
+  const ElfImage image = OpenImageOrDie(file.path());
+  const ElfSymbolTable table(image);
+  table.Prefetch(std::vector<std::string_view>{"_text"});
+  for (int round = 0; round < 2; ++round) {
+    auto text = table.Symbol("_text");
+    ASSERT_FALSE(text.ok());
+    EXPECT_EQ(text.error().code(), ErrorCode::kLookup);
+    EXPECT_THAT(text.error().message(), HasSubstr("has no .symtab"));
+    EXPECT_THAT(text.error().message(), HasSubstr(file.path().string()));
+  }
+  EXPECT_FALSE(table.Pick("coresight_dump_list").ok());
+}
+
+// A .symtab whose string table (sh_link) is not there, or that is cut short:
+// kCorrupt, not a scan of names from nowhere.
+TEST(ElfSymbolTableTest, MissingStringTableOrTruncatedTableIsCorrupt) {
+  const std::string real = ReadText(td::kSeedFlippedVmlinux);
+  TempFile file(
+      PatchSectionHeader(real, ".symtab", [](Elf64_Shdr& shdr) { shdr.sh_link = 0x7fff; }));
+  const ElfImage image = OpenImageOrDie(file.path());
+  const ElfSymbolTable table(image);
+  auto text = table.Symbol("_text");
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.error().code(), ErrorCode::kCorrupt);
+  EXPECT_THAT(text.error().message(), HasSubstr("unreadable symbol string table"));
+  // The table cut short, mid-entry: libelf refuses it, and so does every
+  // lookup, with the reason.
+  TempFile cut(PatchSectionHeader(real, ".symtab", [](Elf64_Shdr& shdr) {
+    shdr.sh_size = shdr.sh_entsize * 3 + shdr.sh_entsize / 2;
+  }));
+  const ElfImage cut_image = OpenImageOrDie(cut.path());
+  const ElfSymbolTable cut_table(cut_image);
+  auto head = cut_table.Symbol("coresight_dump_list");
+  ASSERT_FALSE(head.ok());
+  EXPECT_EQ(head.error().code(), ErrorCode::kCorrupt);
+  EXPECT_THAT(head.error().message(), HasSubstr("unreadable .symtab"));
+  EXPECT_THAT(head.error().message(), HasSubstr(cut.path().string()));
 }
 
 }  // namespace

@@ -2,16 +2,28 @@
 // The unit locator behind DebugInfo::UnitOf and the anchored lookups: which
 // compile unit defines a symbol, one-unit views on every kind of image, and
 // hostile .symtab, .debug_aranges and .debug_info.
+#include "debuginfo/unit_locator.h"
+
+#include <dwarf.h>
 #include <elf.h>
+#include <elfutils/libdw.h>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <memory>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "debuginfo/debug_info.h"
+#include "debuginfo/dwarf_session.h"
+#include "debuginfo/elf_image.h"
+#include "debuginfo/elf_symtab.h"
 #include "debuginfo_fixtures.h"
 
 namespace csd {
@@ -20,6 +32,10 @@ namespace {
 using namespace csd::debuginfo_test;  // NOLINT(google-build-using-namespace)
 namespace td = csd::testdata;
 using Kind = MemberLayout::Kind;
+using debuginfo_detail::DwarfSession;
+using debuginfo_detail::ElfImage;
+using debuginfo_detail::ElfSymbolTable;
+using debuginfo_detail::UnitLocator;
 using ::testing::HasSubstr;
 
 TEST_P(VariantTest, UnitOfTheListHead) {
@@ -242,6 +258,99 @@ TEST(DebugInfoTest, CorruptedUnitTablesDoNotCrash) {
     (void)info->VariableType("coresight_dump_list");
   }
   EXPECT_GT(answered, 0);
+}
+
+// ---------------------------------------------------------------- UnitLocator
+
+// The components a UnitLocator reads, put together by hand.
+struct Stack {
+  explicit Stack(const std::filesystem::path& path)
+      : image(Image(path)), dwarf(Session(image)), symbols(image), units(image, symbols, dwarf) {}
+  static ElfImage Image(const std::filesystem::path& path) {
+    auto image = ElfImage::Open(path);
+    if (!image.ok()) {
+      ADD_FAILURE() << image.error().Describe();
+      std::abort();
+    }
+    return std::move(image).value();
+  }
+  static DwarfSession Session(const ElfImage& image) {
+    auto session = DwarfSession::Begin(image);
+    if (!session.ok()) {
+      ADD_FAILURE() << session.error().Describe();
+      std::abort();
+    }
+    return std::move(session).value();
+  }
+  ElfImage image;
+  DwarfSession dwarf;
+  ElfSymbolTable symbols;
+  UnitLocator units;
+};
+
+// The unit DIE comes from a one-unit view, and is the unit UnitOf named;
+// offsets where no unit starts give none.
+TEST(UnitLocatorTest, UnitDieIsTheUnitUnitOfNamed) {
+  auto stack = std::make_unique<Stack>(td::kSeedFlippedVmlinux);
+  auto unit = stack->units.UnitOf("coresight_dump_add");
+  ASSERT_TRUE(unit.ok()) << unit.error().Describe();
+  for (int round = 0; round < 2; ++round) {  // made once, then kept
+    Dwarf_Die die;
+    ASSERT_TRUE(stack->units.UnitDie(unit->offset, &die));
+    EXPECT_EQ(dwarf_tag(&die), DW_TAG_compile_unit);
+    const char* name = dwarf_diename(&die);
+    ASSERT_NE(name, nullptr);
+    EXPECT_EQ(name, unit->name);
+    EXPECT_PRED2(EndsWith, name, "/dump_list_v2.c");
+  }
+  Dwarf_Die die;
+  EXPECT_FALSE(stack->units.UnitDie(unit->offset + 1, &die));
+  EXPECT_FALSE(stack->units.UnitDie(uint64_t{1} << 40, &die));
+}
+
+// Before any UnitOf the DWARF of a module is not open: no unit DIE, no crash.
+TEST(UnitLocatorTest, NoUnitDieBeforeTheDwarfIsOpen) {
+  auto stack = std::make_unique<Stack>(td::kCoresightModule);
+  Dwarf_Die die;
+  EXPECT_FALSE(stack->units.UnitDie(0, &die));
+}
+
+// .debug_aranges cut short (inside its first set, or to nothing) or with a
+// set whose length runs past the section: a function's unit cannot be told,
+// and the error says which address no range holds; anchored lookups fall
+// back to the scan and still find the struct.
+TEST(UnitLocatorTest, TruncatedArangesSayWhichAddressNoRangeHolds) {
+  const std::string real = ReadText(td::kSeedFlippedVmlinux);
+  DebugInfo plain = OpenOrDie(td::kSeedFlippedVmlinux);
+  auto add = plain.Symbol("coresight_dump_add");
+  ASSERT_TRUE(add.ok());
+  const SectionPlace aranges = FindSection(real, ".debug_aranges");
+  std::string long_set = real;
+  const uint32_t too_long = static_cast<uint32_t>(aranges.size);  // 4 more than the section
+  std::memcpy(long_set.data() + aranges.offset, &too_long, 4);
+  for (const std::string& image :
+       {PatchSectionHeader(real, ".debug_aranges", [](Elf64_Shdr& shdr) { shdr.sh_size = 20; }),
+        PatchSectionHeader(real, ".debug_aranges", [](Elf64_Shdr& shdr) { shdr.sh_size = 0; }),
+        long_set}) {
+    TempFile file(image);
+    auto stack = std::make_unique<Stack>(file.path());
+    auto unit = stack->units.UnitOf("coresight_dump_add");
+    ASSERT_FALSE(unit.ok());
+    EXPECT_EQ(unit.error().code(), ErrorCode::kLookup);
+    EXPECT_THAT(unit.error().message(), HasSubstr("cannot be told"));
+    EXPECT_THAT(unit.error().message(),
+                HasSubstr(fmt::format("no .debug_aranges range of a readable unit holds its "
+                                      "address {:#x}",
+                                      add->address)));
+    EXPECT_THAT(unit.error().message(), HasSubstr(file.path().string()));
+    auto list = stack->units.UnitOf("coresight_dump_list");
+    ASSERT_FALSE(list.ok());
+    EXPECT_EQ(list.error().code(), ErrorCode::kLookup);
+    DebugInfo info = OpenOrDie(file.path().c_str());
+    auto node = info.Struct("coresight_dump_node", {"coresight_dump_add", "coresight_dump_list"});
+    ASSERT_TRUE(node.ok()) << node.error().Describe();
+    EXPECT_EQ(node->size, 48u);
+  }
 }
 
 }  // namespace
