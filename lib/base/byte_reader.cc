@@ -8,8 +8,7 @@
 
 namespace csd {
 
-uint64_t LoadUnsigned(std::span<const std::byte> bytes, Endian endian) {
-  assert(!bytes.empty() && bytes.size() <= 8);
+uint64_t byte_reader_detail::LoadUnsignedBytewise(std::span<const std::byte> bytes, Endian endian) {
   uint64_t value = 0;
   const size_t n = bytes.size();
   for (size_t i = 0; i < n; ++i) {
@@ -87,6 +86,26 @@ Expected<std::string> ByteReader::FixedString(uint64_t offset, uint64_t max_leng
   const void* nul = std::memchr(begin, 0, available);
   const size_t length = nul ? static_cast<const char*>(nul) - begin : available;
   return std::string(begin, length);
+}
+
+Expected<uint64_t> ByteReader::Uleb128(uint64_t* offset) const {
+  uint64_t value = 0;
+  uint64_t at = *offset;
+  for (unsigned shift = 0; shift < 64; shift += 7) {
+    if (at >= data_.size()) {
+      return Error(ErrorCode::kCorrupt,
+                   fmt::format("{}: LEB128 at offset {:#x} runs past its end ({:#x} bytes)", what_,
+                               *offset, data_.size()));
+    }
+    const auto byte = std::to_integer<uint64_t>(data_[at++]);
+    value |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *offset = at;
+      return value;
+    }
+  }
+  return Error(ErrorCode::kCorrupt,
+               fmt::format("{}: LEB128 at offset {:#x} is longer than 10 bytes", what_, *offset));
 }
 
 std::span<const std::byte> AsBytes(std::string_view text) {

@@ -92,7 +92,8 @@ class DebugInfo {
   Expected<SymbolInfo> Symbol(std::string_view name) const;
   // Looks up all of `names` in one pass over the symbol table, so the
   // Symbol() calls that follow are answered from the cache. Each lookup is
-  // otherwise a pass of its own (200k symbols in a distro vmlinux).
+  // otherwise a pass of its own, over hundreds of thousands of symbols in a
+  // distro vmlinux (elf_symtab.h says why the table is not indexed).
   void PrefetchSymbols(std::initializer_list<std::string_view> names) const;
   // The complete definition of `struct name` (declarations are skipped).
   Expected<StructLayout> Struct(std::string_view name) const;
@@ -101,13 +102,10 @@ class DebugInfo {
   // .debug_names (gcc emits none) a struct is otherwise found by walking the
   // top-level DIEs of every unit linked before the first that defines it: a
   // struct private to one .c file, or defined only by code linked late (the
-  // CoreSight drivers), costs a scan of thousands of units (60 ms of a distro
-  // vmlinux for module_sect_attrs, where this costs under 2). The anchor's
-  // unit is read through a second libdw session whose .debug_info is that unit
-  // alone (libdw reaches the 3000th unit only after interning the 2999 before
-  // it, 6 ms), unless the unit refers outside itself. Anchored, the definition
-  // the anchor's own unit sees wins over an earlier one of the same name,
-  // unless a lookup had already found that one.
+  // CoreSight drivers), costs a scan of thousands of units, where this reads
+  // one (unit_locator.h says how). Anchored, the definition the anchor's own
+  // unit sees wins over an earlier one of the same name, unless a lookup had
+  // already found that one.
   Expected<StructLayout> Struct(std::string_view name,
                                 std::initializer_list<std::string_view> anchors) const;
   // A dotted member path inside a struct ("dev.kobj.name"), offsets summed.

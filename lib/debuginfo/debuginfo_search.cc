@@ -63,11 +63,11 @@ struct DebuginfoSearch::Impl {
   // does not fit.
   std::optional<ModuleDebuginfo> Try(const fs::path& path,
                                      const std::optional<std::string>& build_id,
-                                     std::vector<std::string>& tried) const;
+                                     std::vector<SearchNote>& tried) const;
   // The checks of Try on a file already opened.
   std::optional<ModuleDebuginfo> Accept(Expected<DebugInfo> info, const fs::path& path,
                                         const std::optional<std::string>& build_id,
-                                        std::vector<std::string>& tried) const;
+                                        std::vector<SearchNote>& tried) const;
 };
 
 void DebuginfoSearch::Impl::AddDirectory(const fs::path& dir, bool walk_whole_if_no_release_tree) {
@@ -131,26 +131,29 @@ void DebuginfoSearch::Impl::Index(const Place& place) const {
 
 std::optional<ModuleDebuginfo> DebuginfoSearch::Impl::Try(
     const fs::path& path, const std::optional<std::string>& build_id,
-    std::vector<std::string>& tried) const {
+    std::vector<SearchNote>& tried) const {
   return Accept(DebugInfo::Open(path), path, build_id, tried);
 }
 
 std::optional<ModuleDebuginfo> DebuginfoSearch::Impl::Accept(
     Expected<DebugInfo> info, const fs::path& path, const std::optional<std::string>& build_id,
-    std::vector<std::string>& tried) const {
+    std::vector<SearchNote>& tried) const {
   if (!info.ok()) {
-    tried.push_back(fmt::format("{}: {}", path.string(), info.error().Describe()));
+    tried.push_back({SearchNote::Reason::kUnreadable,
+                     fmt::format("{}: {}", path.string(), info.error().Describe())});
     return std::nullopt;
   }
   if (!info->relocatable()) {
     tried.push_back(
-        fmt::format("{}: not a kernel module (not a relocatable ELF object)", path.string()));
+        {SearchNote::Reason::kNotModule,
+         fmt::format("{}: not a kernel module (not a relocatable ELF object)", path.string())});
     return std::nullopt;
   }
   const std::optional<std::string> file_id = info->BuildId();
   if (build_id && file_id && *file_id != *build_id) {
-    tried.push_back(fmt::format("{}: build-id {}, but the loaded module's is {}", path.string(),
-                                *file_id, *build_id));
+    tried.push_back({SearchNote::Reason::kOtherBuild,
+                     fmt::format("{}: build-id {}, but the loaded module's is {}", path.string(),
+                                 *file_id, *build_id)});
     return std::nullopt;
   }
   return ModuleDebuginfo{std::move(info).value(), build_id && file_id ? "build-id" : "name"};
@@ -247,12 +250,14 @@ ModuleDebuginfoLookup DebuginfoSearch::FindVmlinux(const std::optional<std::stri
   }
   for (const fs::path& path : candidates) {
     if (!IsRegularFile(path)) {
-      lookup.tried.push_back(fmt::format("{}: no such file", path.string()));
+      lookup.tried.push_back(
+          {SearchNote::Reason::kNoSuchFile, fmt::format("{}: no such file", path.string())});
       continue;
     }
     auto info = DebugInfo::Open(path);
     if (!info.ok()) {
-      lookup.tried.push_back(fmt::format("{}: {}", path.string(), info.error().Describe()));
+      lookup.tried.push_back({SearchNote::Reason::kUnreadable,
+                              fmt::format("{}: {}", path.string(), info.error().Describe())});
       continue;
     }
     if (info->relocatable()) continue;  // a module given with --debuginfo
@@ -260,7 +265,8 @@ ModuleDebuginfoLookup DebuginfoSearch::FindVmlinux(const std::optional<std::stri
     const bool ids_known = build_id && file_id;
     if (ids_known && *file_id != *build_id && !build_id_unreliable) {
       lookup.tried.push_back(
-          fmt::format("{}: build-id {}, but the dump's is {}", path.string(), *file_id, *build_id));
+          {SearchNote::Reason::kOtherBuild, fmt::format("{}: build-id {}, but the dump's is {}",
+                                                        path.string(), *file_id, *build_id)});
       continue;
     }
     const std::string how = !ids_known ? "release (no build-id to compare)"
@@ -278,7 +284,8 @@ ModuleDebuginfoLookup DebuginfoSearch::FindModule(
   ModuleDebuginfoLookup lookup;
   const std::string wanted = Normalize(module_name);
   for (const std::string& path : impl_->missing) {
-    lookup.tried.push_back(fmt::format("{}: does not exist", path));
+    lookup.tried.push_back(
+        {SearchNote::Reason::kMissingPath, fmt::format("{}: does not exist", path)});
   }
   for (const Place& place : impl_->places) {
     if (place.kind == Place::Kind::kFile) {
@@ -303,7 +310,8 @@ ModuleDebuginfoLookup DebuginfoSearch::FindModule(
           return lookup;
         }
       } else {
-        lookup.tried.push_back(fmt::format("{}: no such file", link.string()));
+        lookup.tried.push_back(
+            {SearchNote::Reason::kNoSuchFile, fmt::format("{}: no such file", link.string())});
       }
     }
     if (!place.name_root) continue;
@@ -311,7 +319,8 @@ ModuleDebuginfoLookup DebuginfoSearch::FindModule(
     auto range = place.by_name.equal_range(wanted);
     if (range.first == range.second) {
       lookup.tried.push_back(
-          fmt::format("{}: no {}.ko or {}.ko.debug", place.name_root->string(), wanted, wanted));
+          {SearchNote::Reason::kNoModuleFile,
+           fmt::format("{}: no {}.ko or {}.ko.debug", place.name_root->string(), wanted, wanted)});
     }
     for (auto it = range.first; it != range.second; ++it) {
       if (auto found = impl_->Try(it->second, build_id, lookup.tried)) {
@@ -321,12 +330,14 @@ ModuleDebuginfoLookup DebuginfoSearch::FindModule(
     }
     auto packed = place.compressed.equal_range(wanted);
     for (auto it = packed.first; it != packed.second; ++it) {
-      lookup.tried.push_back(fmt::format(
-          "{}: compressed; unpack it (xz -dk, zstd -d, gunzip -k) and pass the .ko with "
-          "--debuginfo",
-          it->second.string()));
+      lookup.tried.push_back(
+          {SearchNote::Reason::kCompressed,
+           fmt::format("{}: compressed; unpack it (xz -dk, zstd -d, gunzip -k) and pass the .ko "
+                       "with --debuginfo",
+                       it->second.string())});
     }
-    if (place.index_note) lookup.tried.push_back(*place.index_note);
+    if (place.index_note)
+      lookup.tried.push_back({SearchNote::Reason::kWalkStopped, *place.index_note});
   }
   return lookup;
 }

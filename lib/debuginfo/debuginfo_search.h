@@ -13,6 +13,8 @@
 // Module names compare with '-' and '_' equal, as the kernel's do.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -37,11 +39,29 @@ struct ModuleDebuginfo {
   std::string matched_by;  // "build-id" or "name" (the loaded module's build-id is unknown)
 };
 
+// One place looked at, or one candidate file passed over, and why. `text`
+// is what a user reads ("PATH: why"); `reason` is what a caller sorts or
+// groups the notes by, so that it never has to search the text.
+struct SearchNote {
+  enum class Reason {
+    kMissingPath,   // a path named with --debuginfo does not exist
+    kNoSuchFile,    // a place a debug file would be (a .build-id link, a vmlinux location) is empty
+    kNoModuleFile,  // a directory tree has no <name>.ko or <name>.ko.debug
+    kUnreadable,    // a candidate is not ELF with DWARF (DebugInfo::Open's error follows)
+    kNotModule,     // a candidate is not a relocatable object
+    kOtherBuild,    // a candidate's build-id differs from the loaded module's (or the dump's)
+    kCompressed,    // only a compressed module (.ko.xz, .ko.zst, .ko.gz) is there
+    kWalkStopped,   // a directory walk stopped early (its cap, or an error)
+  };
+  Reason reason;
+  std::string text;
+};
+
 struct ModuleDebuginfoLookup {
   std::optional<ModuleDebuginfo> found;
-  // Every place looked at and, for each candidate rejected, why: the error
-  // message when nothing fits.
-  std::vector<std::string> tried;
+  // Every place looked at and, for each candidate rejected, why, in the
+  // order of the search: the error message when nothing fits.
+  std::vector<SearchNote> tried;
 };
 
 class DebuginfoSearch {
@@ -80,3 +100,11 @@ class DebuginfoSearch {
 };
 
 }  // namespace csd
+
+// A note formats as its text, so a lookup's notes join into a message as is.
+template <>
+struct fmt::formatter<csd::SearchNote> : fmt::formatter<std::string_view> {
+  auto format(const csd::SearchNote& note, fmt::format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(note.text, ctx);
+  }
+};

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Byte-level readers of DWARF unit tables that DebugInfo uses to find one
-// compile unit without libdw walking every unit before it. Internal to the
+// Byte-level readers of DWARF unit tables that the unit locator uses to find
+// one compile unit without libdw walking every unit before it. Internal to the
 // debuginfo module; pure functions over section bytes from a file we do not
-// trust, so every read is bounded by the section and by fixed caps.
+// trust, so every read goes through ByteReader, bounded by the section (or the
+// set or unit being read) and by fixed caps.
 #pragma once
 
 #include <cstddef>
@@ -17,8 +18,8 @@ namespace csd::debuginfo_detail {
 
 // For each of `addresses`, the .debug_info offset of the unit whose
 // .debug_aranges (the section's bytes) has a range holding it, in one pass
-// (read in place: libdw's dwarf_addrdie sorts every range of every unit first,
-// 15 ms on a distro vmlinux, to answer one question). A malformed set ends the
+// (read in place: libdw's dwarf_addrdie sorts every range of every unit first
+// to answer one question). A malformed set ends the
 // pass; what was found before it stands. The offsets are the table's word:
 // check that a unit is there before using one.
 std::vector<std::optional<uint64_t>> UnitsOfAddresses(std::span<const std::byte> aranges,

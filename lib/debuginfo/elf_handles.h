@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Owning wrappers for the file descriptor, Elf* and Dwarf* behind a DebugInfo.
-// Declared in this order in DebugInfo::Impl so that destruction runs
-// dwarf_end, then elf_end, then close: libdw borrows the Elf, and libelf may
-// still read through the descriptor until elf_end.
+// Destruction must run dwarf_end, then elf_end, then close: libdw borrows the
+// Elf, and libelf may still read through the descriptor until elf_end. So
+// ElfImage declares its descriptor before its Elf, and DebugInfo::Impl its
+// DwarfSession after its ElfImage.
 #pragma once
 
 #include <elfutils/libdw.h>

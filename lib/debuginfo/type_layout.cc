@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <span>
 #include <string_view>
 
 namespace csd::debuginfo_detail {
@@ -249,27 +250,16 @@ Expected<std::optional<uint64_t>> MemberLocation(Dwarf_Die* member) {
         return Corrupt(fmt::format("unreadable member location of {}", DieLabel(member)));
       }
       // ULEB128 operand after the opcode, bounded by the block.
-      auto uleb = [&](size_t* pos, uint64_t* out) {
-        uint64_t value = 0;
-        for (unsigned shift = 0; *pos < block.length && shift < 64; shift += 7) {
-          uint8_t byte = block.data[(*pos)++];
-          value |= uint64_t{byte & 0x7fu} << shift;
-          if ((byte & 0x80u) == 0) {
-            *out = value;
-            return true;
-          }
-        }
-        return false;
-      };
-      size_t pos = 0;
-      uint64_t value = 0;
+      const ByteReader ops(std::as_bytes(std::span(block.data, block.length)), Endian::kLittle,
+                           "member location");
+      uint64_t pos = 1;
       if (block.length >= 2 && block.data[0] == DW_OP_plus_uconst) {
-        pos = 1;
-        if (uleb(&pos, &value) && pos == block.length) return std::optional<uint64_t>(value);
+        auto value = ops.Uleb128(&pos);
+        if (value.ok() && pos == block.length) return std::optional<uint64_t>(*value);
       } else if (block.length >= 3 && block.data[0] == DW_OP_constu) {
-        pos = 1;
-        if (uleb(&pos, &value) && pos + 1 == block.length && block.data[pos] == DW_OP_plus) {
-          return std::optional<uint64_t>(value);
+        auto value = ops.Uleb128(&pos);
+        if (value.ok() && pos + 1 == block.length && block.data[pos] == DW_OP_plus) {
+          return std::optional<uint64_t>(*value);
         }
       }
       return Error(ErrorCode::kUnsupported,

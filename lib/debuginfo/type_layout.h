@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // DWARF type DIE -> MemberLayout/StructLayout. Internal to the debuginfo
-// module; DebugInfo owns the Dwarf handle and the caches, this file only
-// interprets DIEs. Every walk is depth-bounded because the DWARF comes from a
+// module; DwarfSession owns the Dwarf handle and DwarfTypeIndex the caches,
+// this file only interprets DIEs. Every walk is depth-bounded because the DWARF comes from a
 // file we do not trust (a cyclic type chain must be an error, not a crash).
 #pragma once
 

@@ -47,7 +47,9 @@ Expected<LocatedSymbol> KernelSymbols::Locate(std::string_view name) {
   std::vector<std::string> without_debuginfo;  // "name (build-id X)"
   std::vector<std::string> problems;           // per-module reasons worth showing
   std::vector<std::string> tried_for_coresight;
-  std::vector<std::string> rejected;  // debug files found by name whose build-id differs
+  // Debug files of the right name whose build-id differs (SearchNote::
+  // Reason::kOtherBuild), told first: the likeliest story.
+  std::vector<std::string> rejected;
   size_t searched = 0;
   for (const LoadedModule* module : order) {
     if (module->name.empty()) {
@@ -59,11 +61,11 @@ Expected<LocatedSymbol> KernelSymbols::Locate(std::string_view name) {
     if (!lookup.found) {
       without_debuginfo.push_back(
           fmt::format("{} (build-id {})", module->name, module->build_id.value_or("unknown")));
-      for (auto& line : lookup.tried) {
-        if (line.find("but the loaded module's is") != std::string::npos) {
-          rejected.push_back(fmt::format("{}: {}", module->name, line));
+      for (SearchNote& note : lookup.tried) {
+        if (note.reason == SearchNote::Reason::kOtherBuild) {
+          rejected.push_back(fmt::format("{}: {}", module->name, note.text));
         } else if (module->name.find("coresight") != std::string::npos) {
-          tried_for_coresight.push_back(std::move(line));
+          tried_for_coresight.push_back(std::move(note.text));
         }
       }
       continue;

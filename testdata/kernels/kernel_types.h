@@ -4,7 +4,7 @@
  * AArch64 LP64 ABI and are shaped like the real ones (4.14-era struct device,
  * with kobj NOT at offset 0) so that tests catch code that assumes offsets
  * instead of reading them from DWARF. Expected offsets are written by hand in
- * tests/unit/debuginfo/debug_info_test.cc; keep the comments below in sync.
+ * tests/unit/debuginfo/dwarf_index_test.cc; keep the comments below in sync.
  */
 #ifndef CSD_FAKE_KERNEL_TYPES_H
 #define CSD_FAKE_KERNEL_TYPES_H

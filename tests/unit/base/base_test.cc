@@ -60,12 +60,75 @@ TEST(ByteReader, EndianAndBounds) {
   EXPECT_EQ(*le.Sub(4, 4)->U8(0), 5);
 }
 
+TEST(ByteReader, EveryWidthBothWays) {
+  const std::array<std::byte, 8> raw{std::byte{0x11}, std::byte{0x22}, std::byte{0x33},
+                                     std::byte{0x44}, std::byte{0x55}, std::byte{0x66},
+                                     std::byte{0x77}, std::byte{0x88}};
+  for (size_t width = 1; width <= 8; ++width) {
+    SCOPED_TRACE(width);
+    uint64_t le = 0;
+    uint64_t be = 0;
+    for (size_t i = 0; i < width; ++i) {
+      le |= uint64_t{std::to_integer<uint8_t>(raw[i])} << (8 * i);
+      be = (be << 8) | std::to_integer<uint8_t>(raw[i]);
+    }
+    EXPECT_EQ(LoadUnsigned(std::span(raw).first(width), Endian::kLittle), le);
+    EXPECT_EQ(LoadUnsigned(std::span(raw).first(width), Endian::kBig), be);
+    ByteReader reader(raw, Endian::kBig);
+    EXPECT_EQ(reader.TryUnsigned(0, width), be);
+    EXPECT_EQ(*reader.Unsigned(0, width), be);
+    EXPECT_EQ(reader.TryUnsigned(8 - width, width).has_value(), true);
+    EXPECT_EQ(reader.TryUnsigned(9 - width, width), std::nullopt);  // one byte past the end
+  }
+  ByteReader reader(raw, Endian::kLittle);
+  EXPECT_EQ(reader.TryUnsigned(0, 0), std::nullopt);
+  EXPECT_EQ(reader.TryUnsigned(0, 9), std::nullopt);
+  EXPECT_EQ(reader.TryUnsigned(~uint64_t{0} - 2, 4), std::nullopt);
+}
+
 TEST(ByteReader, FixedString) {
   const std::string text("abc\0def", 7);
   ByteReader reader(AsBytes(text), Endian::kLittle);
   EXPECT_EQ(*reader.FixedString(0, 7), "abc");
   EXPECT_EQ(*reader.FixedString(4, 100), "def");  // clipped at the end
   EXPECT_FALSE(reader.FixedString(8, 1).ok());
+}
+
+TEST(ByteReader, Uleb128) {
+  const std::array<std::byte, 6> raw{std::byte{0x02}, std::byte{0x7f}, std::byte{0x80},
+                                     std::byte{0x01}, std::byte{0xe5}, std::byte{0x8e}};
+  ByteReader reader(raw, Endian::kBig, "test");  // LEB128 has no byte order
+  uint64_t at = 0;
+  EXPECT_EQ(*reader.Uleb128(&at), 2u);
+  EXPECT_EQ(at, 1u);
+  EXPECT_EQ(*reader.Uleb128(&at), 127u);
+  EXPECT_EQ(*reader.Uleb128(&at), 128u);  // 0x80 0x01
+  EXPECT_EQ(at, 4u);
+  // 0xe5 0x8e then the end: truncated, and the offset stays put.
+  auto truncated = reader.Uleb128(&at);
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.error().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(truncated.error().message().find("offset 0x4"), std::string::npos);
+  EXPECT_EQ(at, 4u);
+  uint64_t past = 6;
+  EXPECT_FALSE(reader.Uleb128(&past).ok());
+  uint64_t far = ~uint64_t{0};
+  EXPECT_FALSE(reader.Uleb128(&far).ok());
+
+  // Ten bytes hold 64 bits (the tenth contributes its lowest bit only); an
+  // eleventh is refused, however many bytes follow.
+  std::array<std::byte, 12> wide;
+  wide.fill(std::byte{0xff});
+  wide[9] = std::byte{0x7f};
+  uint64_t start = 0;
+  EXPECT_EQ(*ByteReader(wide, Endian::kLittle).Uleb128(&start), ~uint64_t{0});
+  EXPECT_EQ(start, 10u);
+  wide[9] = std::byte{0xff};
+  start = 0;
+  auto endless = ByteReader(wide, Endian::kLittle).Uleb128(&start);
+  ASSERT_FALSE(endless.ok());
+  EXPECT_EQ(endless.error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(start, 0u);
 }
 
 TEST(ByteReader, CheckedArithmeticAndSignExtension) {

@@ -4,6 +4,8 @@
 // testdata/kernels/modules/coresight_dump.ko.
 #include "debuginfo/debuginfo_search.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -55,9 +57,15 @@ class DebuginfoSearchTest : public ::testing::Test {
         kRelease);
   }
 
-  static std::string Joined(const std::vector<std::string>& lines) {
+  static std::vector<SearchNote::Reason> Reasons(const std::vector<SearchNote>& notes) {
+    std::vector<SearchNote::Reason> reasons;
+    for (const auto& note : notes) reasons.push_back(note.reason);
+    return reasons;
+  }
+
+  static std::string Joined(const std::vector<SearchNote>& notes) {
     std::ostringstream out;
-    for (const auto& line : lines) out << line << "\n";
+    for (const auto& note : notes) out << note.text << "\n";
     return out.str();
   }
 
@@ -104,6 +112,8 @@ TEST_F(DebuginfoSearchTest, BuildIdMismatchIsRejectedAndSaysBoth) {
   EXPECT_THAT(tried, HasSubstr(ModuleBuildId()));
   EXPECT_THAT(tried, HasSubstr(other));
   EXPECT_THAT(tried, HasSubstr(file.string()));
+  ASSERT_EQ(lookup.tried.size(), 1u);
+  EXPECT_EQ(lookup.tried[0].reason, SearchNote::Reason::kOtherBuild);
 }
 
 TEST_F(DebuginfoSearchTest, DebianTreeByReleaseAndName) {
@@ -159,6 +169,8 @@ TEST_F(DebuginfoSearchTest, CompressedModuleIsNamedNotTaken) {
   auto lookup = Search({root_ / "dbg"}).FindModule("coresight_dump", ModuleBuildId());
   EXPECT_FALSE(lookup.found);
   EXPECT_THAT(Joined(lookup.tried), HasSubstr("compressed"));
+  EXPECT_THAT(Reasons(lookup.tried), Contains(SearchNote::Reason::kCompressed));
+  EXPECT_THAT(Reasons(lookup.tried), Contains(SearchNote::Reason::kNoModuleFile));
 }
 
 TEST_F(DebuginfoSearchTest, MissingPathAndNonModuleAreExplained) {
@@ -171,6 +183,27 @@ TEST_F(DebuginfoSearchTest, MissingPathAndNonModuleAreExplained) {
   const std::string tried = Joined(lookup.tried);
   EXPECT_THAT(tried, HasSubstr("does not exist"));
   EXPECT_THAT(tried, HasSubstr("not a kernel module"));
+  EXPECT_EQ(Reasons(lookup.tried),
+            (std::vector{SearchNote::Reason::kMissingPath, SearchNote::Reason::kNotModule}));
+}
+
+// The reasons come from what the search found, not from the notes' text: a
+// path that reads like another reason keeps its own, and notes join into a
+// message as their text.
+TEST_F(DebuginfoSearchTest, ReasonsDoNotDependOnTheText) {
+  const fs::path odd = root_ / "build-id e, but the loaded module's is f/coresight_dump.ko";
+  fs::create_directories(odd.parent_path());
+  fs::copy_file(td::kModulesHostVmlinux, odd);  // not a module
+  fs::create_directories(root_ / "garbage");
+  std::ofstream(root_ / "garbage/coresight_dump.ko.debug") << "not ELF";
+  auto lookup = Search({odd, root_ / "garbage"}).FindModule("coresight_dump", std::nullopt);
+  EXPECT_FALSE(lookup.found);
+  ASSERT_EQ(lookup.tried.size(), 2u) << Joined(lookup.tried);
+  EXPECT_EQ(lookup.tried[0].reason, SearchNote::Reason::kNotModule);
+  EXPECT_THAT(lookup.tried[0].text, HasSubstr("but the loaded module's is"));
+  EXPECT_EQ(lookup.tried[1].reason, SearchNote::Reason::kUnreadable);
+  EXPECT_EQ(fmt::format("{}", fmt::join(lookup.tried, "; ")),
+            lookup.tried[0].text + "; " + lookup.tried[1].text);
 }
 
 TEST_F(DebuginfoSearchTest, SameNameTwiceTakesTheFirstSortedPath) {
@@ -217,6 +250,8 @@ TEST_F(DebuginfoSearchTest, VmlinuxOfAnotherBuildIsRejectedUnlessTheIdIsUnreliab
   auto strict = Search({}, true).FindVmlinux(other, false);
   EXPECT_FALSE(strict.found);
   EXPECT_THAT(Joined(strict.tried), HasSubstr(VmlinuxBuildId()));
+  EXPECT_THAT(Reasons(strict.tried), Contains(SearchNote::Reason::kOtherBuild));
+  EXPECT_THAT(Reasons(strict.tried), Contains(SearchNote::Reason::kNoSuchFile));
   auto lenient = Search({}, true).FindVmlinux(other, true);
   ASSERT_TRUE(lenient.found);
   EXPECT_THAT(lenient.found->matched_by, HasSubstr("unreliable"));

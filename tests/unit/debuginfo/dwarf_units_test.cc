@@ -138,6 +138,31 @@ TEST(UnitsOfAddressesTest, MalformedSetsEndThePassKeepingWhatWasFound) {
   EXPECT_EQ(Units(stray, {0})[0], std::nullopt);
 }
 
+// A set whose length ends inside a tuple: the tuple is not read across the
+// set's end (the bytes after it are the next set's, here a bad one).
+TEST(UnitsOfAddressesTest, TuplesAreNotReadPastTheirSet) {
+  Bytes aranges;
+  AddSet(aranges, 0x10, {{0x1000, 0x100}, {0x2000, 0x100}});
+  aranges.Patch(0, 16 + 16 + 8 - 4, 4);  // ends after the second tuple's address
+  auto units = Units(aranges, {0x1000, 0x2000});
+  EXPECT_EQ(units[0], 0x10u);
+  EXPECT_EQ(units[1], std::nullopt);
+  // The same bytes, big-endian, and a DWARF 64 set cut the same way.
+  Bytes be(Endian::kBig);
+  AddSet(be, 0x10, {{0x1000, 0x100}, {0x2000, 0x100}});
+  be.Patch(0, 16 + 16 + 8 - 4, 4);
+  units = Units(be, {0x1000, 0x2000}, Endian::kBig);
+  EXPECT_EQ(units[0], 0x10u);
+  EXPECT_EQ(units[1], std::nullopt);
+  Bytes wide;
+  wide.U(0xffffffff, 4).U(0, 8).U(2, 2).U(0x40, 8).U(8, 1).U(0, 1).Pad(32);
+  wide.U(0x5000, 8).U(0x10, 8).U(0x6000, 8).U(0x10, 8);
+  wide.Patch(4, wide.size() - 12 - 8, 8);  // the second tuple's length is outside
+  units = Units(wide, {0x5004, 0x6004});
+  EXPECT_EQ(units[0], 0x40u);
+  EXPECT_EQ(units[1], std::nullopt);
+}
+
 TEST(UnitsOfAddressesTest, RangesThatWrapMatchNothingTheyDoNotHold) {
   Bytes aranges;
   AddSet(aranges, 0x10, {{0xfffffffffffffff0, 0x100}});  // first + length wraps
