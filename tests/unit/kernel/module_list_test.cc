@@ -276,6 +276,22 @@ TEST_P(ModuleListTest, NullSectAttrsFallsBackToKallsyms) {
   EXPECT_EQ(placed->means, "kallsyms");
 }
 
+TEST_P(ModuleListTest, KallsymsThroughCoreKallsymsWhenThePointerIsNull) {
+  WriteKallsyms({{"coresight_dump_list", kImage + 0x3000 + kListOffset, 16}});
+  Put(kModule, M("module", "kallsyms"), 0);
+  auto placed = ReadOne().Place(DumpList());
+  ASSERT_TRUE(placed.ok()) << placed.error().Describe();
+  EXPECT_EQ(placed->address, kImage + 0x3000 + kListOffset);
+}
+
+TEST_P(ModuleListTest, KallsymsOutsideTheModulesMemoryIsNotUsed) {
+  WriteKallsyms({{"coresight_dump_list", 0xdead0000, 16}});
+  auto placed = ReadOne().Place(DumpList());
+  ASSERT_FALSE(placed.ok());
+  EXPECT_EQ(placed.error().code(), ErrorCode::kCorrupt);
+  EXPECT_THAT(placed.error().Describe(), HasSubstr("outside the module's memory"));
+}
+
 TEST_P(ModuleListTest, NothingPlacesTheSymbolSaysWhyForEachMeans) {
   // CONFIG_SYSFS off and no CONFIG_KALLSYMS_ALL: the data symbol is not kept.
   WriteKallsyms({{"coresight_dump_add", kImage + 0x1000, 0x100}});
