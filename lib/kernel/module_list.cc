@@ -120,8 +120,9 @@ std::optional<std::string> FindBuildId(std::span<const std::byte> notes, Endian 
     const uint64_t desc = 12 + align4(namesz);
     const uint64_t next = desc + align4(descsz);
     if (next > note.size() + 3) return std::nullopt;  // the last note may omit its padding
-    if (type == kNtGnuBuildId && namesz == 4 && std::memcmp(note.data() + 12, "GNU", 4) == 0 &&
-        descsz != 0 && descsz <= kMaxBuildIdBytes && desc + descsz <= note.size()) {
+    // desc + descsz inside the note first: it also keeps the name's 4 bytes in.
+    if (type == kNtGnuBuildId && namesz == 4 && descsz != 0 && descsz <= kMaxBuildIdBytes &&
+        desc + descsz <= note.size() && std::memcmp(note.data() + 12, "GNU", 4) == 0) {
       return LowerHex(note.subspan(desc, descsz));
     }
     if (next >= note.size()) return std::nullopt;

@@ -383,6 +383,25 @@ TEST_P(ModuleListTest, BuildIdIsFoundAmongOtherNotes) {
   EXPECT_EQ(m.build_id_from, "mod->notes_attrs (.note.Linux)");
 }
 
+TEST_P(ModuleListTest, NoteAttributesOfHostileSizesAreReadWithinThemselves) {
+  WriteSectAttrs();
+  const uint64_t attrs = WriteNotesAttrs();
+  const uint64_t e = attrs + M("module_notes_attrs", "attrs").offset;
+  // A build-id note header claiming more than the attribute's size: not
+  // read past its 14 bytes, so no build-id from the notes; the note section
+  // found through sect_attrs still has it.
+  Put(e, M("bin_attribute", "size"), 14);
+  LoadedModule m = ReadOne();
+  EXPECT_EQ(m.build_id, kBuildId);
+  EXPECT_EQ(m.build_id_from, ".note.gnu.build-id section");
+  // And sizes of 0 and past the 4 KiB read cap.
+  for (uint64_t size : {uint64_t{0}, uint64_t{1} << 40}) {
+    Put(e, M("bin_attribute", "size"), size);
+    m = ReadOne();
+    EXPECT_EQ(m.build_id, kBuildId) << size;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, ModuleListTest, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& p) {
                            return p.param ? "Linux614" : "Linux61";
