@@ -138,7 +138,9 @@ Expected<std::vector<ModuleSymbol>> ReadModuleKallsyms(const KernelMemory& memor
       first = std::move(table).error();
     }
   }
-  if (!layout.core_kallsyms) return *first;  // Resolve() guarantees one of the two
+  if (!layout.core_kallsyms) {
+    return first.value_or(Error(ErrorCode::kLookup, "struct module keeps no kallsyms table"));
+  }
   auto table = TableAt(memory, module.address() + layout.core_kallsyms->offset, layout,
                        "mod->core_kallsyms");
   auto symbols = table.ok() ? ReadTable(memory, *table, layout, limits)
