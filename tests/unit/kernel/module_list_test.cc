@@ -11,8 +11,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "csd_fake_kernels.h"
 #include "support/fake_physical_memory.h"
 #include "support/identity_translator.h"
@@ -33,8 +31,9 @@ constexpr uint64_t kListOffset = 40;  // coresight_dump_list in .data
 const std::string kBuildId = "0123456789abcdef0123456789abcdef01234567";
 
 const DebugInfo& Vmlinux(bool v7) {
-  static std::map<bool, DebugInfo*> cache;
-  auto& info = cache[v7];
+  // Opened once per process and kept (reachable, for LeakSanitizer).
+  static DebugInfo* cache[2] = {nullptr, nullptr};
+  DebugInfo*& info = cache[v7 ? 1 : 0];
   if (info == nullptr) {
     auto opened =
         DebugInfo::Open(v7 ? testdata::kModulesHostV7Vmlinux : testdata::kModulesHostVmlinux);

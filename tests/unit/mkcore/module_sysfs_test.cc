@@ -10,8 +10,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "core_reader.h"
 #include "csd_fake_kernels.h"
 #include "csdump-mkcore/core_builder.h"
@@ -30,8 +28,9 @@ struct Kernel {
 };
 
 const Kernel& KernelFor(bool v7) {
-  static std::map<bool, Kernel*> cache;
-  Kernel*& k = cache[v7];
+  // Loaded once per process and kept (reachable, for LeakSanitizer).
+  static Kernel* cache[2] = {nullptr, nullptr};
+  Kernel*& k = cache[v7 ? 1 : 0];
   if (k == nullptr) {
     auto info = DebugInfo::Open(v7 ? td::kModulesHostV7Vmlinux : td::kModulesHostVmlinux);
     EXPECT_TRUE(info.ok()) << info.error().Describe();
