@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(dump elf_notes vmcoreinfo arm64_walker list_walk etm_metadata debuginfo kdump arm_walker vmcoreinfo_scan raw_image)
+[ ${#targets[@]} -eq 0 ] && targets=(dump elf_notes vmcoreinfo arm64_walker list_walk etm_metadata debuginfo kdump arm_walker vmcoreinfo_scan raw_image module_tables)
 jobs=${JOBS:-2}
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -73,6 +73,42 @@ put("arm64_walker", "4k-va48-chain", hdr + mem)
 ring = struct.pack("<QQ", 0x1010, 0x1020) + struct.pack("<QQ", 0x1020, 0x1000) + struct.pack("<QQ", 0x1000, 0x1010)
 put("list_walk", "ring3", b"\0" + ring)
 put("list_walk", "cycle", b"\0" + struct.pack("<QQQQ", 0x1010, 0, 0x1010, 0x1000))
+
+# Module attribute tables and kallsyms (module_tables_fuzzer.cc): memory at
+# 0x1000 with the table or struct module first; offsets of the modules-host
+# fake kernels.
+def memory_at_0x1000(size, writes):
+    m = bytearray(size)
+    for addr, data in writes:
+        m[addr - 0x1000:addr - 0x1000 + len(data)] = data
+    return bytes(m)
+
+
+def q(v):
+    return struct.pack("<Q", v)
+
+
+names = [(0x1300, b".text\0"), (0x1310, b".data\0"), (0x1320, b".note.gnu.build-id\0")]
+put("module_tables", "sect-attrs-6.13", b"\0" + memory_at_0x1000(0x400, [
+    (0x1000 + 32, q(0x1200)), (0x1000 + 40, struct.pack("<I", 2)),
+    (0x1030, q(0x1300)), (0x1030 + 80, q(0xffff800001000000)),
+    (0x1088, q(0x1310)), (0x1088 + 80, q(0xffff800001002000)),
+    (0x1200, q(0x1030) + q(0x1088) + q(0))] + names))
+put("module_tables", "sect-attrs-6.14", b"\1" + memory_at_0x1000(0x400, [
+    (0x1000 + 40, q(0x1200)),
+    (0x1030, q(0x1300)), (0x1030 + 24, q(0xffff800001000000)),
+    (0x1078, q(0x1310)), (0x1078 + 24, q(0xffff800001002000)),
+    (0x1200, q(0x1030) + q(0x1078) + q(0))] + names))
+put("module_tables", "notes-attrs-6.13", b"\2" + memory_at_0x1000(0x400, [
+    (0x1000 + 8, struct.pack("<I", 1)),
+    (0x1010, q(0x1320)), (0x1010 + 32, q(36)), (0x1010 + 40, q(0x1380))] + names))
+sym = lambda name, shndx, value, size: struct.pack("<IBBHQQ", name, 0x11, 0, shndx, value, size)
+put("module_tables", "kallsyms", b"\3" + memory_at_0x1000(0x300, [
+    (0x1000, q(0x1008)), (0x1008, q(0x1100)), (0x1010, struct.pack("<I", 3)), (0x1018, q(0x1200)),
+    (0x1100, sym(0, 0, 0, 0) + sym(1, 2, 0xffff800001000000, 0x40)
+     + sym(20, 3, 0xffff800001002028, 16)),
+    (0x1200, b"\0coresight_dump_add\0coresight_dump_list\0")]))
+
 # kdump-compressed and flattened dumps: whole files when small, else the
 # headers and bitmaps (libFuzzer's inputs stay small).
 for spec in ("kdump-zlib", "kdump-mixed-v6", "kdump-flattened", "kdump-v3-header", "kdump-zero-excluded"):

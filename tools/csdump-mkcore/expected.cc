@@ -143,6 +143,7 @@ Json ModulesJson(const ExpectedInputs& in) {
     j["build_id"] = m.build_id ? Json(*m.build_id) : Json(nullptr);
     j["object_build_id"] = m.object_build_id ? Json(*m.object_build_id) : Json(nullptr);
     j["sect_attrs"] = m.sect_attrs_va ? Json(Hex(m.sect_attrs_va)) : Json(nullptr);
+    j["notes_attrs"] = m.notes_attrs_va ? Json(Hex(m.notes_attrs_va)) : Json(nullptr);
     j["sections"] = std::move(sections);
     modules.push_back(std::move(j));
   }

@@ -23,37 +23,6 @@ Expected<MemberLayout> Member(const StructLayout& layout, std::string_view name)
   return *m;
 }
 
-Expected<ModuleListTypes> LoadModuleListTypes(const DebugInfo& info) {
-  ModuleListTypes m;
-  CSD_ASSIGN_OR_RETURN(m.modules, SymbolAddress(info, "modules"));
-  CSD_ASSIGN_OR_RETURN(StructLayout list_head, info.Struct("list_head"));
-  CSD_ASSIGN_OR_RETURN(m.list_next, Member(list_head, "next"));
-  CSD_ASSIGN_OR_RETURN(m.list_prev, Member(list_head, "prev"));
-  CSD_ASSIGN_OR_RETURN(StructLayout module, info.Struct("module"));
-  m.module_size = module.size;
-  CSD_ASSIGN_OR_RETURN(m.state, Member(module, "state"));
-  CSD_ASSIGN_OR_RETURN(m.list, Member(module, "list"));
-  CSD_ASSIGN_OR_RETURN(m.name, Member(module, "name"));
-  CSD_ASSIGN_OR_RETURN(m.sect_attrs, Member(module, "sect_attrs"));
-  if (m.name.kind != MemberLayout::Kind::kArray || m.name.size == 0) {
-    return Error(ErrorCode::kUnsupported,
-                 fmt::format("struct module.name is '{}', not a char array", m.name.type_name));
-  }
-  CSD_ASSIGN_OR_RETURN(StructLayout attrs, info.Struct("module_sect_attrs"));
-  m.sect_attrs_size = attrs.size;
-  CSD_ASSIGN_OR_RETURN(m.nsections, Member(attrs, "nsections"));
-  CSD_ASSIGN_OR_RETURN(m.attrs, Member(attrs, "attrs"));
-  CSD_ASSIGN_OR_RETURN(StructLayout attr, info.Struct("module_sect_attr"));
-  m.sect_attr_size = attr.size;
-  // 5.8+ keep the section name in the bin_attribute; older kernels in a member of its own.
-  auto name = info.MemberPath("module_sect_attr", "battr.attr.name");
-  if (!name.ok()) name = info.MemberPath("module_sect_attr", "name");
-  if (!name.ok()) return std::move(name).error();
-  m.attr_name = *name;
-  CSD_ASSIGN_OR_RETURN(m.attr_address, Member(attr, "address"));
-  return m;
-}
-
 }  // namespace
 
 Expected<DumpListTypes> LoadDumpListTypes(const DebugInfo& info, std::string_view origin) {

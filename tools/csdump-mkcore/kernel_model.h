@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "csdump-mkcore/module_types.h"
 #include "debuginfo/debug_info.h"
 
 namespace csd::mkcore {
@@ -39,21 +40,6 @@ struct DumpListTypes {
 // kLookup naming the missing struct or member; `origin` ("vmlinux",
 // "module coresight_dump.ko") names the object in the message.
 Expected<DumpListTypes> LoadDumpListTypes(const DebugInfo& info, std::string_view origin);
-
-// The loaded-module list of a kernel with module support (Linux 6.1 shape,
-// kernel/module/sysfs.c): `static LIST_HEAD(modules)` of struct module, each
-// with mod->sect_attrs recording where each SHF_ALLOC section was placed.
-struct ModuleListTypes {
-  uint64_t modules = 0;               // link-time address of the `modules` list head
-  MemberLayout list_next, list_prev;  // the vmlinux's struct list_head
-  uint64_t module_size = 0;
-  MemberLayout state, list, name, sect_attrs;  // struct module
-  uint64_t sect_attrs_size = 0;                // struct module_sect_attrs (without attrs[])
-  MemberLayout nsections, attrs;               // attrs: the flexible array
-  uint64_t sect_attr_size = 0;                 // struct module_sect_attr
-  MemberLayout attr_name;                      // battr.attr.name (5.8+) or name
-  MemberLayout attr_address;
-};
 
 struct ImageSection {
   std::string name;

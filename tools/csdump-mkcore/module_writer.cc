@@ -5,9 +5,11 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 
 #include "base/byte_reader.h"
 #include "csdump-mkcore/kernel_layout_writer.h"
+#include "csdump-mkcore/module_sysfs_writer.h"
 
 namespace csd::mkcore {
 namespace {
@@ -74,12 +76,20 @@ struct PlannedSection {
   std::vector<std::byte> bytes;                         // `size` bytes
   std::optional<size_t> object_section = std::nullopt;  // index into ModuleObject::sections
   uint64_t offset = 0;                                  // in the module's memory
+  bool note = false;                                    // SHT_NOTE
+};
+
+// The module's memory, one region per group of AssignOffsets(): text,
+// read-only data, writable data, as offsets [begin, end).
+struct GroupBounds {
+  uint64_t begin = 0, end = 0;
 };
 
 struct ModulePlan {
   std::vector<PlannedSection> sections;  // sect_attrs order
   size_t this_module = 0;                // index of .gnu.linkonce.this_module
   uint64_t size = 0;                     // page multiple
+  std::array<GroupBounds, 3> groups;     // text, rodata, data
   uint64_t va = 0;
   const ModuleObject* object = nullptr;
 };
@@ -99,6 +109,7 @@ std::vector<PlannedSection> DecoySections(const ModuleSpec& m, uint64_t seed) {
     std::vector<std::byte> note = DecoyBuildIdNote(m.name);
     const uint64_t size = note.size();
     s.push_back({std::string(kBuildIdNote), kShfAlloc, 4, size, std::move(note)});
+    s.back().note = true;
   }
   struct Fake {
     const char* name;
@@ -122,6 +133,7 @@ Expected<std::vector<PlannedSection>> ObjectSections(const ModuleSpec& m,
     const ModuleObjectSection& o = object.sections[i];
     if (o.name == kBuildIdNote && m.build_id == ModuleSpec::BuildId::kAbsent) continue;
     PlannedSection p{o.name, o.flags, o.align, o.size, o.bytes, i};
+    p.note = o.type == elf::kShtNote;
     if (o.name == kBuildIdNote && m.build_id == ModuleSpec::BuildId::kMismatch) {
       // Another build of the module was loaded: same name, other build-id.
       std::span<std::byte> desc = BuildIdDesc(p.bytes);
@@ -140,7 +152,8 @@ Expected<std::vector<PlannedSection>> ObjectSections(const ModuleSpec& m,
 // layout_sections() with CONFIG_STRICT_MODULE_RWX: text, then read-only
 // data, then writable data, each group page-aligned; sections keep their
 // header order inside a group and their own alignment.
-uint64_t AssignOffsets(std::vector<PlannedSection>& sections, uint64_t page) {
+uint64_t AssignOffsets(std::vector<PlannedSection>& sections, uint64_t page,
+                       std::array<GroupBounds, 3>& groups) {
   auto group = [](const PlannedSection& s) {
     if (s.flags & elf::kShfExecinstr) return 0;
     return (s.flags & elf::kShfWrite) ? 2 : 1;
@@ -148,12 +161,14 @@ uint64_t AssignOffsets(std::vector<PlannedSection>& sections, uint64_t page) {
   uint64_t offset = 0;
   for (int g = 0; g < 3; ++g) {
     offset = AlignUp(offset, page);
+    groups[g].begin = offset;
     for (PlannedSection& s : sections) {
       if (group(s) != g) continue;
       offset = AlignUp(offset, s.align);
       s.offset = offset;
       offset += s.size;
     }
+    groups[g].end = offset;
   }
   return AlignUp(std::max<uint64_t>(offset, 1), page);
 }
@@ -161,27 +176,6 @@ uint64_t AssignOffsets(std::vector<PlannedSection>& sections, uint64_t page) {
 MemberLayout At(MemberLayout m, uint64_t base) {
   m.offset += base;
   return m;
-}
-
-Status Store(std::span<std::byte> object, const MemberLayout& m, uint64_t value,
-             std::string_view what) {
-  if (m.bit_size != 0 || m.size == 0 || m.size > 8) {
-    return Error(ErrorCode::kUnsupported,
-                 fmt::format("{}: member {} is {} bytes{}; cannot store a value there", what,
-                             m.name, m.size, m.bit_size ? " (a bit-field)" : ""));
-  }
-  if (m.offset > object.size() || object.size() - m.offset < m.size) {
-    return Error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("{}: member {} at {:#x} lies outside the struct", what, m.name, m.offset));
-  }
-  if (m.size < 8 && (value >> (8 * m.size)) != 0) {
-    return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("{}: value {:#x} does not fit member {} ({} bytes, from DWARF)", what,
-                             value, m.name, m.size));
-  }
-  StoreUnsigned(object.subspan(m.offset, m.size), value, Endian::kLittle);
-  return OkStatus();
 }
 
 class ModuleWriter {
@@ -216,8 +210,8 @@ class ModuleWriter {
     const uint64_t first = links.empty() ? result.modules_head_va : links.front();
     const uint64_t last = links.empty() ? result.modules_head_va : links.back();
     std::vector<std::byte> head(t_.list_prev.offset + t_.list_prev.size);
-    CSD_RETURN_IF_ERROR(Store(head, t_.list_next, first, "modules"));
-    CSD_RETURN_IF_ERROR(Store(head, t_.list_prev, last, "modules"));
+    CSD_RETURN_IF_ERROR(StoreMember(head, t_.list_next, first, "modules"));
+    CSD_RETURN_IF_ERROR(StoreMember(head, t_.list_prev, last, "modules"));
     CSD_RETURN_IF_ERROR(image_.Write(head_pa, head));
 
     if (const auto owner = spec_.list_owner()) {
@@ -269,36 +263,53 @@ class ModuleWriter {
       it->bytes.resize(t_.module_size);
     }
     plan.this_module = static_cast<size_t>(it - plan.sections.begin());
-    plan.size = AssignOffsets(plan.sections, layout_.page_size());
+    plan.size = AssignOffsets(plan.sections, layout_.page_size(), plan.groups);
     CSD_ASSIGN_OR_RETURN(plan.va, layout_.ReserveModule(plan.size / layout_.page_size()));
     return plan;
   }
 
-  Expected<uint64_t> WriteString(const std::string& text) {
-    CSD_ASSIGN_OR_RETURN(uint64_t pa, KmallocStructure(alloc_, text.size() + 1));
-    std::vector<std::byte> bytes(text.size() + 1);
-    std::transform(text.begin(), text.end(), bytes.begin(),
-                   [](char c) { return static_cast<std::byte>(c); });
-    CSD_RETURN_IF_ERROR(image_.Write(pa, bytes));
-    return layout_.LinearVa(pa);
+  // mod_sysfs_setup(): the section and notes attributes, as the spec asks.
+  Status WriteSysfs(const ModuleSpec& spec, const ModulePlan& plan, WrittenModule& m) {
+    if (spec.sect_attrs == ModuleSpec::SectAttrs::kNull) return OkStatus();
+    std::vector<SysfsSection> sections;
+    for (const PlannedSection& s : plan.sections) {
+      sections.push_back({s.name, plan.va + s.offset, s.size, s.note});
+    }
+    SysfsCorruption corrupt;
+    corrupt.unterminated = spec.sect_attrs == ModuleSpec::SectAttrs::kUnterminated;
+    if (spec.sect_attrs == ModuleSpec::SectAttrs::kWildAddress) {
+      // The section a reader needs: the list's, or a decoy's .data.
+      corrupt.wild_section =
+          plan.object && plan.object->dump_list ? plan.object->dump_list->section : ".data";
+    }
+    SysfsAttrWriter writer(t_, layout_, image_, alloc_);
+    CSD_ASSIGN_OR_RETURN(SysfsTables tables, writer.Write(sections, corrupt));
+    m.sect_attrs_va = tables.sect_attrs;
+    if (!spec.notes_attrs_null) m.notes_attrs_va = tables.notes_attrs;
+    return OkStatus();
   }
 
-  // mod_sysfs_setup() -> add_sect_attrs(): one attribute per loaded section.
-  Expected<uint64_t> WriteSectAttrs(const WrittenModule& m) {
-    const uint64_t n = m.sections.size();
-    const uint64_t size = std::max(t_.sect_attrs_size, t_.attrs.offset + n * t_.sect_attr_size);
-    std::vector<std::byte> attrs(size);
-    CSD_RETURN_IF_ERROR(Store(attrs, t_.nsections, n, "struct module_sect_attrs"));
-    for (uint64_t i = 0; i < n; ++i) {
-      const uint64_t base = t_.attrs.offset + i * t_.sect_attr_size;
-      CSD_ASSIGN_OR_RETURN(uint64_t name, WriteString(m.sections[i].name));
-      CSD_RETURN_IF_ERROR(Store(attrs, At(t_.attr_name, base), name, "struct module_sect_attr"));
-      CSD_RETURN_IF_ERROR(Store(attrs, At(t_.attr_address, base), m.sections[i].address,
-                                "struct module_sect_attr"));
+  // The bounds of the module's memory: mod->mem[MOD_TEXT, MOD_DATA,
+  // MOD_RODATA] (6.4+), or core_layout before; the init regions are empty,
+  // as after do_init_module().
+  Status WriteRegions(std::span<std::byte> mod, const ModulePlan& plan) {
+    constexpr std::string_view kWhat = "struct module";
+    if (t_.mem) {
+      // enum mod_mem_type: MOD_TEXT 0, MOD_DATA 1, MOD_RODATA 2; groups are
+      // text, rodata, data.
+      constexpr size_t kMemIndex[3] = {0, 2, 1};
+      for (size_t g = 0; g < 3; ++g) {
+        const GroupBounds& b = plan.groups[g];
+        if (b.end == b.begin) continue;
+        const uint64_t entry = t_.mem->offset + kMemIndex[g] * t_.mem_entry_size;
+        CSD_RETURN_IF_ERROR(StoreMember(mod, At(t_.mem_base, entry), plan.va + b.begin, kWhat));
+        CSD_RETURN_IF_ERROR(StoreMember(mod, At(t_.mem_size, entry), b.end - b.begin, kWhat));
+      }
+    } else if (t_.core_base && t_.core_size) {
+      CSD_RETURN_IF_ERROR(StoreMember(mod, *t_.core_base, plan.va, kWhat));
+      CSD_RETURN_IF_ERROR(StoreMember(mod, *t_.core_size, plan.size, kWhat));
     }
-    CSD_ASSIGN_OR_RETURN(uint64_t pa, KmallocStructure(alloc_, size));
-    CSD_RETURN_IF_ERROR(image_.Write(pa, attrs));
-    return layout_.LinearVa(pa);
+    return OkStatus();
   }
 
   Expected<WrittenModule> Place(size_t index, ModulePlan& plan, uint64_t next, uint64_t prev) {
@@ -318,9 +329,7 @@ class ModuleWriter {
         if (!desc.empty()) m.build_id = Hex(desc);
       }
     }
-    if (!spec.sect_attrs_null) {
-      CSD_ASSIGN_OR_RETURN(m.sect_attrs_va, WriteSectAttrs(m));
-    }
+    CSD_RETURN_IF_ERROR(WriteSysfs(spec, plan, m));
 
     std::vector<std::byte> memory(plan.size);
     std::vector<std::optional<size_t>> by_object(plan.object ? plan.object->sections.size() : 0);
@@ -345,7 +354,8 @@ class ModuleWriter {
     const PlannedSection& this_module = plan.sections[plan.this_module];
     m.module_va = plan.va + this_module.offset;
     auto mod = std::span(memory).subspan(this_module.offset, t_.module_size);
-    CSD_RETURN_IF_ERROR(Store(mod, t_.state, static_cast<uint64_t>(spec.state), "struct module"));
+    CSD_RETURN_IF_ERROR(
+        StoreMember(mod, t_.state, static_cast<uint64_t>(spec.state), "struct module"));
     if (spec.name.size() + 1 > t_.name.size) {
       return Error(ErrorCode::kInvalidArgument,
                    fmt::format("name: \"{}\" does not fit struct module.name ({} bytes with the "
@@ -354,9 +364,13 @@ class ModuleWriter {
     }
     for (size_t i = 0; i < spec.name.size(); ++i)
       mod[t_.name.offset + i] = static_cast<std::byte>(spec.name[i]);
-    CSD_RETURN_IF_ERROR(Store(mod, At(t_.list_next, t_.list.offset), next, "struct module"));
-    CSD_RETURN_IF_ERROR(Store(mod, At(t_.list_prev, t_.list.offset), prev, "struct module"));
-    CSD_RETURN_IF_ERROR(Store(mod, t_.sect_attrs, m.sect_attrs_va, "struct module"));
+    CSD_RETURN_IF_ERROR(StoreMember(mod, At(t_.list_next, t_.list.offset), next, "struct module"));
+    CSD_RETURN_IF_ERROR(StoreMember(mod, At(t_.list_prev, t_.list.offset), prev, "struct module"));
+    CSD_RETURN_IF_ERROR(StoreMember(mod, t_.sect_attrs, m.sect_attrs_va, "struct module"));
+    if (t_.notes_attrs) {
+      CSD_RETURN_IF_ERROR(StoreMember(mod, *t_.notes_attrs, m.notes_attrs_va, "struct module"));
+    }
+    CSD_RETURN_IF_ERROR(WriteRegions(mod, plan));
 
     CSD_RETURN_IF_ERROR(MapScattered(plan.va, memory, index));
     return m;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Lays the crashed kernel's loaded modules out in the synthetic machine's
-// memory, the way Linux 6.1 loads them (kernel/module/main.c, sysfs.c):
+// memory, the way Linux loads them (kernel/module/main.c, sysfs.c):
 //
 //   modules (vmlinux .data) -> struct module.list -> ... (list_add order: spec order)
 //   struct module: in the module's .gnu.linkonce.this_module section
-//     state, name, sect_attrs -> struct module_sect_attrs (kmalloc)
-//       nsections, attrs[i] = {battr.attr.name -> "<section>" (kmalloc), address}
+//     state, name, mem[] or core_layout (the module's memory),
+//     sect_attrs, notes_attrs -> the sysfs attribute tables, in the 6.13 or
+//       the 6.14+ shape, whichever the vmlinux DWARF has (module_sysfs_writer.h)
 //   module memory: module space (below _text), one page-aligned group each for
 //     text, read-only data and writable data, every page mapped through the
 //     page tables and backed by physically scattered pages
@@ -41,8 +42,9 @@ struct WrittenModuleSection {
 struct WrittenModule {
   size_t spec_index = 0;
   std::string name;
-  uint64_t module_va = 0;      // struct module
-  uint64_t sect_attrs_va = 0;  // 0: written as NULL
+  uint64_t module_va = 0;       // struct module
+  uint64_t sect_attrs_va = 0;   // 0: written as NULL
+  uint64_t notes_attrs_va = 0;  // 0: NULL (no notes, or the spec says so)
   int64_t state = 0;
   bool has_object = false;
   std::vector<WrittenModuleSection> sections;  // in mod->sect_attrs order

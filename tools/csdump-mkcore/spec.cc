@@ -60,8 +60,9 @@ Expected<VmcoreinfoEdits> ParseVmcoreinfo(const json& value, const std::string& 
 constexpr const char* kModuleStates[] = {"live", "coming", "going", "unformed"};
 
 Expected<ModuleSpec> ParseModule(const json& value, const std::string& where) {
-  CSD_RETURN_IF_ERROR(CheckKeys(
-      value, where, {"comment", "name", "object", "owns_list", "build_id", "sect_attrs", "state"}));
+  CSD_RETURN_IF_ERROR(CheckKeys(value, where,
+                                {"comment", "name", "object", "owns_list", "build_id", "sect_attrs",
+                                 "notes_attrs", "state"}));
   ModuleSpec m;
   if (!value.contains("name")) return SpecError(where, "missing required key \"name\"");
   CSD_ASSIGN_OR_RETURN(m.name, ParseString(value["name"], Child(where, "name")));
@@ -94,8 +95,16 @@ Expected<ModuleSpec> ParseModule(const json& value, const std::string& where) {
     }
   }
   if (value.contains("sect_attrs")) {
-    CSD_ASSIGN_OR_RETURN(m.sect_attrs_null,
-                         ParseEnum<bool>(value["sect_attrs"], Child(where, "sect_attrs"),
+    using S = ModuleSpec::SectAttrs;
+    CSD_ASSIGN_OR_RETURN(m.sect_attrs, ParseEnum<S>(value["sect_attrs"], Child(where, "sect_attrs"),
+                                                    {{"present", S::kPresent},
+                                                     {"null", S::kNull},
+                                                     {"unterminated", S::kUnterminated},
+                                                     {"wild-address", S::kWildAddress}}));
+  }
+  if (value.contains("notes_attrs")) {
+    CSD_ASSIGN_OR_RETURN(m.notes_attrs_null,
+                         ParseEnum<bool>(value["notes_attrs"], Child(where, "notes_attrs"),
                                          {{"present", false}, {"null", true}}));
   }
   if (value.contains("state")) {

@@ -115,9 +115,15 @@ struct ModuleSpec {
   std::string name;
   std::optional<size_t> object;  // index into the --module files
   bool owns_list = false;        // coresight_dump_list is this module's
+  // mod->sect_attrs: as the kernel writes it, NULL (CONFIG_SYSFS off), or
+  // hostile: grp.bin_attrs with no NULL terminator before csdump's cap (and,
+  // in the 6.13 shape, nsections past it), or the list's section (a decoy's
+  // .data) at a wild address (module_sysfs_writer.h).
+  enum class SectAttrs { kPresent, kNull, kUnterminated, kWildAddress };
   BuildId build_id = BuildId::kMatch;
-  bool sect_attrs_null = false;  // mod->sect_attrs = NULL
-  int64_t state = 0;             // MODULE_STATE_LIVE 0, COMING 1, GOING 2, UNFORMED 3
+  SectAttrs sect_attrs = SectAttrs::kPresent;
+  bool notes_attrs_null = false;  // mod->notes_attrs = NULL
+  int64_t state = 0;              // MODULE_STATE_LIVE 0, COMING 1, GOING 2, UNFORMED 3
 };
 
 struct Spec {

@@ -262,7 +262,7 @@ TEST(SpecTest, ParsesModules) {
   EXPECT_FALSE(decoy.object.has_value());
   EXPECT_FALSE(decoy.owns_list);
   EXPECT_EQ(decoy.build_id, ModuleSpec::BuildId::kMatch);
-  EXPECT_FALSE(decoy.sect_attrs_null);
+  EXPECT_EQ(decoy.sect_attrs, ModuleSpec::SectAttrs::kPresent);
   EXPECT_EQ(decoy.state, 0);
   EXPECT_EQ(spec->modules[1].build_id, ModuleSpec::BuildId::kAbsent);
   EXPECT_EQ(spec->modules[1].state, 2);
@@ -270,7 +270,7 @@ TEST(SpecTest, ParsesModules) {
   EXPECT_EQ(owner.object, 1u);
   EXPECT_TRUE(owner.owns_list);
   EXPECT_EQ(owner.build_id, ModuleSpec::BuildId::kMismatch);
-  EXPECT_TRUE(owner.sect_attrs_null);
+  EXPECT_EQ(owner.sect_attrs, ModuleSpec::SectAttrs::kNull);
   EXPECT_EQ(spec->list_owner(), 2u);
   EXPECT_EQ(spec->module_objects.size(), 2u);
   EXPECT_FALSE(ParseSpec(kMinimal)->list_owner().has_value());
