@@ -78,20 +78,13 @@ Expected<LocatedSymbol> KernelSymbols::Locate(std::string_view name) {
       return Error(ErrorCode::kUnsupported,
                    fmt::format("'{}' in {} is not in a section the kernel places", name, path));
     }
-    if (module->error && module->sections.empty()) {
-      // The debuginfo is right; the dump lacks what relocating it needs.
-      return Error(ErrorCode::kCorrupt,
-                   fmt::format("'{}' is in module {} ({}), but where the kernel placed that "
-                               "module's sections is unknown: {}",
-                               name, module->name, path, *module->error));
-    }
-    auto base = module->SectionAddress(symbol->section);
-    if (!base) {
-      return Error(
-          ErrorCode::kCorrupt,
-          fmt::format("'{}' is in section {} of module {} ({}), but the module's section "
-                      "list in the dump (struct module at {:#x}) has no {}",
-                      name, symbol->section, module->name, path, module->address, symbol->section));
+    // The debuginfo is right; place the symbol by every means the dump
+    // offers. Place() says kCorrupt for damaged dump data and kUnsupported
+    // for a kernel that keeps nothing usable (exit 3 and 4 at the trace stage).
+    auto placed = module->Place(*symbol);
+    if (!placed.ok()) {
+      return std::move(placed).error().AddContext(
+          fmt::format("'{}' is in module {} ({})", name, module->name, path));
     }
     SymbolModule origin{module->name,
                         module->address,
@@ -99,8 +92,8 @@ Expected<LocatedSymbol> KernelSymbols::Locate(std::string_view name) {
                         module->build_id,
                         lookup.found->matched_by,
                         symbol->section,
-                        *base};
-    symbol->address += *base;
+                        placed->section_address};
+    symbol->address = placed->address;
     opened_.push_back(std::move(lookup.found->info));
     return LocatedSymbol{std::move(*symbol), &opened_.back(), std::move(origin)};
   }
