@@ -59,11 +59,28 @@ MIRROR = "http://deb.debian.org/debian"
 # {flavour}), the build root (None = build on the host with its cross gcc),
 # the dump formats this kernel cannot have, with why (reported as skipped),
 # and the oldest drgn that reads its dumps (older: the drgn checks are skipped).
+MAKEDUMPFILE_52 = ("Debian's makedumpfile (1.7.2, the guest's) refuses this kernel: "
+                   "\"VA Bits 52 not supported\" (CONFIG_ARM64_VA_BITS=52, LPA2); only the "
+                   "kdump ELF /proc/vmcore and QEMU's dumps are made")
 KERNELS = {
     "bookworm-6.1-arm64": {
         "suite": None, "arch": "arm64", "flavour": "arm64", "series": "6.1",
         "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
         "build_root": None, "unsupported_formats": {}, "drgn_min": None,
+    },
+    "trixie-6.12-arm64": {
+        "suite": "trixie", "arch": "arm64", "flavour": "arm64", "series": "6.12",
+        "abi_re": r"6\.12\.\d+\+deb13", "kbuild": "linux-kbuild-{abi}",
+        "build_root": "trixie",
+        "unsupported_formats": {"zlib": MAKEDUMPFILE_52, "lzo": MAKEDUMPFILE_52},
+        # drgn 0.0.22 (bookworm's) finds modules through struct module's
+        # core_layout (mem[] since Linux 6.4: the module's symbols stay
+        # unrelocated) and walks arm64 page tables by VMCOREINFO's VA_BITS (52
+        # here, while TCR_EL1_T1SZ says the kernel ran with 48): it reads
+        # neither the module's list head nor any vmalloc/module address.
+        "drgn_min": ("0.0.23", "drgn 0.0.22 cannot read module or vmalloc memory of this "
+                     "kernel (struct module mem[] since 6.4; page tables walked as "
+                     "VA_BITS=52 while TCR_EL1_T1SZ=16)"),
     },
 }
 DEFAULT_KERNEL = "bookworm-6.1-arm64"
