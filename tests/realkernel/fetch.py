@@ -59,9 +59,10 @@ MIRROR = "http://deb.debian.org/debian"
 # {flavour}), the build root (None = build on the host with its cross gcc),
 # the dump formats this kernel cannot have, with why (reported as skipped),
 # and the oldest drgn that reads its dumps (older: the drgn checks are skipped).
-MAKEDUMPFILE_52 = ("Debian's makedumpfile (1.7.2, the guest's) refuses this kernel: "
-                   "\"VA Bits 52 not supported\" (CONFIG_ARM64_VA_BITS=52, LPA2); only the "
-                   "kdump ELF /proc/vmcore and QEMU's dumps are made")
+MAKEDUMPFILE_52 = ("the guest's makedumpfile (bookworm's 1.7.2) refuses this kernel: "
+                   "\"calculate_plat_config: PAGE SIZE 0x1000 and VA Bits 52 not supported\" "
+                   "(CONFIG_ARM64_VA_BITS=52); only the kdump ELF /proc/vmcore and QEMU's "
+                   "dumps are made")
 KERNELS = {
     "bookworm-6.1-arm64": {
         "suite": None, "arch": "arm64", "flavour": "arm64", "series": "6.1",
@@ -457,8 +458,7 @@ def adopt_legacy(kid, kernel_json):
         return
     if info.get("layout") != 1 or not re.fullmatch(KERNELS[kid]["abi_re"], info.get("abi", "")):
         return
-    info.update(layout=LAYOUT, kernel_id=kid, suite="bookworm", build_root=None,
-                unsupported_formats={}, drgn_min=None)
+    info.update(layout=LAYOUT, kernel_id=kid, suite="bookworm", build_root=None)
     kernel_json.parent.mkdir(parents=True, exist_ok=True)
     kernel_json.write_text(json.dumps(info, indent=2) + "\n")
     log(f"{kid}: adopted the single-kernel cache's {legacy}")
@@ -580,8 +580,6 @@ def fetch(kid=DEFAULT_KERNEL):
         "userland_files": files,
         "userland_packages": userland_pkgs,
         "build_root": str(root) if root else None,
-        "unsupported_formats": spec["unsupported_formats"],
-        "drgn_min": spec["drgn_min"],
     }
     tmp_json = kernel_json.with_suffix(".tmp")
     tmp_json.write_text(json.dumps(info, indent=2) + "\n")

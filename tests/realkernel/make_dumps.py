@@ -188,7 +188,7 @@ def scenario_config(name, kernel):
     """The scenario for this kernel: its formats minus those the kernel cannot
     have, which come back as {format: why} (check_dump.py reports them skipped)."""
     cfg = dict(SCENARIOS[name])
-    unsupported = kernel.get("unsupported_formats") or {}
+    unsupported = fetch.KERNELS[kernel["kernel_id"]]["unsupported_formats"]
     skipped = {f: unsupported[f] for f in cfg["formats"] if f in unsupported}
     cfg["formats"] = {f: n for f, n in cfg["formats"].items() if f not in skipped}
     return cfg, skipped
@@ -553,7 +553,8 @@ def make_scenario(name, kernel, ko, initrd, common, force):
         # drgn: Debian's drgn reads this dump (check_dump.py skips the drgn
         # checks of a kernel whose drgn_min the installed drgn does not meet).
         dumps[fmt] = {"file": fname, "size": (work / fname).stat().st_size,
-                      "format": desc, "drgn": drgn_ok and not kernel.get("drgn_min")}
+                      "format": desc,
+                      "drgn": drgn_ok and not fetch.KERNELS[kernel["kernel_id"]]["drgn_min"]}
     scenario = {
         "scenario": name,
         "kernel_id": kernel["kernel_id"],
