@@ -177,13 +177,15 @@ class Apt:
         keyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
         if not Path(keyring).exists():
             raise Unavailable(f"{keyring} is missing (Debian's debian-archive-keyring)")
+        opts = f"[arch=amd64,arm64,armhf signed-by={keyring}]"
         (d / "etc/sources.list").write_text(
-            f"deb [arch=amd64,arm64,armhf signed-by={keyring}] {MIRROR} {self.suite} main\n"
-            f"deb [arch=amd64,arm64,armhf signed-by={keyring}] {MIRROR} {self.suite}-backports main\n")
+            f"deb {opts} {MIRROR} {self.suite} main\n"
+            f"deb {opts} {MIRROR} {self.suite}-backports main\n")
         (d / "apt.conf").write_text("\n".join([
             f'Dir::State "{d}";', f'Dir::State::Lists "{d}/lists";',
             f'Dir::State::status "{d}/status";', f'Dir::Cache "{d}/cache";',
-            f'Dir::Etc::SourceList "{d}/etc/sources.list";', 'Dir::Etc::SourceParts "/nonexistent";',
+            f'Dir::Etc::SourceList "{d}/etc/sources.list";',
+            'Dir::Etc::SourceParts "/nonexistent";',
             'APT::Architectures { "amd64"; "arm64"; "armhf"; };',
             'APT::Sandbox::User "root";', ""]))
         try:
