@@ -78,7 +78,7 @@ FORMAT_INFO = {
 GUEST_INIT = r"""#!/bin/busybox sh
 # /init of the csdump real-kernel test guest (written by make_dumps.py).
 # Kernel parameters arrive as variables: csd_mode (kdump|qemu), csd_formats,
-# csd_stext_off (_stext - _text in the vmlinux).
+# csd_stext_off (_stext - _text in the vmlinux), csd_9p (9p mount options).
 /bin/busybox mkdir -p /proc /sys /dev /tmp /share /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
@@ -96,7 +96,9 @@ fail() {
 for m in $(cat /modules/order); do
     insmod /modules/$m.ko || fail "insmod $m"
 done
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share /share || fail "mount 9p share"
+# csd_9p: further 9p mount options of this kernel (fetch.KERNELS guest_9p).
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144${csd_9p:+,$csd_9p} share /share \
+    || fail "mount 9p share"
 
 if [ -e /proc/vmcore ]; then
     echo "csd: capture kernel, /proc/vmcore is $(stat -c %s /proc/vmcore) bytes"
@@ -136,7 +138,7 @@ if [ "$csd_mode" = kdump ]; then
     echo "$text T _text" >> /tmp/kallsyms
     mount --bind /tmp/kallsyms /proc/kallsyms || fail "bind-mount kallsyms"
     kexec -p -i /share/Image --initrd=/share/initrd.cpio.gz \
-        --append="console=ttyAMA0 reset_devices nr_cpus=1 irqpoll nousb panic=1 rdinit=/init csd_formats=$csd_formats" \
+        --append="console=ttyAMA0 reset_devices nr_cpus=1 irqpoll nousb panic=1 rdinit=/init csd_formats=$csd_formats csd_9p=$csd_9p" \
         || fail "kexec -p"
     umount /proc/kallsyms
     echo "csd: capture kernel loaded"
@@ -171,6 +173,7 @@ def inputs_hash(kernel):
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for key in ("kernel_id", "release", "package_version", "userland_packages"):
         h.update(json.dumps(kernel[key]).encode())
+    h.update(json.dumps(fetch.KERNELS[kernel["kernel_id"]], sort_keys=True).encode())
     qemu = subprocess.run(["qemu-system-aarch64", "--version"], capture_output=True, text=True)
     h.update(qemu.stdout.splitlines()[0].encode() if qemu.stdout else b"?")
     gcc = subprocess.run(in_build_root(kernel, ["aarch64-linux-gnu-gcc", "--version"]),
@@ -403,6 +406,9 @@ def run_qemu(name, cfg, kernel, initrd, work):
         append.append("crash_kexec_post_notifiers")
     append += [f"csd_mode={cfg['producer']}", f"csd_formats={','.join(cfg['formats'])}",
                f"csd_stext_off={kernel['stext_minus_text']}"]
+    guest_9p = fetch.KERNELS[kernel["kernel_id"]]["guest_9p"]
+    if guest_9p:
+        append.append(f"csd_9p={guest_9p}")
     sockdir = Path(tempfile.mkdtemp(prefix="csdrk-"))
     mon = sockdir / "monitor.sock"
     serial = work / "serial.log"
