@@ -28,7 +28,7 @@ Cases (--cases, comma-separated; default all):
                of the buffer as one stream, to a file, is shown for information
   real         csdump-extract against tests/realkernel/drgn_extract.py on the
                real Debian arm64 dumps of the real-kernel harness, if cached
-               (${CSD_REALKERNEL_CACHE:-~/.cache/csdump-realkernel}/dumps/);
+               (${CSD_REALKERNEL_CACHE:-~/.cache/csdump-realkernel}/<kernel-id>/dumps/);
                target: >= 10x faster writing the same buffers (--format raw),
                peak RSS < 100 MB. Skipped with a message when nothing is cached.
 
@@ -511,8 +511,8 @@ def drgn_python():
 def case_real(b, table, runs):
     cache = Path(os.environ.get("CSD_REALKERNEL_CACHE",
                                 Path.home() / ".cache" / "csdump-realkernel"))
-    dumps = cache / "dumps"
-    scenarios = sorted(dumps.glob("*/scenario.json")) if dumps.is_dir() else []
+    dumps = cache / "<kernel-id>" / "dumps"
+    scenarios = sorted(cache.glob("*/dumps/*/scenario.json")) if cache.is_dir() else []
     if b.args.real_scenarios:
         scenarios = [s for s in scenarios if s.parent.name in b.args.real_scenarios]
     if not scenarios:
@@ -540,7 +540,7 @@ def case_real(b, table, runs):
                 cmds.append(("drgn", [py, str(drgn_script), *common, "-o", str(out / "dr"), "-q"],
                              out / "dr"))
             m = measure(cmds, runs)
-            name = f"real {sc['scenario']}.{fmt}"
+            name = f"real {sc.get('kernel_id', '')} {sc['scenario']}.{fmt}"
             rss_ok = m["raw"]["rss"] < 100 * MIB
             if "drgn" in m:
                 table.add(name, "drgn_extract.py (same buffers)", m["drgn"], "baseline")

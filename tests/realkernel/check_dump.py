@@ -13,15 +13,19 @@ the KASLR offset and the ETM registers.
 With --drgn, drgn_extract.py does the extraction instead (no manifest; its
 drgn-nodes.json is checked the same way), to validate the dumps independently.
 
-Exit status: 0 all checks passed, 1 a check failed, 77 the scenario has no
-dumps (make_dumps.py was not run or could not run here).
+Exit status: 0 all checks passed, 1 a check failed, 77 skipped, with a line
+"SKIPPED <kernel-id> ...: <why>": the scenario has no dumps (make_dumps.py was
+not run or could not get the kernel here), or the kernel cannot have this
+format (scenario.json's "skipped", e.g. makedumpfile on a 52-bit-VA kernel).
 
-Usage: check_dump.py SCENARIO FORMAT (--extract CSDUMP_EXTRACT | --drgn) [--work DIR]
+Usage: check_dump.py [--kernel KERNEL_ID] SCENARIO FORMAT
+                     (--extract CSDUMP_EXTRACT | --drgn) [--work DIR]
 """
 
 import argparse
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -163,8 +167,9 @@ def check_drgn_nodes(c, result, scenario, expected, nr_etm):
 
 def main():
     ap = argparse.ArgumentParser(description="Extract one real-kernel dump and check every byte")
-    ap.add_argument("scenario", help="a scenario name (its dumps are in $CACHE/dumps/<name>) "
-                    "or a scenario directory")
+    fetch.kernel_arg(ap)
+    ap.add_argument("scenario", help="a scenario name (its dumps are in "
+                    "$CACHE/<kernel-id>/dumps/<name>) or a scenario directory")
     ap.add_argument("format", help="a key of scenario.json's dumps (elf, zlib, lzo, flat)")
     how = ap.add_mutually_exclusive_group(required=True)
     how.add_argument("--extract", help="the csdump-extract binary")
@@ -175,18 +180,38 @@ def main():
     if "/" in args.scenario:
         scenario_dir = Path(args.scenario)
     else:
-        scenario_dir = fetch.CACHE / "dumps" / args.scenario
+        scenario_dir = fetch.kernel_dir(args.kernel) / "dumps" / args.scenario
     meta = scenario_dir / "scenario.json"
     if not meta.exists():
-        print(f"check_dump: {meta} does not exist: run tests/realkernel/make_dumps.py")
+        print(f"SKIPPED {args.kernel} {args.scenario}.{args.format}: {meta} does not exist: "
+              f"run tests/realkernel/make_dumps.py --kernel {args.kernel}")
         sys.exit(SKIP)
     scenario = json.loads(meta.read_text())
+    kid = scenario.get("kernel_id", args.kernel)
+    if args.format in scenario.get("skipped", {}):
+        # The reason as fetch.py states it now (scenario.json keeps the one of its making).
+        why = fetch.KERNELS[kid]["unsupported_formats"].get(args.format,
+                                                           scenario["skipped"][args.format])
+        print(f"SKIPPED {kid} {args.scenario}.{args.format}: {why}")
+        sys.exit(SKIP)
+    if args.drgn and fetch.KERNELS[kid].get("drgn_min"):
+        need, why = fetch.KERNELS[kid]["drgn_min"]
+        try:
+            import drgn
+            have = drgn.__version__
+        except ImportError:
+            have = "0"
+        if tuple(map(int, re.findall(r"\d+", have)[:3])) < tuple(map(int, need.split("."))):
+            print(f"SKIPPED {kid} {args.scenario}.{args.format} (drgn): needs drgn >= {need}, "
+                  f"have {have}: {why}")
+            sys.exit(SKIP)
     if args.format not in scenario["dumps"]:
         sys.exit(f"check_dump: scenario {scenario['scenario']} has no {args.format} dump "
                  f"(it has {', '.join(scenario['dumps'])})")
     dump = scenario_dir / scenario["dumps"][args.format]["file"]
     tool = "drgn" if args.drgn else "csdump-extract"
-    c = Checker(f"{scenario['scenario']}.{args.format} ({dump.name}, {tool})")
+    c = Checker(f"{scenario.get('kernel_id', args.kernel)} {scenario['scenario']}.{args.format} "
+                f"({dump.name}, {tool})")
 
     # The expected list, recomputed; scenario.json's copy must agree with it.
     phase = patterns.PHASE_PANIC if scenario["sink_phase"] == "panic" else patterns.PHASE_PRE_PANIC

@@ -1,29 +1,45 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Fetches one Debian bookworm arm64 kernel and the guest userland for the
-real-kernel tests, into a cache outside the source tree.
+"""Fetches one Debian kernel of the real-kernel matrix and the guest userland
+for the real-kernel tests, into a cache outside the source tree.
 
-Everything lands in ${CSD_REALKERNEL_CACHE:-~/.cache/csdump-realkernel}:
+A kernel is named by a kernel id, SUITE-SERIES-ARCH (KERNELS below:
+bookworm-6.1-arm64, trixie-6.12-arm64). Everything lands in
+${CSD_REALKERNEL_CACHE:-~/.cache/csdump-realkernel}:
 
-  kernel.json                 the selected kernel (written last: its presence
+  <kernel-id>/kernel.json     the selected kernel (written last: its presence
                               means the fetch completed); later runs reuse it
                               and touch neither apt nor the network
+  <kernel-id>/timings.json    seconds per stage (make_dumps.py adds its own)
   kernel/<release>_<version>/
-    debs/                     the downloaded .debs (the 800 MB -dbg is deleted
+    debs/                     the downloaded .debs (the ~1 GB -dbg is deleted
                               once its vmlinux is out)
-    image/                    linux-image-*-arm64-unsigned, unpacked (Image,
+    image/                    linux-image-*-unsigned, unpacked (Image,
                               modules, config)
     headers/                  arm64 + common headers and the amd64 kbuild,
                               unpacked together (the module build tree)
     vmlinux                   the DWARF vmlinux from the -dbg package
     userland/                 busybox-static, kexec-tools, makedumpfile and
                               the libraries they need, unpacked (arm64)
+  apt/<suite>/                a private apt configuration (apt.conf, lists)
+                              for a suite the host's apt does not know; the
+                              host's sources are never touched
+  roots/<suite>-amd64/        a minimal build root of that suite (mmdebstrap):
+                              its kbuild binaries need its C library, its
+                              modules its compiler
 
-Selection: the newest 6.1.0-N ABI whose image, headers, common headers and -dbg
-packages (arm64) and amd64 linux-kbuild-6.1 exist at one and the same package
-version on the configured mirror. CSD_REALKERNEL_ABI=6.1.0-N forces an ABI.
+Selection: the newest ABI of the kernel id's series whose image, headers,
+common headers and -dbg packages (arm64) and amd64 kbuild exist at one and the
+same package version on the suite's mirror. CSD_REALKERNEL_ABI=ABI forces an
+ABI (e.g. 6.1.0-57, 6.12.117+deb13) for every kernel id it matches.
+
+A kernel that cannot be had here (no root for apt, no network, no build root)
+is skipped by name: exit 77 and a line "SKIPPED <kernel-id>: <why>".
+
+Usage: fetch.py [--kernel KERNEL_ID]
 """
 
+import argparse
 import contextlib
 import fcntl
 import json
@@ -37,14 +53,58 @@ from pathlib import Path
 
 CACHE = Path(os.environ.get("CSD_REALKERNEL_CACHE",
                             Path.home() / ".cache" / "csdump-realkernel"))
+MIRROR = "http://deb.debian.org/debian"
+# The kernel matrix. Per kernel id: the suite of its packages (None = the
+# host's apt, which is bookworm), the ABI pattern, the package names ({abi},
+# {flavour}), the build root (None = build on the host with its cross gcc),
+# the dump formats this kernel cannot have, with why (reported as skipped),
+# the oldest drgn that reads its dumps (older: the drgn checks are skipped),
+# and further 9p mount options for the guest's share.
+MAKEDUMPFILE_52 = ("the guest's makedumpfile (bookworm's 1.7.2) refuses this kernel: "
+                   "\"calculate_plat_config: PAGE SIZE 0x1000 and VA Bits 52 not supported\" "
+                   "(CONFIG_ARM64_VA_BITS=52); only the kdump ELF /proc/vmcore and QEMU's "
+                   "dumps are made")
+KERNELS = {
+    "bookworm-6.1-arm64": {
+        "suite": None, "arch": "arm64", "flavour": "arm64", "series": "6.1",
+        "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
+        "build_root": None, "unsupported_formats": {}, "drgn_min": None,
+        # cache=loose slows 6.1's /proc/vmcore copy from ~5 s to ~40 s.
+        "guest_9p": "",
+    },
+    "trixie-6.12-arm64": {
+        "suite": "trixie", "arch": "arm64", "flavour": "arm64", "series": "6.12",
+        "abi_re": r"6\.12\.\d+\+deb13", "kbuild": "linux-kbuild-{abi}",
+        "build_root": "trixie",
+        "unsupported_formats": {"zlib": MAKEDUMPFILE_52, "lzo": MAKEDUMPFILE_52},
+        # drgn 0.0.22 (bookworm's) finds modules through struct module's
+        # core_layout (mem[] since Linux 6.4: the module's symbols stay
+        # unrelocated) and walks arm64 page tables by VMCOREINFO's VA_BITS (52
+        # here, while TCR_EL1_T1SZ says the kernel ran with 48): it reads
+        # neither the module's list head nor any vmalloc/module address.
+        "drgn_min": ("0.0.23", "drgn 0.0.22 cannot read module or vmalloc memory of this "
+                     "kernel (struct module mem[] since 6.4; page tables walked as "
+                     "VA_BITS=52 while TCR_EL1_T1SZ=16)"),
+        # Without cache=loose 6.12's 9p (on netfs) took ~23 s to kexec-load
+        # the Image and 30-48 s to copy /proc/vmcore; with it 3 s and 9 s.
+        "guest_9p": "cache=loose",
+    },
+}
+DEFAULT_KERNEL = "bookworm-6.1-arm64"
+# Packages of a build root: the suite's cross compiler (the kernel's own gcc
+# major), pahole (the 6.12 headers ship a vmlinux, so kbuild adds the module's
+# BTF) and what its kbuild binaries link against.
+BUILD_ROOT_PACKAGES = ["make", "gcc-aarch64-linux-gnu", "dwarves", "libelf1t64", "libssl3t64",
+                       "zlib1g"]
 # Userland programs for the initramfs: package, and the programs we run from it.
 GUEST_PROGRAMS = {
     "busybox-static": ["bin/busybox"],
     "kexec-tools": ["sbin/kexec"],
     "makedumpfile": ["usr/bin/makedumpfile"],
 }
-# Version of kernel.json's contents; a cached kernel.json of another layout is redone.
-LAYOUT = 1
+# Version of kernel.json's contents; a cached kernel.json of another layout is
+# redone (layout 1 = the single-kernel cache's $CACHE/kernel.json, adopted).
+LAYOUT = 2
 # Library search path of the guest's dynamic loader, relative to its root.
 GUEST_LIBDIRS = ["lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu", "lib", "usr/lib"]
 
@@ -52,6 +112,23 @@ GUEST_LIBDIRS = ["lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu", "lib", "u
 class Unavailable(Exception):
     """The packages cannot be fetched here (no apt access, no network) and
     nothing is cached: the tests that need them are skipped, not failed."""
+
+
+def kernel_spec(kid):
+    if kid not in KERNELS:
+        sys.exit(f"unknown kernel id {kid}; known: {', '.join(KERNELS)}")
+    return KERNELS[kid]
+
+
+def kernel_dir(kid):
+    """$CACHE/<kernel-id>: kernel.json, timings.json, build/, dumps/."""
+    return CACHE / kid
+
+
+def skip(kid, why):
+    """Reports a kernel that cannot be had here, by name, and exits 77."""
+    print(f"SKIPPED {kid}: {why}", flush=True)
+    sys.exit(77)
 
 
 @contextlib.contextmanager
@@ -77,12 +154,56 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
-def out(cmd):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+def out(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
 
 
 def sudo():
     return [] if os.geteuid() == 0 else ["sudo"]
+
+
+class Apt:
+    """apt for one suite: the host's (suite None) or a private configuration
+    under $CACHE/apt/<suite>/ that only this harness uses."""
+
+    def __init__(self, suite):
+        self.suite = suite
+        self.env = None
+        if suite:
+            self.dir = CACHE / "apt" / suite
+            self.env = dict(os.environ, APT_CONFIG=str(self.dir / "apt.conf"))
+
+    def prepare(self):
+        if self.suite is None:
+            return ensure_apt_arm64()
+        d = self.dir
+        for sub in ("lists/partial", "cache/archives/partial", "etc"):
+            (d / sub).mkdir(parents=True, exist_ok=True)
+        (d / "status").touch()
+        keyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
+        if not Path(keyring).exists():
+            raise Unavailable(f"{keyring} is missing (Debian's debian-archive-keyring)")
+        opts = f"[arch=amd64,arm64,armhf signed-by={keyring}]"
+        (d / "etc/sources.list").write_text(
+            f"deb {opts} {MIRROR} {self.suite} main\n"
+            f"deb {opts} {MIRROR} {self.suite}-backports main\n")
+        (d / "apt.conf").write_text("\n".join([
+            f'Dir::State "{d}";', f'Dir::State::Lists "{d}/lists";',
+            f'Dir::State::status "{d}/status";', f'Dir::Cache "{d}/cache";',
+            f'Dir::Etc::SourceList "{d}/etc/sources.list";',
+            'Dir::Etc::SourceParts "/nonexistent";',
+            'APT::Architectures { "amd64"; "arm64"; "armhf"; };',
+            'APT::Sandbox::User "root";', ""]))
+        try:
+            run(["apt-get", "update", "-qq"], env=self.env)
+        except (subprocess.CalledProcessError, FileNotFoundError) as e:
+            raise Unavailable(f"apt cannot update the private {self.suite} lists ({e})") from e
+
+    def out(self, cmd):
+        return out(cmd, env=self.env)
+
+    def run(self, cmd, **kw):
+        return run(cmd, env=self.env, **kw)
 
 
 def ensure_apt_arm64():
@@ -97,44 +218,47 @@ def ensure_apt_arm64():
         raise Unavailable(f"apt cannot update its lists ({e})") from e
 
 
-def versions(pkg):
+def versions(apt, pkg):
     """Every version apt knows for pkg (pkg may carry an :arch suffix)."""
-    res = subprocess.run(["apt-cache", "madison", pkg], capture_output=True, text=True)
+    res = subprocess.run(["apt-cache", "madison", pkg], capture_output=True, text=True,
+                         env=apt.env)
     return {line.split("|")[1].strip() for line in res.stdout.splitlines() if "|" in line}
 
 
-def kernel_packages(abi):
+def kernel_packages(spec, abi):
+    f = spec["flavour"]
     return {
-        "image": f"linux-image-{abi}-arm64-unsigned:arm64",
-        "headers": f"linux-headers-{abi}-arm64:arm64",
+        "image": f"linux-image-{abi}-{f}-unsigned:{spec['arch']}",
+        "headers": f"linux-headers-{abi}-{f}:{spec['arch']}",
         "common": f"linux-headers-{abi}-common",
-        "kbuild": "linux-kbuild-6.1:amd64",
-        "dbg": f"linux-image-{abi}-arm64-dbg:arm64",
+        "kbuild": spec["kbuild"].format(abi=abi) + ":amd64",
+        "dbg": f"linux-image-{abi}-{f}-dbg:{spec['arch']}",
     }
 
 
-def choose_kernel():
+def choose_kernel(kid, spec, apt):
     forced = os.environ.get("CSD_REALKERNEL_ABI")
-    if forced:
+    if forced and re.fullmatch(spec["abi_re"], forced):
         abis = [forced]
     else:
-        names = out(["apt-cache", "pkgnames", "linux-image-6.1.0-"]).split()
-        abis = sorted({m.group(1) for n in names
-                       if (m := re.fullmatch(r"linux-image-(6\.1\.0-\d+)-arm64-unsigned", n))},
-                      key=lambda a: int(a.rsplit("-", 1)[1]), reverse=True)
+        prefix = "linux-image-" + spec["abi_re"].split("\\")[0]
+        names = apt.out(["apt-cache", "pkgnames", prefix]).split()
+        pat = rf"linux-image-({spec['abi_re']})-{re.escape(spec['flavour'])}-unsigned"
+        abis = sorted({m.group(1) for n in names if (m := re.fullmatch(pat, n))},
+                      key=lambda a: [int(x) for x in re.findall(r"\d+", a)], reverse=True)
     for abi in abis:
-        pkgs = kernel_packages(abi)
+        pkgs = kernel_packages(spec, abi)
         common = None
         for pkg in pkgs.values():
-            vs = versions(pkg)
+            vs = versions(apt, pkg)
             common = vs if common is None else common & vs
         if common:
             version = sorted(common)[-1]  # one ABI has one version in practice
-            log(f"selected {abi} at package version {version}")
+            log(f"{kid}: selected {abi} at package version {version}")
             return abi, version
         log(f"{abi}: no version shared by all of {', '.join(pkgs.values())}")
-    sys.exit("fetch: no Debian arm64 6.1 kernel with image, headers, kbuild and -dbg "
-             "at one version on this mirror")
+    raise Unavailable(f"no {spec['series']} {spec['flavour']} kernel with image, headers, "
+                      "kbuild and -dbg at one version on this mirror")
 
 
 def cached_deb(dest, spec):
@@ -146,7 +270,7 @@ def cached_deb(dest, spec):
     return hits[-1] if hits else None
 
 
-def download(pkgs, dest):
+def download(apt, pkgs, dest):
     """apt-get download pkgs (name:arch=version) into dest, skipping those a
     previous (interrupted) run left there; returns the .deb paths."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -154,7 +278,7 @@ def download(pkgs, dest):
     missing = [spec for spec, deb in have.items() if deb is None]
     if missing:
         try:
-            run(["apt-get", "download", "-q"] + missing, cwd=dest, stdout=subprocess.DEVNULL)
+            apt.run(["apt-get", "download", "-q"] + missing, cwd=dest, stdout=subprocess.DEVNULL)
         except subprocess.CalledProcessError as e:
             raise Unavailable(f"apt-get download failed ({e})") from e
     debs = []
@@ -223,11 +347,12 @@ def needed_closure(root, programs):
     return files, sorted(missing)
 
 
-def lib_depends(pkgs):
+def lib_depends(apt, pkgs):
     """Direct Depends/Pre-Depends of pkgs (arm64) that are library packages
     (Debian names them lib*, and zlib1g). One apt-cache call: each costs seconds."""
-    text = out(["apt-cache", "depends", "--no-recommends", "--no-suggests", "--no-conflicts",
-                "--no-breaks", "--no-replaces", "--no-enhances"] + [f"{p}:arm64" for p in pkgs])
+    text = apt.out(["apt-cache", "depends", "--no-recommends", "--no-suggests", "--no-conflicts",
+                    "--no-breaks", "--no-replaces", "--no-enhances"]
+                   + [f"{p}:arm64" for p in pkgs])
     deps = set()
     for line in text.splitlines():
         m = re.match(r"\s+\|?(?:Pre)?Depends: (\S+)", line)
@@ -238,9 +363,11 @@ def lib_depends(pkgs):
     return deps
 
 
-def fetch_userland(kdir):
+def fetch_userland(apt, kdir):
     """busybox-static, kexec-tools and makedumpfile (arm64) plus the library
-    packages their NEEDED entries resolve to, unpacked into kdir/userland."""
+    packages their NEEDED entries resolve to, unpacked into kdir/userland.
+    apt is the host's (bookworm): the guest userland is bookworm's for every
+    kernel of the matrix."""
     debs = kdir / "debs"
     root = kdir / "userland"
     if root.exists():
@@ -255,13 +382,13 @@ def fetch_userland(kdir):
         new = sorted(wanted - have)
         if not new:
             break
-        for deb in download([f"{p}:arm64" for p in new], debs):
+        for deb in download(apt, [f"{p}:arm64" for p in new], debs):
             extract(deb, root)
         have |= set(new)
         files, missing = needed_closure(root, programs)
         if not missing:
             break
-        wanted |= lib_depends(new)
+        wanted |= lib_depends(apt, new)
     files, missing = needed_closure(root, programs)
     if missing:
         sys.exit(f"fetch: unresolved shared libraries for the guest: {', '.join(missing)}")
@@ -286,40 +413,115 @@ def stext_minus_text(vmlinux):
     return syms["_stext"] - syms["_text"]
 
 
-def fetch():
+def build_root(suite):
+    """$CACHE/roots/<suite>-amd64: a minimal root of suite with its cross gcc
+    and the libraries its kbuild binaries need, made once with mmdebstrap
+    (about 30 s, 315 MB). Modules are built in it with chroot (in a private
+    mount namespace that bind-mounts the cache at the same path). Returns
+    (path, seconds or None if cached)."""
+    root = CACHE / "roots" / f"{suite}-amd64"
+    stamp = root / ".csdump-root.json"
+    want = {"suite": suite, "packages": BUILD_ROOT_PACKAGES}
+    if stamp.exists() and json.loads(stamp.read_text()) == want:
+        return root, None
+    if os.geteuid() != 0:
+        raise Unavailable(f"making and entering the {suite} build root needs root")
+    if shutil.which("mmdebstrap") is None:
+        raise Unavailable("mmdebstrap is not installed (apt-get install mmdebstrap)")
+    t0 = time.monotonic()
+    tmp = root.with_name(root.name + ".tmp")
+    for d in (tmp, root):
+        if d.exists():
+            shutil.rmtree(d)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        run(["mmdebstrap", "--variant=minbase", "--include=" + ",".join(BUILD_ROOT_PACKAGES),
+             suite, str(tmp), MIRROR], stdout=subprocess.DEVNULL)
+    except subprocess.CalledProcessError as e:
+        raise Unavailable(f"mmdebstrap could not make the {suite} build root ({e})") from e
+    (tmp / stamp.name).write_text(json.dumps(want) + "\n")
+    tmp.rename(root)
+    return root, round(time.monotonic() - t0, 1)
+
+
+def root_command(root, cmd):
+    """cmd run inside the build root, with $CACHE visible at the same path."""
+    inner = CACHE.resolve()
+    (root / str(inner).lstrip("/")).mkdir(parents=True, exist_ok=True)
+    script = ('mount --bind "$1" "$2$1" && shift 2 && exec chroot "$0" "$@"')
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+            str(root), str(inner), str(root)] + cmd
+
+
+def adopt_legacy(kid, kernel_json):
+    """The single-kernel cache kept bookworm's selection in $CACHE/kernel.json
+    (layout 1): copy it (the old harness may still use it) rather than fetch
+    1 GB again. The kernel/ tree it points into is shared and unchanged."""
+    legacy = CACHE / "kernel.json"
+    if kid != "bookworm-6.1-arm64" or kernel_json.exists() or not legacy.exists():
+        return
+    try:
+        info = json.loads(legacy.read_text())
+    except ValueError:
+        return
+    if info.get("layout") != 1 or not re.fullmatch(KERNELS[kid]["abi_re"], info.get("abi", "")):
+        return
+    info.update(layout=LAYOUT, kernel_id=kid, suite="bookworm", build_root=None)
+    kernel_json.parent.mkdir(parents=True, exist_ok=True)
+    kernel_json.write_text(json.dumps(info, indent=2) + "\n")
+    log(f"{kid}: adopted the single-kernel cache's {legacy}")
+
+
+def fetch(kid=DEFAULT_KERNEL):
+    spec = kernel_spec(kid)
+    if spec["build_root"] and os.geteuid() != 0:
+        # Every make_dumps.py run enters the root (the cross gcc's version is
+        # part of the inputs hash), cached or not.
+        raise Unavailable(f"its module is built in the {spec['build_root']} build root "
+                          "(unshare --mount, chroot), which needs root")
     timings = {}
-    kernel_json = CACHE / "kernel.json"
+    kernel_json = kernel_dir(kid) / "kernel.json"
+    adopt_legacy(kid, kernel_json)
     if kernel_json.exists():
         info = json.loads(kernel_json.read_text())
         paths = [info.get(k, "") for k in ("vmlinux", "image", "modules", "headers", "userland")]
         paths += [str(Path(info.get("userland", "")) / f) for f in info.get("userland_files", [])]
         forced = os.environ.get("CSD_REALKERNEL_ABI")
+        if forced and not re.fullmatch(spec["abi_re"], forced):
+            forced = None
         if (info.get("layout") == LAYOUT and forced in (None, info.get("abi"))
                 and all(Path(p).exists() for p in paths)):
-            log(f"cached: {info['release']} ({info['package_version']}) in {info['dir']}")
-            return info, {"download": None}
-        log("cached kernel.json is stale, another ABI or refers to missing files; fetching")
+            log(f"{kid}: cached: {info['release']} ({info['package_version']}) in {info['dir']}")
+            timings = {"download": None}
+            if spec["build_root"]:  # remade when its package list changes
+                root, timings["build_root"] = build_root(spec["build_root"])
+                info["build_root"] = str(root)
+            return info, timings
+        log(f"{kid}: cached kernel.json is stale, another ABI or refers to missing files; "
+            "fetching")
         kernel_json.unlink()
 
     t0 = time.monotonic()
-    CACHE.mkdir(parents=True, exist_ok=True)
-    ensure_apt_arm64()
-    abi, version = choose_kernel()
-    release = f"{abi}-arm64"
+    kernel_json.parent.mkdir(parents=True, exist_ok=True)
+    apt = Apt(spec["suite"])
+    apt.prepare()
+    abi, version = choose_kernel(kid, spec, apt)
+    release = f"{abi}-{spec['flavour']}"
     kdir = CACHE / "kernel" / f"{release}_{version}"
     debs = kdir / "debs"
-    pkgs = kernel_packages(abi)
+    pkgs = kernel_packages(spec, abi)
 
     # Image, headers and kbuild (small) first.
-    download([f"{pkgs[k]}={version}" for k in ("image", "headers", "common", "kbuild")], debs)
+    download(apt, [f"{pkgs[k]}={version}" for k in ("image", "headers", "common", "kbuild")],
+             debs)
     image_dir, headers_dir = kdir / "image", kdir / "headers"
     for d in (image_dir, headers_dir):
         if d.exists():
             shutil.rmtree(d)
-    extract(deb_for(debs, f"linux-image-{abi}-arm64-unsigned", "arm64"), image_dir)
-    for name, arch in ((f"linux-headers-{abi}-arm64", "arm64"),
-                       (f"linux-headers-{abi}-common", "all"), ("linux-kbuild-6.1", "amd64")):
-        extract(deb_for(debs, name, arch), headers_dir)
+    extract(deb_for(debs, f"linux-image-{release}-unsigned", spec["arch"]), image_dir)
+    for p in (pkgs["headers"], pkgs["common"], pkgs["kbuild"]):
+        name, _, arch = p.partition(":")
+        extract(deb_for(debs, name, arch or "all"), headers_dir)
     # The arm64 headers' Makefile includes the common headers by absolute path
     # (/usr/src/...): point it at the unpacked copy.
     makefile = headers_dir / "usr/src" / f"linux-headers-{release}" / "Makefile"
@@ -331,12 +533,12 @@ def fetch():
     makefile.write_text(fixed)
     timings["download_kernel"] = round(time.monotonic() - t0, 1)
 
-    # The DWARF vmlinux: stream only that member out of the 800 MB deb.
+    # The DWARF vmlinux: stream only that member out of the ~1 GB deb.
     t1 = time.monotonic()
     vmlinux = kdir / "vmlinux"
     if not vmlinux.exists():
-        download([f"{pkgs['dbg']}={version}"], debs)
-        dbg = deb_for(debs, f"linux-image-{abi}-arm64-dbg", "arm64")
+        download(apt, [f"{pkgs['dbg']}={version}"], debs)
+        dbg = deb_for(debs, pkgs["dbg"].partition(":")[0], spec["arch"])
         tmp = kdir / "dbg-extract"
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -355,17 +557,28 @@ def fetch():
     timings["download_vmlinux"] = round(time.monotonic() - t1, 1)
 
     t2 = time.monotonic()
-    files, userland_pkgs = fetch_userland(kdir)
+    host_apt = apt if spec["suite"] is None else Apt(None)
+    if spec["suite"] is not None:
+        host_apt.prepare()
+    files, userland_pkgs = fetch_userland(host_apt, kdir)
     timings["download_userland"] = round(time.monotonic() - t2, 1)
 
+    root = None
+    if spec["build_root"]:
+        root, timings["build_root"] = build_root(spec["build_root"])
+
     image = image_dir / "boot" / f"vmlinuz-{release}"
-    modules = image_dir / "lib" / "modules" / release
+    modules = next((p for p in (image_dir / "lib/modules" / release,
+                                image_dir / "usr/lib/modules" / release) if p.exists()),
+                   image_dir / "lib/modules" / release)
     build = headers_dir / "usr" / "src" / f"linux-headers-{release}"
     for p in (image, modules, build):
         if not p.exists():
             sys.exit(f"fetch: expected {p} after unpacking")
     info = {
         "layout": LAYOUT,
+        "kernel_id": kid,
+        "suite": spec["suite"] or "bookworm",
         "abi": abi,
         "release": release,
         "package_version": version,
@@ -379,6 +592,7 @@ def fetch():
         "userland": str(kdir / "userland"),
         "userland_files": files,
         "userland_packages": userland_pkgs,
+        "build_root": str(root) if root else None,
     }
     tmp_json = kernel_json.with_suffix(".tmp")
     tmp_json.write_text(json.dumps(info, indent=2) + "\n")
@@ -387,11 +601,11 @@ def fetch():
     return info, timings
 
 
-def record_timings(stages):
+def record_timings(kid, stages):
     """Merges this run's stage times (seconds; None = reused from the cache)
-    into $CACHE/timings.json: last_run is this run, measured keeps the latest
-    real measurement of every stage. Prints this run's."""
-    path = CACHE / "timings.json"
+    into $CACHE/<kernel-id>/timings.json: last_run is this run, measured keeps
+    the latest real measurement of every stage. Prints this run's."""
+    path = kernel_dir(kid) / "timings.json"
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -403,22 +617,30 @@ def record_timings(stages):
         if secs is not None:
             measured[stage] = secs
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"last_run": last, "measured": measured}, indent=2) + "\n")
-    print(f"timings (seconds; 'cached' = reused), written to {path}:")
+    path.write_text(json.dumps({"kernel_id": kid, "last_run": last, "measured": measured},
+                               indent=2) + "\n")
+    print(f"timings of {kid} (seconds; 'cached' = reused), written to {path}:")
     for stage, secs in last.items():
         print(f"  {stage:26} {secs}")
 
 
+def kernel_arg(ap):
+    ap.add_argument("--kernel", default=DEFAULT_KERNEL, choices=list(KERNELS),
+                    help=f"the kernel id (default {DEFAULT_KERNEL})")
+
+
 def main():
+    ap = argparse.ArgumentParser(description="Fetch one kernel of the real-kernel matrix")
+    kernel_arg(ap)
+    args = ap.parse_args()
     with cache_lock():
         try:
-            info, timings = fetch()
+            info, timings = fetch(args.kernel)
         except Unavailable as e:
-            print(f"fetch: skipped: {e}")
-            sys.exit(77)
+            skip(args.kernel, e)
         log(f"kernel {info['release']} ({info['package_version']}); vmlinux {info['vmlinux']}")
         if timings.get("download") is not None:  # keep make_dumps.py's last_run otherwise
-            record_timings(timings)
+            record_timings(args.kernel, timings)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: MIT
 """Makes real arm64 kernel crash dumps that carry the CoreSight panic-dump list.
 
-Builds module/csdump_panic_test.ko against the kernel fetch.py selected, an
+For one kernel id of the matrix (fetch.KERNELS; --kernel, default
+bookworm-6.1-arm64) builds module/csdump_panic_test.ko against the kernel
+fetch.py selected (in the suite's build root when the kernel has one), an
 initramfs (busybox, kexec-tools, makedumpfile, the 9p modules, the test module),
 boots the Debian kernel under qemu-system-aarch64 (TCG, KASLR on), panics it,
 and stores the dumps per scenario:
 
-  $CACHE/dumps/<scenario>/
-    scenario.json           what the dump must contain (written last)
+  $CACHE/<kernel-id>/dumps/<scenario>/
+    scenario.json           what the dump must contain (written last); formats
+                            the kernel cannot have are listed under "skipped"
     csdump_panic_test.ko    the module the guest loaded (with DWARF)
     serial.log              the guest's console, both kernels
     vmcore.elf, vmcore.zlib.kdump, vmcore.lzo.kdump   (kdump scenarios)
@@ -17,13 +20,16 @@ and stores the dumps per scenario:
 A scenario is made again only when its inputs change: the module source, these
 scripts, the kernel, QEMU's version or the scenario's settings (one hash,
 inputs_hash in scenario.json). Each stage's wall time goes to
-$CACHE/timings.json. Usage: make_dumps.py [--force] [SCENARIO...]
+$CACHE/<kernel-id>/timings.json. A kernel that cannot be had is reported as
+"SKIPPED <kernel-id>: <why>", exit 77.
+Usage: make_dumps.py [--kernel KERNEL_ID] [--force] [SCENARIO...]
 """
 
 import argparse
 import gzip
 import hashlib
 import json
+import lzma
 import os
 import re
 import shutil
@@ -72,7 +78,7 @@ FORMAT_INFO = {
 GUEST_INIT = r"""#!/bin/busybox sh
 # /init of the csdump real-kernel test guest (written by make_dumps.py).
 # Kernel parameters arrive as variables: csd_mode (kdump|qemu), csd_formats,
-# csd_stext_off (_stext - _text in the vmlinux).
+# csd_stext_off (_stext - _text in the vmlinux), csd_9p (9p mount options).
 /bin/busybox mkdir -p /proc /sys /dev /tmp /share /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
@@ -90,7 +96,9 @@ fail() {
 for m in $(cat /modules/order); do
     insmod /modules/$m.ko || fail "insmod $m"
 done
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share /share || fail "mount 9p share"
+# csd_9p: further 9p mount options of this kernel (fetch.KERNELS guest_9p).
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144${csd_9p:+,$csd_9p} share /share \
+    || fail "mount 9p share"
 
 if [ -e /proc/vmcore ]; then
     echo "csd: capture kernel, /proc/vmcore is $(stat -c %s /proc/vmcore) bytes"
@@ -130,7 +138,7 @@ if [ "$csd_mode" = kdump ]; then
     echo "$text T _text" >> /tmp/kallsyms
     mount --bind /tmp/kallsyms /proc/kallsyms || fail "bind-mount kallsyms"
     kexec -p -i /share/Image --initrd=/share/initrd.cpio.gz \
-        --append="console=ttyAMA0 reset_devices nr_cpus=1 irqpoll nousb panic=1 rdinit=/init csd_formats=$csd_formats" \
+        --append="console=ttyAMA0 reset_devices nr_cpus=1 irqpoll nousb panic=1 rdinit=/init csd_formats=$csd_formats csd_9p=$csd_9p" \
         || fail "kexec -p"
     umount /proc/kallsyms
     echo "csd: capture kernel loaded"
@@ -163,18 +171,37 @@ def inputs_hash(kernel):
                                                        HERE / "patterns.py"]:
         if path.is_file() and not path.name.startswith("."):
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for key in ("release", "package_version", "userland_packages"):
+    for key in ("kernel_id", "release", "package_version", "userland_packages"):
         h.update(json.dumps(kernel[key]).encode())
+    h.update(json.dumps(fetch.KERNELS[kernel["kernel_id"]], sort_keys=True).encode())
     qemu = subprocess.run(["qemu-system-aarch64", "--version"], capture_output=True, text=True)
     h.update(qemu.stdout.splitlines()[0].encode() if qemu.stdout else b"?")
-    gcc = subprocess.run(["aarch64-linux-gnu-gcc", "--version"], capture_output=True, text=True)
+    gcc = subprocess.run(in_build_root(kernel, ["aarch64-linux-gnu-gcc", "--version"]),
+                         capture_output=True, text=True)
     h.update(gcc.stdout.splitlines()[0].encode() if gcc.stdout else b"?")
     return h.hexdigest()[:16]
 
 
-def scenario_hash(common, name):
-    return hashlib.sha256(f"{common}:{name}:{json.dumps(SCENARIOS[name], sort_keys=True)}"
+def scenario_hash(common, name, cfg):
+    return hashlib.sha256(f"{common}:{name}:{json.dumps(cfg, sort_keys=True)}"
                           .encode()).hexdigest()[:16]
+
+
+def scenario_config(name, kernel):
+    """The scenario for this kernel: its formats minus those the kernel cannot
+    have, which come back as {format: why} (check_dump.py reports them skipped)."""
+    cfg = dict(SCENARIOS[name])
+    unsupported = fetch.KERNELS[kernel["kernel_id"]]["unsupported_formats"]
+    skipped = {f: unsupported[f] for f in cfg["formats"] if f in unsupported}
+    cfg["formats"] = {f: n for f, n in cfg["formats"].items() if f not in skipped}
+    return cfg, skipped
+
+
+def in_build_root(kernel, cmd):
+    """cmd as run on the host, or inside the kernel's build root."""
+    if not kernel.get("build_root"):
+        return cmd
+    return fetch.root_command(Path(kernel["build_root"]), cmd)
 
 
 # ---------------------------------------------------------------- module build
@@ -190,9 +217,11 @@ def build_module(kernel, build_dir):
     for f in ("csdump_panic_test.c", "Kbuild"):
         shutil.copy2(HERE / "module" / f, src / f)
     t0 = time.monotonic()
-    res = subprocess.run(["make", "-C", kernel["headers"], f"M={src}", "ARCH=arm64",
-                          "CROSS_COMPILE=aarch64-linux-gnu-", "modules"],
-                         capture_output=True, text=True)
+    # Paths under $CACHE are the same inside the build root (fetch.root_command).
+    res = subprocess.run(in_build_root(kernel, [
+        "make", "-C", str(Path(kernel["headers"]).resolve()), f"M={src.resolve()}",
+        "ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-", "modules"]),
+        capture_output=True, text=True)
     elapsed = time.monotonic() - t0
     (src / "build.log").write_text(res.stdout + res.stderr)
     if res.returncode != 0 or not ko.exists():
@@ -237,11 +266,35 @@ class Cpio:
         return b"".join(self.parts)
 
 
+MODULE_SUFFIXES = (".ko", ".ko.xz", ".ko.zst", ".ko.gz")
+
+
+def module_bytes(path):
+    """A module's bytes, uncompressed (6.12 ships .ko.xz; busybox insmod passes
+    the file to init_module, which wants ELF)."""
+    name = path.name
+    if name.endswith(".xz"):
+        return lzma.decompress(path.read_bytes())
+    if name.endswith(".gz"):
+        return gzip.decompress(path.read_bytes())
+    if name.endswith(".zst"):
+        return subprocess.run(["zstd", "-dc", str(path)], capture_output=True,
+                              check=True).stdout
+    return path.read_bytes()
+
+
 def module_closure(modules_dir, names):
-    """The .ko files for names and what they depend on, dependencies first."""
+    """The .ko files for names and what they depend on, dependencies first.
+    Names built into the kernel (modules.builtin) are left out."""
     paths = {}
-    for ko in modules_dir.rglob("*.ko"):
-        paths[ko.stem.replace("-", "_")] = ko
+    for ko in modules_dir.rglob("*.ko*"):
+        for suffix in MODULE_SUFFIXES:
+            if ko.name.endswith(suffix):
+                paths[ko.name[:-len(suffix)].replace("-", "_")] = ko
+    builtin = set()
+    if (modules_dir / "modules.builtin").exists():
+        for line in (modules_dir / "modules.builtin").read_text().split():
+            builtin.add(Path(line).name.removesuffix(".ko").replace("-", "_"))
     order, seen = [], set()
 
     def visit(name):
@@ -249,6 +302,8 @@ def module_closure(modules_dir, names):
         if name in seen:
             return
         seen.add(name)
+        if name not in paths and name in builtin:
+            return
         if name not in paths:
             sys.exit(f"make_dumps: kernel module {name} not in {modules_dir}")
         deps = subprocess.run(["modinfo", "-F", "depends", str(paths[name])],
@@ -289,7 +344,7 @@ def build_initramfs(kernel, ko, build_dir):
         cpio.file(rel, src.read_bytes(), 0o755)  # symlinks (ld.so) dereferenced
     mods = module_closure(Path(kernel["modules"]), GUEST_MODULES)
     for name, path in mods:
-        cpio.file(f"modules/{name}.ko", path.read_bytes())
+        cpio.file(f"modules/{name}.ko", module_bytes(path))
     cpio.file("modules/order", ("\n".join(n for n, _ in mods) + "\n").encode())
     cpio.file(f"{MODULE_NAME}.ko", ko.read_bytes())
     cpio.file("init", GUEST_INIT.encode(), 0o755)
@@ -351,6 +406,9 @@ def run_qemu(name, cfg, kernel, initrd, work):
         append.append("crash_kexec_post_notifiers")
     append += [f"csd_mode={cfg['producer']}", f"csd_formats={','.join(cfg['formats'])}",
                f"csd_stext_off={kernel['stext_minus_text']}"]
+    guest_9p = fetch.KERNELS[kernel["kernel_id"]]["guest_9p"]
+    if guest_9p:
+        append.append(f"csd_9p={guest_9p}")
     sockdir = Path(tempfile.mkdtemp(prefix="csdrk-"))
     mon = sockdir / "monitor.sock"
     serial = work / "serial.log"
@@ -471,9 +529,10 @@ def check_run(name, cfg, work):
 # ---------------------------------------------------------------- driver
 
 def make_scenario(name, kernel, ko, initrd, common, force):
-    cfg = SCENARIOS[name]
-    final = CACHE / "dumps" / name
-    key = scenario_hash(common, name)
+    cfg, skipped = scenario_config(name, kernel)
+    dumps_dir = fetch.kernel_dir(kernel["kernel_id"]) / "dumps"
+    final = dumps_dir / name
+    key = scenario_hash(common, name, cfg)
     meta = final / "scenario.json"
     if not force and meta.exists():
         old = json.loads(meta.read_text())
@@ -481,7 +540,7 @@ def make_scenario(name, kernel, ko, initrd, common, force):
                 (final / d["file"]).exists() for d in old["dumps"].values()):
             log(f"{name}: cached ({key})")
             return None
-    work = CACHE / "dumps" / f"{name}.tmp"
+    work = dumps_dir / f"{name}.tmp"
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -497,10 +556,14 @@ def make_scenario(name, kernel, ko, initrd, common, force):
     dumps = {}
     for fmt, fname in cfg["formats"].items():
         desc, drgn_ok = FORMAT_INFO[fname]
+        # drgn: Debian's drgn reads this dump (check_dump.py skips the drgn
+        # checks of a kernel whose drgn_min the installed drgn does not meet).
         dumps[fmt] = {"file": fname, "size": (work / fname).stat().st_size,
-                      "format": desc, "drgn": drgn_ok}
+                      "format": desc,
+                      "drgn": drgn_ok and not fetch.KERNELS[kernel["kernel_id"]]["drgn_min"]}
     scenario = {
         "scenario": name,
+        "kernel_id": kernel["kernel_id"],
         "inputs_hash": key,
         "kernel_release": kernel["release"],
         "kernel_package_version": kernel["package_version"],
@@ -514,6 +577,7 @@ def make_scenario(name, kernel, ko, initrd, common, force):
         "sink_phase": "panic" if phase == patterns.PHASE_PANIC else "pre-panic",
         "kaslr_offset": kaslr,
         "dumps": dumps,
+        "skipped": skipped,
         "nodes": expected,
         "guest_reported": reported,
         "capture": status,
@@ -529,6 +593,7 @@ def make_scenario(name, kernel, ko, initrd, common, force):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    fetch.kernel_arg(ap)
     ap.add_argument("--force", action="store_true", help="make the dumps even if cached")
     ap.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                     help=f"scenarios to make (default: all of {', '.join(SCENARIOS)})")
@@ -539,21 +604,21 @@ def main():
         ap.error(f"unknown scenario {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
 
     with fetch.cache_lock():
-        make(names, args.force)
+        make(args.kernel, names, args.force)
 
 
-def make(names, force):
+def make(kid, names, force):
     stages = {}
     try:
-        kernel, fetch_times = fetch.fetch()
+        kernel, fetch_times = fetch.fetch(kid)
     except fetch.Unavailable as e:
-        print(f"make_dumps: skipped, no kernel to boot: {e}")
-        sys.exit(77)
+        fetch.skip(kid, f"no kernel to boot: {e}")
     stages.update(fetch_times)
     common = inputs_hash(kernel)
-    build_dir = CACHE / "build" / common
+    builds = fetch.kernel_dir(kid) / "build"
+    build_dir = builds / common
     build_dir.mkdir(parents=True, exist_ok=True)
-    for old in (CACHE / "build").iterdir():
+    for old in builds.iterdir():
         if old.name != common:
             shutil.rmtree(old, ignore_errors=True)
     ko, stages["module_build"] = build_module(kernel, build_dir)
@@ -562,7 +627,7 @@ def make(names, force):
         for name in names:
             stages[f"qemu:{name}"] = make_scenario(name, kernel, ko, initrd, common, force)
     finally:
-        fetch.record_timings(stages)
+        fetch.record_timings(kid, stages)
 
 
 if __name__ == "__main__":
