@@ -131,9 +131,15 @@ std::optional<std::string> FindBuildId(std::span<const std::byte> notes, Endian 
   return std::nullopt;
 }
 
+// Sections the kernel lays out in the module's init memory, freed once its
+// init has run, so their recorded addresses lie outside what remains:
+// module_init_layout_section()'s .init* and .exit*, and the full .symtab and
+// .strtab, which layout_symtab() places in init memory (only the core
+// kallsyms copy survives). Seen on Debian's 6.1: .symtab's sect_attr lies
+// below core_layout.
 bool IsInitSection(std::string_view name) {
-  // module_init_layout_section(): freed once the module's init has run.
-  return name.starts_with(".init") || name.starts_with(".exit");
+  return name.starts_with(".init") || name.starts_with(".exit") || name == ".symtab" ||
+         name == ".strtab";
 }
 
 bool Inside(uint64_t address, const std::vector<ModuleRegion>& regions) {
