@@ -20,6 +20,24 @@ DebugInfo OpenOrDie(const char* path) {
   return std::move(info).value();
 }
 
+debuginfo_detail::ElfImage OpenImageOrDie(const std::filesystem::path& path) {
+  auto image = debuginfo_detail::ElfImage::Open(path);
+  if (!image.ok()) {
+    ADD_FAILURE() << image.error().Describe();
+    std::abort();
+  }
+  return std::move(image).value();
+}
+
+debuginfo_detail::DwarfSession BeginSessionOrDie(const debuginfo_detail::ElfImage& image) {
+  auto session = debuginfo_detail::DwarfSession::Begin(image);
+  if (!session.ok()) {
+    ADD_FAILURE() << session.error().Describe();
+    std::abort();
+  }
+  return std::move(session).value();
+}
+
 std::string ReadText(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;

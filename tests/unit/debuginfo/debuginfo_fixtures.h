@@ -25,10 +25,16 @@
 
 #include "csd_fake_kernels.h"
 #include "debuginfo/debug_info.h"
+#include "debuginfo/dwarf_session.h"
+#include "debuginfo/elf_image.h"
 
 namespace csd::debuginfo_test {
 
 DebugInfo OpenOrDie(const char* path);
+// The components behind the facade, opened one by one for the tests that
+// put them together by hand; a failure fails the test and aborts it.
+debuginfo_detail::ElfImage OpenImageOrDie(const std::filesystem::path& path);
+debuginfo_detail::DwarfSession BeginSessionOrDie(const debuginfo_detail::ElfImage& image);
 std::string ReadText(const std::filesystem::path& path);
 uint64_t Le64(const std::vector<std::byte>& bytes, size_t offset);
 std::string CString(const std::vector<std::byte>& bytes, size_t offset, size_t max);

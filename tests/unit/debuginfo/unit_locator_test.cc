@@ -265,23 +265,10 @@ TEST(DebugInfoTest, CorruptedUnitTablesDoNotCrash) {
 // The components a UnitLocator reads, put together by hand.
 struct Stack {
   explicit Stack(const std::filesystem::path& path)
-      : image(Image(path)), dwarf(Session(image)), symbols(image), units(image, symbols, dwarf) {}
-  static ElfImage Image(const std::filesystem::path& path) {
-    auto image = ElfImage::Open(path);
-    if (!image.ok()) {
-      ADD_FAILURE() << image.error().Describe();
-      std::abort();
-    }
-    return std::move(image).value();
-  }
-  static DwarfSession Session(const ElfImage& image) {
-    auto session = DwarfSession::Begin(image);
-    if (!session.ok()) {
-      ADD_FAILURE() << session.error().Describe();
-      std::abort();
-    }
-    return std::move(session).value();
-  }
+      : image(OpenImageOrDie(path)),
+        dwarf(BeginSessionOrDie(image)),
+        symbols(image),
+        units(image, symbols, dwarf) {}
   ElfImage image;
   DwarfSession dwarf;
   ElfSymbolTable symbols;
