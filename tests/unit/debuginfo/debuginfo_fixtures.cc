@@ -23,7 +23,7 @@ DebugInfo OpenOrDie(const char* path) {
 debuginfo_detail::ElfImage OpenImageOrDie(const std::filesystem::path& path) {
   auto image = debuginfo_detail::ElfImage::Open(path);
   if (!image.ok()) {
-    ADD_FAILURE() << image.error().Describe();
+    ADD_FAILURE() << "ElfImage::Open(" << path << "): " << image.error().Describe();
     std::abort();
   }
   return std::move(image).value();

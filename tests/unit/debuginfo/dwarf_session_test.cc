@@ -25,15 +25,6 @@ using debuginfo_detail::DwarfSession;
 using debuginfo_detail::ElfImage;
 using ::testing::HasSubstr;
 
-ElfImage OpenImageOrDie(const std::filesystem::path& path) {
-  auto image = ElfImage::Open(path);
-  if (!image.ok()) {
-    ADD_FAILURE() << "ElfImage::Open(" << path << "): " << image.error().Describe();
-    std::abort();
-  }
-  return std::move(image).value();
-}
-
 TEST(DwarfSessionTest, AnExecutablesDwarfOpensWithTheFile) {
   const ElfImage image = OpenImageOrDie(td::kSeedFlippedVmlinux);
   auto session = DwarfSession::Begin(image);

@@ -137,15 +137,6 @@ TEST(DebugInfoModuleTest, BuildIdFromTheModuleNote) {
 
 // ---------------------------------------------------------------- ElfImage
 
-ElfImage OpenImageOrDie(const std::filesystem::path& path) {
-  auto image = ElfImage::Open(path);
-  if (!image.ok()) {
-    ADD_FAILURE() << "ElfImage::Open(" << path << "): " << image.error().Describe();
-    std::abort();
-  }
-  return std::move(image).value();
-}
-
 // Whether DWARF is there is for DebugInfo to judge: the image of a
 // stripped vmlinux opens, with its facts, and says it has none.
 TEST(ElfImageTest, OpensWithoutDwarfAndSaysSo) {

@@ -145,15 +145,6 @@ TEST(DebugInfoModuleTest, VmlinuxSymbolsHaveNoSection) {
 
 // ---------------------------------------------------------------- ElfSymbolTable
 
-ElfImage OpenImageOrDie(const std::filesystem::path& path) {
-  auto image = ElfImage::Open(path);
-  if (!image.ok()) {
-    ADD_FAILURE() << "ElfImage::Open(" << path << "): " << image.error().Describe();
-    std::abort();
-  }
-  return std::move(image).value();
-}
-
 // What the unit locator asks of the table beyond SymbolTable: binding,
 // type and index, whether a symbol is in its file's run of locals, and the
 // code next to it there.
