@@ -23,6 +23,7 @@ namespace csd {
 namespace {
 
 using testing_output::ByteVector;
+using testing_output::DecoderTestEtm;
 using testing_output::MetadataNode;
 using testing_output::ReadText;
 using testing_output::ScratchDir;
@@ -36,13 +37,7 @@ DumpSet DecoderDumpSet() {
   set.target.arch = "arm64";
   set.target.vmlinux_build_id = "0123456789abcdef0123456789abcdef01234567";
   DumpNode meta = MetadataNode(0, 0, "META");
-  EtmV4Registers etm;
-  etm.trctraceidr = 0x10;
-  etm.trcidr0 = 0x28000ea1;
-  etm.trcidr1 = 0x4100f403;
-  etm.trcidr2 = 0x488;
-  etm.trcauthstatus = 0xcc;
-  meta.etm = etm;
+  meta.etm = DecoderTestEtm();
   set.nodes.push_back(meta);
   DumpNode sink = SinkNode(1, "20010000.etf", std::string(40, 'x'));
   sink.cpu = 1;

@@ -19,6 +19,7 @@ namespace csd {
 namespace {
 
 using testing_output::ByteVector;
+using testing_output::DecoderTestEtm;
 using testing_output::MetadataNode;
 using testing_output::SinkNode;
 
@@ -33,13 +34,7 @@ DumpSet OneCpuDumpSet(std::string arch, uint64_t text) {
   DumpSet set;
   set.target.arch = std::move(arch);
   DumpNode meta = MetadataNode(0, 0, "META");
-  EtmV4Registers etm;
-  etm.trctraceidr = 0x10;
-  etm.trcidr0 = 0x28000ea1;
-  etm.trcidr1 = 0x4100f403;
-  etm.trcidr2 = 0x488;
-  etm.trcauthstatus = 0xcc;
-  meta.etm = etm;
+  meta.etm = DecoderTestEtm();
   set.nodes.push_back(meta);
   set.nodes.push_back(SinkNode(1, "20010000.etf", std::string(32, 'x')));
   set.memory_images.push_back({text, ByteVector("TEXTTEXT"), "dump"});

@@ -48,6 +48,18 @@ inline DumpNode MetadataNode(size_t index, int64_t cpu, std::string_view data) {
   return node;
 }
 
+// The ETMv4 registers the decoder-writer tests give their one CPU: trace ID
+// 0x10 and ID registers OpenCSD accepts.
+inline EtmV4Registers DecoderTestEtm() {
+  EtmV4Registers etm;
+  etm.trctraceidr = 0x10;
+  etm.trcidr0 = 0x28000ea1;
+  etm.trcidr1 = 0x4100f403;
+  etm.trcidr2 = 0x488;
+  etm.trcauthstatus = 0xcc;
+  return etm;
+}
+
 inline DumpSet SampleDumpSet() {
   DumpSet set;
   set.target.dump_path = "/tmp/vmcore";
