@@ -27,6 +27,16 @@ Expected<uint64_t> KmallocStructure(PhysAllocator& alloc, uint64_t size) {
   return alloc.AllocLow(AlignUp(std::max<uint64_t>(size, 1), kKmallocAlign), kKmallocAlign);
 }
 
+Expected<uint64_t> WriteKernelString(PhysImage& image, PhysAllocator& alloc,
+                                     const Arm64Layout& layout, std::string_view text) {
+  CSD_ASSIGN_OR_RETURN(uint64_t pa, KmallocStructure(alloc, text.size() + 1));
+  std::vector<std::byte> bytes(text.size() + 1);
+  std::transform(text.begin(), text.end(), bytes.begin(),
+                 [](char c) { return static_cast<std::byte>(c); });
+  CSD_RETURN_IF_ERROR(image.Write(pa, bytes));
+  return layout.LinearVa(pa);
+}
+
 Status KernelLayoutWriter::PlaceKernelImage() {
   for (const ImageSection& s : kernel_.sections) {
     const uint64_t pa = layout_.kernel_phys() + (s.address - kernel_.text);
@@ -75,12 +85,7 @@ Expected<uint64_t> KernelLayoutWriter::Vmalloc(std::span<const std::byte> bytes,
 }
 
 Expected<uint64_t> KernelLayoutWriter::WriteString(const std::string& text) {
-  CSD_ASSIGN_OR_RETURN(uint64_t pa, Kmalloc(text.size() + 1));
-  std::vector<std::byte> bytes(text.size() + 1);
-  std::transform(text.begin(), text.end(), bytes.begin(),
-                 [](char c) { return static_cast<std::byte>(c); });
-  CSD_RETURN_IF_ERROR(image_.Write(pa, bytes));
-  return layout_.LinearVa(pa);
+  return WriteKernelString(image_, alloc_, layout_, text);
 }
 
 Status KernelLayoutWriter::WriteField(uint64_t struct_pa, const MemberLayout& m, uint64_t value,

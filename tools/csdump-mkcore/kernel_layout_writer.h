@@ -51,6 +51,10 @@ inline constexpr const char* kExtraNodeDevice = "idle";
 // kmalloc for kernel structures: low RAM (linear map), 64-byte aligned.
 Expected<uint64_t> KmallocStructure(PhysAllocator& alloc, uint64_t size);
 
+// A NUL-terminated copy of `text` in kmalloc'd memory; its linear-map VA.
+Expected<uint64_t> WriteKernelString(PhysImage& image, PhysAllocator& alloc,
+                                     const Arm64Layout& layout, std::string_view text);
+
 class KernelLayoutWriter {
  public:
   KernelLayoutWriter(const Spec& spec, const KernelModel& kernel, const DumpListTypes& types,

@@ -52,12 +52,7 @@ Expected<uint64_t> SysfsAttrWriter::Kmalloc(uint64_t size) {
 }
 
 Expected<uint64_t> SysfsAttrWriter::WriteString(std::string_view text) {
-  CSD_ASSIGN_OR_RETURN(uint64_t pa, Kmalloc(text.size() + 1));
-  std::vector<std::byte> bytes(text.size() + 1);
-  std::transform(text.begin(), text.end(), bytes.begin(),
-                 [](char c) { return static_cast<std::byte>(c); });
-  CSD_RETURN_IF_ERROR(image_.Write(pa, bytes));
-  return layout_.LinearVa(pa);
+  return WriteKernelString(image_, alloc_, layout_, text);
 }
 
 Status SysfsAttrWriter::WriteEntry(std::span<std::byte> table, uint64_t offset,
