@@ -14,7 +14,9 @@ Expected<uint64_t> SymbolAddress(const DebugInfo& info, std::string_view name,
   return sym->address;
 }
 
-Expected<MemberLayout> Member(const StructLayout& layout, std::string_view name) {
+}  // namespace
+
+Expected<MemberLayout> RequireMember(const StructLayout& layout, std::string_view name) {
   const MemberLayout* m = layout.Find(name);
   if (!m) {
     return Error(ErrorCode::kLookup,
@@ -23,22 +25,20 @@ Expected<MemberLayout> Member(const StructLayout& layout, std::string_view name)
   return *m;
 }
 
-}  // namespace
-
 Expected<DumpListTypes> LoadDumpListTypes(const DebugInfo& info, std::string_view origin) {
   DumpListTypes t;
   auto load = [&]() -> Status {
     CSD_ASSIGN_OR_RETURN(StructLayout node, info.Struct("coresight_dump_node"));
     t.node.size = node.size;
-    CSD_ASSIGN_OR_RETURN(t.node.cpu, Member(node, "cpu"));
-    CSD_ASSIGN_OR_RETURN(t.node.type, Member(node, "type"));
-    CSD_ASSIGN_OR_RETURN(t.node.csdev, Member(node, "csdev"));
-    CSD_ASSIGN_OR_RETURN(t.node.buf, Member(node, "buf"));
-    CSD_ASSIGN_OR_RETURN(t.node.buf_size, Member(node, "buf_size"));
-    CSD_ASSIGN_OR_RETURN(t.node.list, Member(node, "list"));
+    CSD_ASSIGN_OR_RETURN(t.node.cpu, RequireMember(node, "cpu"));
+    CSD_ASSIGN_OR_RETURN(t.node.type, RequireMember(node, "type"));
+    CSD_ASSIGN_OR_RETURN(t.node.csdev, RequireMember(node, "csdev"));
+    CSD_ASSIGN_OR_RETURN(t.node.buf, RequireMember(node, "buf"));
+    CSD_ASSIGN_OR_RETURN(t.node.buf_size, RequireMember(node, "buf_size"));
+    CSD_ASSIGN_OR_RETURN(t.node.list, RequireMember(node, "list"));
     CSD_ASSIGN_OR_RETURN(StructLayout list_head, info.Struct("list_head"));
-    CSD_ASSIGN_OR_RETURN(t.list_next, Member(list_head, "next"));
-    CSD_ASSIGN_OR_RETURN(t.list_prev, Member(list_head, "prev"));
+    CSD_ASSIGN_OR_RETURN(t.list_next, RequireMember(list_head, "next"));
+    CSD_ASSIGN_OR_RETURN(t.list_prev, RequireMember(list_head, "prev"));
     CSD_ASSIGN_OR_RETURN(StructLayout csdev, info.Struct("coresight_device"));
     t.csdev_size = csdev.size;
     CSD_ASSIGN_OR_RETURN(t.csdev_kobj_name, info.MemberPath("coresight_device", "dev.kobj.name"));

@@ -39,6 +39,9 @@ struct DumpListTypes {
 
 // kLookup naming the missing struct or member; `origin` ("vmlinux",
 // "module coresight_dump.ko") names the object in the message.
+// `layout`'s member `name`, or kLookup naming the struct and the member.
+Expected<MemberLayout> RequireMember(const StructLayout& layout, std::string_view name);
+
 Expected<DumpListTypes> LoadDumpListTypes(const DebugInfo& info, std::string_view origin);
 
 struct ImageSection {

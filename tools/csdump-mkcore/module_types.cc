@@ -3,17 +3,10 @@
 
 #include <fmt/format.h>
 
+#include "csdump-mkcore/kernel_model.h"
+
 namespace csd::mkcore {
 namespace {
-
-Expected<MemberLayout> Member(const StructLayout& layout, std::string_view name) {
-  const MemberLayout* m = layout.Find(name);
-  if (!m) {
-    return Error(ErrorCode::kLookup,
-                 fmt::format("struct {} has no member \"{}\" in the DWARF", layout.name, name));
-  }
-  return *m;
-}
 
 std::optional<MemberLayout> Optional(const DebugInfo& info, std::string_view type,
                                      std::string_view path) {
@@ -27,7 +20,7 @@ Status BinAttributeEntries(const DebugInfo& info, AttrTableTypes& t) {
   t.entry_size = bin.size;
   t.bin_attr_offset = 0;
   CSD_ASSIGN_OR_RETURN(t.name, info.MemberPath("bin_attribute", "attr.name"));
-  CSD_ASSIGN_OR_RETURN(t.address, Member(bin, "private"));
+  CSD_ASSIGN_OR_RETURN(t.address, RequireMember(bin, "private"));
   t.size = Optional(info, "bin_attribute", "size");
   t.mode = Optional(info, "bin_attribute", "attr.mode");
   return OkStatus();
@@ -37,7 +30,7 @@ Expected<AttrTableTypes> LoadSectAttrs(const DebugInfo& info) {
   AttrTableTypes t;
   CSD_ASSIGN_OR_RETURN(StructLayout attrs, info.Struct("module_sect_attrs"));
   t.container_size = attrs.size;
-  CSD_ASSIGN_OR_RETURN(t.array, Member(attrs, "attrs"));
+  CSD_ASSIGN_OR_RETURN(t.array, RequireMember(attrs, "attrs"));
   t.bin_attrs = Optional(info, "module_sect_attrs", "grp.bin_attrs");
   t.group_name = Optional(info, "module_sect_attrs", "grp.name");
   if (const MemberLayout* count = attrs.Find("nsections")) {
@@ -49,7 +42,7 @@ Expected<AttrTableTypes> LoadSectAttrs(const DebugInfo& info) {
     if (!name.ok()) name = info.MemberPath("module_sect_attr", "name");
     if (!name.ok()) return std::move(name).error();
     t.name = *name;
-    CSD_ASSIGN_OR_RETURN(t.address, Member(attr, "address"));
+    CSD_ASSIGN_OR_RETURN(t.address, RequireMember(attr, "address"));
     if (const MemberLayout* battr = attr.Find("battr")) t.bin_attr_offset = battr->offset;
     t.size = Optional(info, "module_sect_attr", "battr.size");
     t.mode = Optional(info, "module_sect_attr", "battr.attr.mode");
@@ -67,7 +60,7 @@ Expected<AttrTableTypes> LoadNotesAttrs(const DebugInfo& info) {
   AttrTableTypes t;
   CSD_ASSIGN_OR_RETURN(StructLayout notes, info.Struct("module_notes_attrs"));
   t.container_size = notes.size;
-  CSD_ASSIGN_OR_RETURN(t.array, Member(notes, "attrs"));
+  CSD_ASSIGN_OR_RETURN(t.array, RequireMember(notes, "attrs"));
   if (const MemberLayout* count = notes.Find("notes")) t.count = *count;
   t.bin_attrs = Optional(info, "module_notes_attrs", "grp.bin_attrs");
   t.group_name = Optional(info, "module_notes_attrs", "grp.name");
@@ -87,14 +80,14 @@ Expected<ModuleListTypes> LoadModuleListTypes(const DebugInfo& info) {
   if (!modules.ok()) return std::move(modules).error().AddContext("vmlinux symbol modules");
   m.modules = modules->address;
   CSD_ASSIGN_OR_RETURN(StructLayout list_head, info.Struct("list_head"));
-  CSD_ASSIGN_OR_RETURN(m.list_next, Member(list_head, "next"));
-  CSD_ASSIGN_OR_RETURN(m.list_prev, Member(list_head, "prev"));
+  CSD_ASSIGN_OR_RETURN(m.list_next, RequireMember(list_head, "next"));
+  CSD_ASSIGN_OR_RETURN(m.list_prev, RequireMember(list_head, "prev"));
   CSD_ASSIGN_OR_RETURN(StructLayout module, info.Struct("module"));
   m.module_size = module.size;
-  CSD_ASSIGN_OR_RETURN(m.state, Member(module, "state"));
-  CSD_ASSIGN_OR_RETURN(m.list, Member(module, "list"));
-  CSD_ASSIGN_OR_RETURN(m.name, Member(module, "name"));
-  CSD_ASSIGN_OR_RETURN(m.sect_attrs, Member(module, "sect_attrs"));
+  CSD_ASSIGN_OR_RETURN(m.state, RequireMember(module, "state"));
+  CSD_ASSIGN_OR_RETURN(m.list, RequireMember(module, "list"));
+  CSD_ASSIGN_OR_RETURN(m.name, RequireMember(module, "name"));
+  CSD_ASSIGN_OR_RETURN(m.sect_attrs, RequireMember(module, "sect_attrs"));
   if (m.name.kind != MemberLayout::Kind::kArray || m.name.size == 0) {
     return Error(ErrorCode::kUnsupported,
                  fmt::format("struct module.name is '{}', not a char array", m.name.type_name));
@@ -111,8 +104,8 @@ Expected<ModuleListTypes> LoadModuleListTypes(const DebugInfo& info) {
     CSD_ASSIGN_OR_RETURN(StructLayout entry, info.Struct("module_memory"));
     m.mem = *mem;
     m.mem_entry_size = entry.size;
-    CSD_ASSIGN_OR_RETURN(m.mem_base, Member(entry, "base"));
-    CSD_ASSIGN_OR_RETURN(m.mem_size, Member(entry, "size"));
+    CSD_ASSIGN_OR_RETURN(m.mem_base, RequireMember(entry, "base"));
+    CSD_ASSIGN_OR_RETURN(m.mem_size, RequireMember(entry, "size"));
   } else {
     m.core_base = Optional(info, "module", "core_layout.base");
     m.core_size = Optional(info, "module", "core_layout.size");
