@@ -14,6 +14,7 @@ CSD_PACKAGES=(
   python3
   libopencsd-bin linux-perf
   qemu-system-arm qemu-utils make bc cpio kmod makedumpfile python3-drgn
+  mmdebstrap debian-archive-keyring
 )
 
 csd_install_deps() {

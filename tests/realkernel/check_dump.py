@@ -165,6 +165,27 @@ def check_drgn_nodes(c, result, scenario, expected, nr_etm):
              hashlib.sha256(patterns.node_bytes(want, nr_etm)).hexdigest())
 
 
+def check_translation(c, extract, dump, scenario):
+    """What `csdump-extract info` derived from the dump (its "translation:"
+    lines, "  key = value  [source]") against what the scenario's guest
+    really ran with: e.g. 52-bit VAs, 5 levels and LPA2 on an LPA2 CPU."""
+    res = subprocess.run([extract, "info", str(dump), scenario["vmlinux"]],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        c.fail(f"csdump-extract info exited with {res.returncode}: {res.stderr.strip()}")
+        return
+    derived = {}
+    section = None
+    for line in res.stdout.splitlines():
+        if not line.startswith(" "):
+            section = line.rstrip(":")
+        elif section == "translation" and (m := re.match(r"\s+(\w+) = (\S+)", line)):
+            derived[m.group(1)] = m.group(2)
+    for key, want in scenario["expect_translation"].items():
+        c.eq(f"info translation {key} (guest CPU {scenario.get('guest_cpu')})",
+             derived.get(key), want)
+
+
 def main():
     ap = argparse.ArgumentParser(description="Extract one real-kernel dump and check every byte")
     fetch.kernel_arg(ap)
@@ -194,16 +215,16 @@ def main():
                                                            scenario["skipped"][args.format])
         print(f"SKIPPED {kid} {args.scenario}.{args.format}: {why}")
         sys.exit(SKIP)
-    if args.drgn and fetch.KERNELS[kid].get("drgn_min"):
-        need, why = fetch.KERNELS[kid]["drgn_min"]
-        try:
-            import drgn
-            have = drgn.__version__
-        except ImportError:
-            have = "0"
-        if tuple(map(int, re.findall(r"\d+", have)[:3])) < tuple(map(int, need.split("."))):
-            print(f"SKIPPED {kid} {args.scenario}.{args.format} (drgn): needs drgn >= {need}, "
-                  f"have {have}: {why}")
+    spec = fetch.KERNELS[kid]
+    if args.drgn and spec.get("drgn_unsupported"):
+        print(f"SKIPPED {kid} {args.scenario}.{args.format} (drgn): {spec['drgn_unsupported']}")
+        sys.exit(SKIP)
+    drgn_root = None
+    if args.drgn and spec.get("drgn") == "build_root":
+        drgn_root = fetch.build_root_path(spec["build_root"])
+        if not (drgn_root / ".csdump-root.json").exists():
+            print(f"SKIPPED {kid} {args.scenario}.{args.format} (drgn): the {spec['build_root']} "
+                  f"build root with its python3-drgn is not made ({drgn_root})")
             sys.exit(SKIP)
     if args.format not in scenario["dumps"]:
         sys.exit(f"check_dump: scenario {scenario['scenario']} has no {args.format} dump "
@@ -235,6 +256,9 @@ def main():
         if args.drgn:
             cmd = [sys.executable, str(HERE / "drgn_extract.py"), str(dump), scenario["vmlinux"],
                    "--debuginfo", scenario["module"], "-o", str(work), "-q"]
+            if drgn_root:
+                cmd = fetch.root_command(drgn_root, ["python3"] + cmd[1:],
+                                         binds=[HERE, work.parent])
         else:
             cmd = [args.extract, str(dump), scenario["vmlinux"], "--debuginfo",
                    scenario["module"], "-o", str(work), "--force", "-q"]
@@ -260,6 +284,8 @@ def main():
             for w in manifest.get("warnings", []):
                 print(f"  manifest warning: {w}")
         check_files(c, work, expected, nr_etm)
+        if scenario.get("expect_translation") and not args.drgn:
+            check_translation(c, args.extract, dump, scenario)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)

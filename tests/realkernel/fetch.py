@@ -58,17 +58,23 @@ MIRROR = "http://deb.debian.org/debian"
 # host's apt, which is bookworm), the ABI pattern, the package names ({abi},
 # {flavour}), the build root (None = build on the host with its cross gcc),
 # the dump formats this kernel cannot have, with why (reported as skipped),
-# the oldest drgn that reads its dumps (older: the drgn checks are skipped),
-# and further 9p mount options for the guest's share.
-MAKEDUMPFILE_52 = ("the guest's makedumpfile (bookworm's 1.7.2) refuses this kernel: "
-                   "\"calculate_plat_config: PAGE SIZE 0x1000 and VA Bits 52 not supported\" "
-                   "(CONFIG_ARM64_VA_BITS=52); only the kdump ELF /proc/vmcore and QEMU's "
-                   "dumps are made")
+# which drgn cross-checks its dumps ("host": Debian 12's python3-drgn;
+# "build_root": the suite's python3-drgn, run in the build root), features
+# that add scenarios (make_dumps.py's "needs"), and further 9p mount options
+# for the guest's share.
+MAKEDUMPFILE_52 = ("the guest's makedumpfile (bookworm's 1.7.2; trixie's 1.7.6 and sid's 1.7.8 "
+                   "alike) refuses this kernel: \"calculate_plat_config: PAGE SIZE 0x1000 and VA "
+                   "Bits 52 not supported\" (CONFIG_ARM64_VA_BITS=52; makedumpfile issue 18, "
+                   "fixed after 1.7.9); this kernel's compressed dump is QEMU's "
+                   "(qemu-monitor flat: zlib, flattened)")
+MAKEDUMPFILE_NO_ZSTD = ("the guest's makedumpfile (bookworm's 1.7.2) has no zstd (-z); "
+                        "zstd-compressed kdumps are covered by the synthetic dumps")
 KERNELS = {
     "bookworm-6.1-arm64": {
         "suite": None, "arch": "arm64", "flavour": "arm64", "series": "6.1",
         "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
-        "build_root": None, "unsupported_formats": {}, "drgn_min": None,
+        "build_root": None, "unsupported_formats": {"zstd": MAKEDUMPFILE_NO_ZSTD},
+        "drgn": "host",
         # cache=loose slows 6.1's /proc/vmcore copy from ~5 s to ~40 s.
         "guest_9p": "",
     },
@@ -76,26 +82,43 @@ KERNELS = {
         "suite": "trixie", "arch": "arm64", "flavour": "arm64", "series": "6.12",
         "abi_re": r"6\.12\.\d+\+deb13", "kbuild": "linux-kbuild-{abi}",
         "build_root": "trixie",
-        "unsupported_formats": {"zlib": MAKEDUMPFILE_52, "lzo": MAKEDUMPFILE_52},
-        # drgn 0.0.22 (bookworm's) finds modules through struct module's
-        # core_layout (mem[] since Linux 6.4: the module's symbols stay
-        # unrelocated) and walks arm64 page tables by VMCOREINFO's VA_BITS (52
-        # here, while TCR_EL1_T1SZ says the kernel ran with 48): it reads
-        # neither the module's list head nor any vmalloc/module address.
-        "drgn_min": ("0.0.23", "drgn 0.0.22 cannot read module or vmalloc memory of this "
-                     "kernel (struct module mem[] since 6.4; page tables walked as "
-                     "VA_BITS=52 while TCR_EL1_T1SZ=16)"),
+        "unsupported_formats": {"zlib": MAKEDUMPFILE_52, "lzo": MAKEDUMPFILE_52,
+                                "zstd": MAKEDUMPFILE_52},
+        # CONFIG_ARM64_VA_BITS=52 with LPA2: the kdump-lpa2 scenario runs it
+        # on an LPA2 CPU.
+        "features": ["lpa2"],
+        # Debian 12's drgn 0.0.22 reads neither this kernel's modules (struct
+        # module's mem[], Linux 6.4) nor its vmalloc memory (it walks the page
+        # tables as VA_BITS=52 while TCR_EL1_T1SZ says 48): the cross-checks
+        # run the suite's own drgn (trixie's 0.0.31) in the build root.
+        "drgn": "build_root",
         # Without cache=loose 6.12's 9p (on netfs) took ~23 s to kexec-load
         # the Image and 30-48 s to copy /proc/vmcore; with it 3 s and 9 s.
+        "guest_9p": "cache=loose",
+    },
+    # The newest kernel of trixie-backports (Linux 7.x): the same 52-bit
+    # configuration and gcc 14 as 6.12, struct module_sect_attrs without
+    # nsections (6.14+), and the split packaging (no -unsigned image).
+    "trixie-backports-7-arm64": {
+        "suite": "trixie", "arch": "arm64", "flavour": "arm64", "series": "7",
+        "abi_re": r"7\.\d+\.\d+\+deb13", "kbuild": "linux-kbuild-{abi}",
+        "packaging": "split", "build_root": "trixie",
+        "unsupported_formats": {"zlib": MAKEDUMPFILE_52, "lzo": MAKEDUMPFILE_52,
+                                "zstd": MAKEDUMPFILE_52},
+        # CONFIG_ARM64_VA_BITS=52 with LPA2: the kdump-lpa2 scenario runs it
+        # on an LPA2 CPU.
+        "features": ["lpa2"],
+        "drgn": "build_root",  # as 6.12
         "guest_9p": "cache=loose",
     },
 }
 DEFAULT_KERNEL = "bookworm-6.1-arm64"
 # Packages of a build root: the suite's cross compiler (the kernel's own gcc
 # major), pahole (the 6.12 headers ship a vmlinux, so kbuild adds the module's
-# BTF) and what its kbuild binaries link against.
+# BTF), what its kbuild binaries link against, and the suite's drgn (for the
+# cross-checks of kernels Debian 12's drgn cannot read).
 BUILD_ROOT_PACKAGES = ["make", "gcc-aarch64-linux-gnu", "dwarves", "libelf1t64", "libssl3t64",
-                       "zlib1g"]
+                       "zlib1g", "python3-drgn"]
 # Userland programs for the initramfs: package, and the programs we run from it.
 GUEST_PROGRAMS = {
     "busybox-static": ["bin/busybox"],
@@ -225,15 +248,46 @@ def versions(apt, pkg):
     return {line.split("|")[1].strip() for line in res.stdout.splitlines() if "|" in line}
 
 
+# How a kernel's binary packages are split. "unsigned": one
+# linux-image-<release>-unsigned holds the Image (/boot/vmlinuz-<release>),
+# the modules and the config (bookworm, trixie). "split": Debian's packaging
+# since 7.x ships the signed Image in linux-binary-<release>, the modules in
+# linux-modules-<release> and the config in linux-base-<release>, all under
+# /usr/lib/modules/<release>/ (trixie-backports has no -unsigned any more).
+# The signed arm64 Image is a plain Image with a PE header: QEMU's -kernel and
+# kexec take it as it is.
+IMAGE_PACKAGES = {
+    "unsigned": ["linux-image-{abi}-{f}-unsigned"],
+    "split": ["linux-binary-{abi}-{f}", "linux-modules-{abi}-{f}", "linux-base-{abi}-{f}"],
+}
+
+
+def image_packages(spec, abi):
+    """The packages (name:arch) that together hold the kernel's Image,
+    modules and config."""
+    return [n.format(abi=abi, f=spec["flavour"]) + f":{spec['arch']}"
+            for n in IMAGE_PACKAGES[spec.get("packaging", "unsigned")]]
+
+
+def image_path(image_dir, release):
+    """Where the unpacked image packages keep the Image."""
+    for p in (image_dir / "boot" / f"vmlinuz-{release}",
+              image_dir / "usr/lib/modules" / release / "vmlinuz"):
+        if p.exists():
+            return p
+    return image_dir / "boot" / f"vmlinuz-{release}"
+
+
 def kernel_packages(spec, abi):
     f = spec["flavour"]
-    return {
-        "image": f"linux-image-{abi}-{f}-unsigned:{spec['arch']}",
+    pkgs = {f"image{i}": p for i, p in enumerate(image_packages(spec, abi))}
+    pkgs.update({
         "headers": f"linux-headers-{abi}-{f}:{spec['arch']}",
         "common": f"linux-headers-{abi}-common",
         "kbuild": spec["kbuild"].format(abi=abi) + ":amd64",
         "dbg": f"linux-image-{abi}-{f}-dbg:{spec['arch']}",
-    }
+    })
+    return pkgs
 
 
 def choose_kernel(kid, spec, apt):
@@ -241,9 +295,13 @@ def choose_kernel(kid, spec, apt):
     if forced and re.fullmatch(spec["abi_re"], forced):
         abis = [forced]
     else:
-        prefix = "linux-image-" + spec["abi_re"].split("\\")[0]
+        # The first image package names the ABIs: "linux-image-{abi}-{f}-unsigned".
+        first = IMAGE_PACKAGES[spec.get("packaging", "unsigned")][0]
+        head, tail = first.split("{abi}")
+        prefix = head + spec["abi_re"].split("\\")[0]
         names = apt.out(["apt-cache", "pkgnames", prefix]).split()
-        pat = rf"linux-image-({spec['abi_re']})-{re.escape(spec['flavour'])}-unsigned"
+        pat = (re.escape(head) + f"({spec['abi_re']})"
+               + re.escape(tail.format(f=spec["flavour"])))
         abis = sorted({m.group(1) for n in names if (m := re.fullmatch(pat, n))},
                       key=lambda a: [int(x) for x in re.findall(r"\d+", a)], reverse=True)
     for abi in abis:
@@ -419,7 +477,7 @@ def build_root(suite):
     (about 30 s, 315 MB). Modules are built in it with chroot (in a private
     mount namespace that bind-mounts the cache at the same path). Returns
     (path, seconds or None if cached)."""
-    root = CACHE / "roots" / f"{suite}-amd64"
+    root = build_root_path(suite)
     stamp = root / ".csdump-root.json"
     want = {"suite": suite, "packages": BUILD_ROOT_PACKAGES}
     if stamp.exists() and json.loads(stamp.read_text()) == want:
@@ -444,13 +502,21 @@ def build_root(suite):
     return root, round(time.monotonic() - t0, 1)
 
 
-def root_command(root, cmd):
-    """cmd run inside the build root, with $CACHE visible at the same path."""
-    inner = CACHE.resolve()
-    (root / str(inner).lstrip("/")).mkdir(parents=True, exist_ok=True)
-    script = ('mount --bind "$1" "$2$1" && shift 2 && exec chroot "$0" "$@"')
+def build_root_path(suite):
+    return CACHE / "roots" / f"{suite}-amd64"
+
+
+def root_command(root, cmd, binds=()):
+    """cmd run inside the build root, with $CACHE and the directories binds
+    visible at the same paths."""
+    dirs = [CACHE.resolve()] + [Path(b).resolve() for b in binds]
+    mounts = []
+    for d in dirs:
+        (root / str(d).lstrip("/")).mkdir(parents=True, exist_ok=True)
+        mounts.append(f'mount --bind "{d}" "{root}{d}"')
+    script = " && ".join(mounts) + ' && exec chroot "$0" "$@"'
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
-            str(root), str(inner), str(root)] + cmd
+            str(root)] + cmd
 
 
 def adopt_legacy(kid, kernel_json):
@@ -512,24 +578,26 @@ def fetch(kid=DEFAULT_KERNEL):
     pkgs = kernel_packages(spec, abi)
 
     # Image, headers and kbuild (small) first.
-    download(apt, [f"{pkgs[k]}={version}" for k in ("image", "headers", "common", "kbuild")],
-             debs)
+    download(apt, [f"{p}={version}" for k, p in pkgs.items() if k != "dbg"], debs)
     image_dir, headers_dir = kdir / "image", kdir / "headers"
     for d in (image_dir, headers_dir):
         if d.exists():
             shutil.rmtree(d)
-    extract(deb_for(debs, f"linux-image-{release}-unsigned", spec["arch"]), image_dir)
+    for p in image_packages(spec, abi):
+        name, _, arch = p.partition(":")
+        extract(deb_for(debs, name, arch), image_dir)
     for p in (pkgs["headers"], pkgs["common"], pkgs["kbuild"]):
         name, _, arch = p.partition(":")
         extract(deb_for(debs, name, arch or "all"), headers_dir)
     # The arm64 headers' Makefile includes the common headers by absolute path
-    # (/usr/src/...): point it at the unpacked copy.
+    # (/usr/src/...), and since 7.x also names itself there (KBUILD_OUTPUT=):
+    # point every such path at the unpacked copy.
     makefile = headers_dir / "usr/src" / f"linux-headers-{release}" / "Makefile"
     text = makefile.read_text()
-    fixed = text.replace(f"include /usr/src/linux-headers-{abi}-common/",
-                         f"include {headers_dir}/usr/src/linux-headers-{abi}-common/")
-    if fixed == text:
+    if f"include /usr/src/linux-headers-{abi}-common/" not in text:
         sys.exit(f"fetch: unexpected {makefile}: no include of the common headers")
+    fixed = re.sub(r"(?<![\w/])/usr/src/linux-headers-", f"{headers_dir}/usr/src/linux-headers-",
+                   text)
     makefile.write_text(fixed)
     timings["download_kernel"] = round(time.monotonic() - t0, 1)
 
@@ -543,15 +611,23 @@ def fetch(kid=DEFAULT_KERNEL):
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir()
+        # /usr/lib/debug/boot/vmlinux-<release> is the file up to 6.x; since
+        # 7.x it is a symlink to /usr/lib/debug/lib/modules/<release>/vmlinux:
+        # take both, in one pass over the ~1 GB deb, and keep the real file.
         fsys = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(dbg)], stdout=subprocess.PIPE)
-        run(["tar", "-x", "-C", str(tmp), "--wildcards", "./usr/lib/debug/boot/vmlinux-*"],
-            stdin=fsys.stdout)
+        # tar exits 2 for the patterns this deb does not have: checked below.
+        tar = ["tar", "-x", "-C", str(tmp), "--wildcards", "--no-wildcards-match-slash",
+               "./usr/lib/debug/boot/vmlinux-*", "./usr/lib/debug/lib/modules/*/vmlinux",
+               "./usr/lib/debug/usr/lib/modules/*/vmlinux"]
+        log("$ " + " ".join(tar))
+        subprocess.run(tar, stdin=fsys.stdout, stderr=subprocess.DEVNULL)
         if fsys.wait() != 0:
             sys.exit("fetch: dpkg-deb --fsys-tarfile failed on the -dbg package")
         found = list((tmp / "usr/lib/debug/boot").glob("vmlinux-*"))
-        if len(found) != 1:
-            sys.exit(f"fetch: expected one vmlinux in the -dbg package, found {found}")
-        found[0].rename(vmlinux)
+        if len(found) != 1 or not found[0].resolve().is_file():
+            sys.exit(f"fetch: expected one vmlinux (file or symlink to one) in the -dbg "
+                     f"package, found {found}")
+        found[0].resolve().rename(vmlinux)
         shutil.rmtree(tmp)
         dbg.unlink()
     timings["download_vmlinux"] = round(time.monotonic() - t1, 1)
@@ -567,7 +643,7 @@ def fetch(kid=DEFAULT_KERNEL):
     if spec["build_root"]:
         root, timings["build_root"] = build_root(spec["build_root"])
 
-    image = image_dir / "boot" / f"vmlinuz-{release}"
+    image = image_path(image_dir, release)
     modules = next((p for p in (image_dir / "lib/modules" / release,
                                 image_dir / "usr/lib/modules" / release) if p.exists()),
                    image_dir / "lib/modules" / release)

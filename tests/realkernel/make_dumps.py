@@ -52,18 +52,30 @@ MODULE_NAME = "csdump_panic_test"
 GUEST_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "qemu_fw_cfg"]
 QEMU_TIMEOUT = int(os.environ.get("CSD_REALKERNEL_QEMU_TIMEOUT", "900"))
 
-# Each scenario: CPUs, who writes the dump, whether the panic notifiers run
-# before kdump, and the dump formats (key -> file name).
+# Each scenario: CPUs, the guest CPU model, who writes the dump, whether the
+# panic notifiers run before kdump, and the dump formats (key -> file name).
+# "needs" names a KERNELS feature the scenario is for (the scenario is part of
+# the matrix only for kernels that have it); "expect_translation" lists what
+# `csdump-extract info` must derive from the dump (check_dump.py checks it).
+GUEST_CPU = "cortex-a57"
 SCENARIOS = {
     "kdump-2cpu": {"smp": 2, "producer": "kdump", "post_notifiers": True,
                    "formats": {"elf": "vmcore.elf", "zlib": "vmcore.zlib.kdump",
-                               "lzo": "vmcore.lzo.kdump"}},
+                               "lzo": "vmcore.lzo.kdump", "zstd": "vmcore.zstd.kdump"}},
     "kdump-nonotifier": {"smp": 2, "producer": "kdump", "post_notifiers": False,
                          "formats": {"elf": "vmcore.elf"}},
     "kdump-4cpu": {"smp": 4, "producer": "kdump", "post_notifiers": True,
                    "formats": {"elf": "vmcore.elf"}},
     "qemu-monitor": {"smp": 2, "producer": "qemu", "post_notifiers": True,
                      "formats": {"elf": "qemu.elf", "flat": "qemu.flat"}},
+    # A 52-bit kernel on a CPU with FEAT_LPA2 (QEMU's max; pauth-impdef keeps
+    # TCG's pointer authentication cheap): the kernel really runs with 52-bit
+    # VAs, 5 translation levels and LPA2 descriptors.
+    "kdump-lpa2": {"smp": 2, "producer": "kdump", "post_notifiers": True,
+                   "cpu": "max,pauth-impdef=on", "needs": "lpa2",
+                   "formats": {"elf": "vmcore.elf"},
+                   "expect_translation": {"translation_va_bits": "52", "pa_bits": "52",
+                                          "levels": "5"}},
 }
 
 # How each dump file is laid out, and whether Debian's drgn can open it.
@@ -71,9 +83,31 @@ FORMAT_INFO = {
     "vmcore.elf": ("elf64 kdump (/proc/vmcore)", True),
     "vmcore.zlib.kdump": ("kdump-compressed, zlib (makedumpfile -c -d 31)", True),
     "vmcore.lzo.kdump": ("kdump-compressed, lzo (makedumpfile -l -d 31)", True),
+    "vmcore.zstd.kdump": ("kdump-compressed, zstd (makedumpfile -z -d 31)", True),
     "qemu.elf": ("elf64, physical addresses only (QEMU dump-guest-memory)", False),
-    "qemu.flat": ("flattened kdump (QEMU dump-guest-memory -z)", False),
+    "qemu.flat": ("flattened kdump, zlib (QEMU dump-guest-memory -z)", False),
 }
+# The dump-guest-memory option of each QEMU monitor format. Debian 12's QEMU
+# is built without lzo and snappy: -l and -s answer "kdump-lzo is not
+# available now", so zlib is its only compressed format.
+QEMU_DUMP_OPTIONS = {"elf": "", "flat": "-z "}
+
+
+def kernel_scenarios(kid):
+    """The scenarios of the matrix for this kernel: those whose "needs" it has."""
+    features = fetch.KERNELS[kid].get("features", ())
+    return [n for n, cfg in SCENARIOS.items() if cfg.get("needs") in (None, *features)]
+
+
+def list_cases(kid):
+    """One line per test case of the kernel, for CMake: SCENARIO FORMAT DRGN
+    (DRGN 1: drgn can open this format; check_dump.py still skips it, by name,
+    when the kernel says drgn cannot read it: KERNELS' drgn_unsupported). Formats the kernel cannot have are
+    listed too: their tests report SKIPPED with the reason."""
+    for name in kernel_scenarios(kid):
+        for fmt, fname in SCENARIOS[name]["formats"].items():
+            print(f"{name} {fmt} {int(FORMAT_INFO[fname][1])}")
+
 
 GUEST_INIT = r"""#!/bin/busybox sh
 # /init of the csdump real-kernel test guest (written by make_dumps.py).
@@ -109,6 +143,7 @@ if [ -e /proc/vmcore ]; then
         elf)  dd if=/proc/vmcore of=/share/vmcore.elf bs=1M 2>/tmp/dd.log; rc=$? ;;
         zlib) makedumpfile -c -d 31 /proc/vmcore /share/vmcore.zlib.kdump; rc=$? ;;
         lzo)  makedumpfile -l -d 31 /proc/vmcore /share/vmcore.lzo.kdump; rc=$? ;;
+        zstd) makedumpfile -z -d 31 /proc/vmcore /share/vmcore.zstd.kdump; rc=$? ;;
         *)    rc=99 ;;
         esac
         echo "$f $rc $(( $(date +%s) - t0 ))" >> /share/capture.status
@@ -164,6 +199,10 @@ def sha256_file(path):
     return h.hexdigest()
 
 
+# The fetch.KERNELS fields that change what a guest does.
+DUMP_SPEC_KEYS = ("suite", "arch", "flavour", "packaging", "build_root", "guest_9p")
+
+
 def inputs_hash(kernel):
     """One hash of everything the dumps depend on except the scenario itself."""
     h = hashlib.sha256()
@@ -173,7 +212,10 @@ def inputs_hash(kernel):
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for key in ("kernel_id", "release", "package_version", "userland_packages"):
         h.update(json.dumps(kernel[key]).encode())
-    h.update(json.dumps(fetch.KERNELS[kernel["kernel_id"]], sort_keys=True).encode())
+    # Only what shapes the dumps: which drgn checks them or why a format is
+    # skipped does not (the formats a scenario makes are in scenario_hash).
+    spec = fetch.KERNELS[kernel["kernel_id"]]
+    h.update(json.dumps({k: spec.get(k) for k in DUMP_SPEC_KEYS}, sort_keys=True).encode())
     qemu = subprocess.run(["qemu-system-aarch64", "--version"], capture_output=True, text=True)
     h.update(qemu.stdout.splitlines()[0].encode() if qemu.stdout else b"?")
     gcc = subprocess.run(in_build_root(kernel, ["aarch64-linux-gnu-gcc", "--version"]),
@@ -412,7 +454,8 @@ def run_qemu(name, cfg, kernel, initrd, work):
     sockdir = Path(tempfile.mkdtemp(prefix="csdrk-"))
     mon = sockdir / "monitor.sock"
     serial = work / "serial.log"
-    cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-smp", str(cfg["smp"]),
+    cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", cfg.get("cpu", GUEST_CPU),
+           "-smp", str(cfg["smp"]),
            "-m", "1024M", "-accel", "tcg,thread=multi", "-display", "none", "-no-reboot",
            "-nic", "none",
            "-kernel", str(work / "Image"), "-initrd", str(work / "initrd.cpio.gz"),
@@ -420,7 +463,7 @@ def run_qemu(name, cfg, kernel, initrd, work):
            "-virtfs", f"local,path={work},mount_tag=share,security_model=none,id=share",
            "-serial", f"file:{serial}", "-monitor", f"unix:{mon},server,nowait"]
     (work / "qemu.cmdline").write_text(" ".join(cmd) + "\n")
-    log(f"{name}: booting ({cfg['smp']} CPUs, {cfg['producer']})")
+    log(f"{name}: booting ({cfg['smp']} CPUs {cfg.get('cpu', GUEST_CPU)}, {cfg['producer']})")
     t0 = time.monotonic()
     deadline = t0 + QEMU_TIMEOUT
     qemu_out = open(work / "qemu.stderr", "wb")
@@ -441,12 +484,15 @@ def run_qemu(name, cfg, kernel, initrd, work):
                 monitor_read_prompt(sock, 30)  # the banner
                 monitor_command(sock, "stop", 30)
                 status = []
-                for fmt, option in (("elf", ""), ("flat", "-z ")):
-                    command = f"dump-guest-memory {option}{work / cfg['formats'][fmt]}"
+                for fmt, fname in cfg["formats"].items():
+                    command = f"dump-guest-memory {QEMU_DUMP_OPTIONS[fmt]}{work / fname}"
                     t1 = time.monotonic()
                     reply = monitor_command(sock, command, 600)
                     if "rror" in reply:
-                        sys.exit(f"make_dumps: {name}: monitor '{command}': {reply}")
+                        # The reply starts with the monitor's echo of the
+                        # command, full of line-editing escapes: keep the error.
+                        error = next(l for l in reply.splitlines() if "rror" in l)
+                        sys.exit(f"make_dumps: {name}: monitor '{command}': {error.strip()}")
                     status.append(f"{fmt} 0 {round(time.monotonic() - t1)}\n")
                 (work / "capture.status").write_text("".join(status))
                 sock.sendall(b"quit\n")
@@ -479,6 +525,8 @@ NODE_RE = re.compile(r"csdump_panic_test: node cpu=(-?\d+) type=(\d+) name=(\S+)
                      r"buf=([0-9a-f]+)")
 HEAD_RE = re.compile(r"csdump_panic_test: coresight_dump_list at ([0-9a-f]+), node size (\d+)")
 NOTIFIER_LINE = "csdump_panic_test: panic notifier wrote the PANIC pattern"
+# arch/arm64/kernel/cpufeature.c, when the CPU has LPA2 and VA_BITS=52.
+LPA2_LINE = "CPU features: detected: 52-bit Virtual Addressing (LPA2)"
 
 
 def check_run(name, cfg, work):
@@ -499,6 +547,9 @@ def check_run(name, cfg, work):
     if notifier_ran != expect_notifier:
         sys.exit(f"make_dumps: {name}: panic notifier ran: {notifier_ran}, expected "
                  f"{expect_notifier}")
+    if cfg.get("needs") == "lpa2" and LPA2_LINE not in text:
+        sys.exit(f"make_dumps: {name}: the kernel did not report \"{LPA2_LINE}\" on CPU "
+                 f"{cfg.get('cpu')}: it did not run with 52-bit VAs")
     phase = patterns.PHASE_PANIC if notifier_ran else patterns.PHASE_PRE_PANIC
     expected = patterns.expected_nodes(cpus, phase)
     got = [(n["cpu"], n["type"], n["device"], n["size"]) for n in nodes]
@@ -556,11 +607,9 @@ def make_scenario(name, kernel, ko, initrd, common, force):
     dumps = {}
     for fmt, fname in cfg["formats"].items():
         desc, drgn_ok = FORMAT_INFO[fname]
-        # drgn: Debian's drgn reads this dump (check_dump.py skips the drgn
-        # checks of a kernel whose drgn_min the installed drgn does not meet).
+        # drgn: drgn can open this format (fetch.KERNELS says which drgn).
         dumps[fmt] = {"file": fname, "size": (work / fname).stat().st_size,
-                      "format": desc,
-                      "drgn": drgn_ok and not fetch.KERNELS[kernel["kernel_id"]]["drgn_min"]}
+                      "format": desc, "drgn": drgn_ok}
     scenario = {
         "scenario": name,
         "kernel_id": kernel["kernel_id"],
@@ -575,6 +624,8 @@ def make_scenario(name, kernel, ko, initrd, common, force):
         "producer": cfg["producer"],
         "crash_kexec_post_notifiers": cfg["post_notifiers"] and cfg["producer"] == "kdump",
         "sink_phase": "panic" if phase == patterns.PHASE_PANIC else "pre-panic",
+        "guest_cpu": cfg.get("cpu", GUEST_CPU),
+        "expect_translation": cfg.get("expect_translation", {}),
         "kaslr_offset": kaslr,
         "dumps": dumps,
         "skipped": skipped,
@@ -595,13 +646,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     fetch.kernel_arg(ap)
     ap.add_argument("--force", action="store_true", help="make the dumps even if cached")
+    ap.add_argument("--list-cases", action="store_true",
+                    help="print the kernel's test cases (SCENARIO FORMAT DRGN) and exit")
     ap.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                    help=f"scenarios to make (default: all of {', '.join(SCENARIOS)})")
+                    help="scenarios to make (default: all of the kernel's)")
     args = ap.parse_args()
-    names = args.scenarios or list(SCENARIOS)
-    unknown = [n for n in names if n not in SCENARIOS]
+    if args.list_cases:
+        list_cases(args.kernel)
+        return
+    known = kernel_scenarios(args.kernel)
+    names = args.scenarios or known
+    unknown = [n for n in names if n not in known]
     if unknown:
-        ap.error(f"unknown scenario {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+        ap.error(f"{', '.join(unknown)}: not a scenario of {args.kernel}; its scenarios: "
+                 f"{', '.join(known)}")
 
     with fetch.cache_lock():
         make(args.kernel, names, args.force)
