@@ -51,6 +51,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import arches  # noqa: E402
+
 CACHE = Path(os.environ.get("CSD_REALKERNEL_CACHE",
                             Path.home() / ".cache" / "csdump-realkernel"))
 MIRROR = "http://deb.debian.org/debian"
@@ -64,11 +67,14 @@ MAKEDUMPFILE_52 = ("the guest's makedumpfile (bookworm's 1.7.2) refuses this ker
                    "\"calculate_plat_config: PAGE SIZE 0x1000 and VA Bits 52 not supported\" "
                    "(CONFIG_ARM64_VA_BITS=52); only the kdump ELF /proc/vmcore and QEMU's "
                    "dumps are made")
+MAKEDUMPFILE_NO_ZSTD = ("the guest's makedumpfile (bookworm's 1.7.2) is built without zstd: "
+                        "no -z")
 KERNELS = {
     "bookworm-6.1-arm64": {
         "suite": None, "arch": "arm64", "flavour": "arm64", "series": "6.1",
         "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
-        "build_root": None, "unsupported_formats": {}, "drgn_min": None,
+        "build_root": None, "unsupported_formats": {"zstd": MAKEDUMPFILE_NO_ZSTD},
+        "drgn_min": None,
         # cache=loose slows 6.1's /proc/vmcore copy from ~5 s to ~40 s.
         "guest_9p": "",
     },
@@ -76,7 +82,8 @@ KERNELS = {
         "suite": "trixie", "arch": "arm64", "flavour": "arm64", "series": "6.12",
         "abi_re": r"6\.12\.\d+\+deb13", "kbuild": "linux-kbuild-{abi}",
         "build_root": "trixie",
-        "unsupported_formats": {"zlib": MAKEDUMPFILE_52, "lzo": MAKEDUMPFILE_52},
+        "unsupported_formats": {"zlib": MAKEDUMPFILE_52, "lzo": MAKEDUMPFILE_52,
+                                "zstd": MAKEDUMPFILE_52},
         # drgn 0.0.22 (bookworm's) finds modules through struct module's
         # core_layout (mem[] since Linux 6.4: the module's symbols stay
         # unrelocated) and walks arm64 page tables by VMCOREINFO's VA_BITS (52
@@ -89,12 +96,34 @@ KERNELS = {
         # the Image and 30-48 s to copy /proc/vmcore; with it 3 s and 9 s.
         "guest_9p": "cache=loose",
     },
+    # 32-bit ARM (arches.ARCHES["armhf"]): Debian's armhf kernels are unsigned
+    # and named without -unsigned. makedumpfile runs with -i (see GUEST_INIT).
+    "bookworm-6.1-armmp-lpae": {
+        "suite": None, "arch": "armhf", "flavour": "armmp-lpae", "series": "6.1",
+        "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
+        "build_root": None, "unsupported_formats": {"zstd": MAKEDUMPFILE_NO_ZSTD},
+        "drgn_min": None, "guest_9p": "",
+    },
+    "bookworm-6.1-armmp": {
+        "suite": None, "arch": "armhf", "flavour": "armmp", "series": "6.1",
+        "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
+        "build_root": None, "unsupported_formats": {"zstd": MAKEDUMPFILE_NO_ZSTD},
+        "drgn_min": None, "guest_9p": "",
+    },
+    # The guest runs trixie's userland (userland_suite): kexec-tools 2.0.29 and
+    # makedumpfile 1.7.6, which knows 6.12 and links libzstd (-z).
+    "trixie-6.12-armmp-lpae": {
+        "suite": "trixie", "arch": "armhf", "flavour": "armmp-lpae", "series": "6.12",
+        "abi_re": r"6\.12\.\d+\+deb13", "kbuild": "linux-kbuild-{abi}",
+        "build_root": "trixie", "userland_suite": "trixie", "unsupported_formats": {},
+        "drgn_min": None, "guest_9p": "cache=loose",
+    },
 }
 DEFAULT_KERNEL = "bookworm-6.1-arm64"
 # Packages of a build root: the suite's cross compiler (the kernel's own gcc
 # major), pahole (the 6.12 headers ship a vmlinux, so kbuild adds the module's
 # BTF) and what its kbuild binaries link against.
-BUILD_ROOT_PACKAGES = ["make", "gcc-aarch64-linux-gnu", "dwarves", "libelf1t64", "libssl3t64",
+BUILD_ROOT_PACKAGES = ["make", "gcc-aarch64-linux-gnu", "gcc-arm-linux-gnueabihf", "dwarves", "libelf1t64", "libssl3t64",
                        "zlib1g"]
 # Userland programs for the initramfs: package, and the programs we run from it.
 GUEST_PROGRAMS = {
@@ -166,8 +195,9 @@ class Apt:
     """apt for one suite: the host's (suite None) or a private configuration
     under $CACHE/apt/<suite>/ that only this harness uses."""
 
-    def __init__(self, suite):
+    def __init__(self, suite, arch="arm64"):
         self.suite = suite
+        self.arch = arch  # the foreign architecture the host's apt must know
         self.env = None
         if suite:
             self.dir = CACHE / "apt" / suite
@@ -175,7 +205,7 @@ class Apt:
 
     def prepare(self):
         if self.suite is None:
-            return ensure_apt_arm64()
+            return ensure_apt_arch(self.arch)
         d = self.dir
         for sub in ("lists/partial", "cache/archives/partial", "etc"):
             (d / sub).mkdir(parents=True, exist_ok=True)
@@ -206,13 +236,13 @@ class Apt:
         return run(cmd, env=self.env, **kw)
 
 
-def ensure_apt_arm64():
+def ensure_apt_arch(arch):
     if os.geteuid() != 0 and shutil.which("sudo") is None:
         raise Unavailable("apt-get update needs root or sudo")
     try:
         archs = out(["dpkg", "--print-foreign-architectures"]).split()
-        if "arm64" not in archs:
-            run(sudo() + ["dpkg", "--add-architecture", "arm64"])
+        if arch not in archs:
+            run(sudo() + ["dpkg", "--add-architecture", arch])
         run(sudo() + ["apt-get", "update", "-qq"])
     except (subprocess.CalledProcessError, FileNotFoundError) as e:
         raise Unavailable(f"apt cannot update its lists ({e})") from e
@@ -225,10 +255,15 @@ def versions(apt, pkg):
     return {line.split("|")[1].strip() for line in res.stdout.splitlines() if "|" in line}
 
 
+def image_suffix(spec):
+    """-unsigned for arm64 (its unsigned image), nothing for armhf."""
+    return arches.ARCHES[spec["arch"]]["image_suffix"]
+
+
 def kernel_packages(spec, abi):
     f = spec["flavour"]
     return {
-        "image": f"linux-image-{abi}-{f}-unsigned:{spec['arch']}",
+        "image": f"linux-image-{abi}-{f}{image_suffix(spec)}:{spec['arch']}",
         "headers": f"linux-headers-{abi}-{f}:{spec['arch']}",
         "common": f"linux-headers-{abi}-common",
         "kbuild": spec["kbuild"].format(abi=abi) + ":amd64",
@@ -243,7 +278,8 @@ def choose_kernel(kid, spec, apt):
     else:
         prefix = "linux-image-" + spec["abi_re"].split("\\")[0]
         names = apt.out(["apt-cache", "pkgnames", prefix]).split()
-        pat = rf"linux-image-({spec['abi_re']})-{re.escape(spec['flavour'])}-unsigned"
+        pat = (rf"linux-image-({spec['abi_re']})-{re.escape(spec['flavour'])}"
+               + re.escape(image_suffix(spec)))
         abis = sorted({m.group(1) for n in names if (m := re.fullmatch(pat, n))},
                       key=lambda a: [int(x) for x in re.findall(r"\d+", a)], reverse=True)
     for abi in abis:
@@ -313,15 +349,15 @@ def readelf_interp(path):
     return m.group(1) if m else None
 
 
-def find_lib(root, soname):
-    for d in GUEST_LIBDIRS:
+def find_lib(root, soname, libdirs=GUEST_LIBDIRS):
+    for d in libdirs:
         p = root / d / soname
         if p.exists():
             return p
     return None
 
 
-def needed_closure(root, programs):
+def needed_closure(root, programs, libdirs=GUEST_LIBDIRS):
     """Files (relative to root) the programs need at run time: the programs,
     the interpreter and every NEEDED library, transitively. Returns (files,
     missing sonames)."""
@@ -339,7 +375,7 @@ def needed_closure(root, programs):
         seen.add(rel)
         files.append(rel)
         for soname in readelf_needed(root / rel):
-            lib = find_lib(root, soname)
+            lib = find_lib(root, soname, libdirs)
             if lib is None:
                 missing.add(soname)
             else:
@@ -347,12 +383,12 @@ def needed_closure(root, programs):
     return files, sorted(missing)
 
 
-def lib_depends(apt, pkgs):
-    """Direct Depends/Pre-Depends of pkgs (arm64) that are library packages
+def lib_depends(apt, pkgs, arch="arm64"):
+    """Direct Depends/Pre-Depends of pkgs (arch) that are library packages
     (Debian names them lib*, and zlib1g). One apt-cache call: each costs seconds."""
     text = apt.out(["apt-cache", "depends", "--no-recommends", "--no-suggests", "--no-conflicts",
                     "--no-breaks", "--no-replaces", "--no-enhances"]
-                   + [f"{p}:arm64" for p in pkgs])
+                   + [f"{p}:{arch}" for p in pkgs])
     deps = set()
     for line in text.splitlines():
         m = re.match(r"\s+\|?(?:Pre)?Depends: (\S+)", line)
@@ -363,11 +399,11 @@ def lib_depends(apt, pkgs):
     return deps
 
 
-def fetch_userland(apt, kdir):
-    """busybox-static, kexec-tools and makedumpfile (arm64) plus the library
+def fetch_userland(apt, kdir, arch="arm64"):
+    """busybox-static, kexec-tools and makedumpfile (arch) plus the library
     packages their NEEDED entries resolve to, unpacked into kdir/userland.
-    apt is the host's (bookworm): the guest userland is bookworm's for every
-    kernel of the matrix."""
+    apt is the host's (bookworm) unless the kernel names a userland_suite."""
+    libdirs = arches.ARCHES[arch]["libdirs"]
     debs = kdir / "debs"
     root = kdir / "userland"
     if root.exists():
@@ -382,14 +418,14 @@ def fetch_userland(apt, kdir):
         new = sorted(wanted - have)
         if not new:
             break
-        for deb in download(apt, [f"{p}:arm64" for p in new], debs):
+        for deb in download(apt, [f"{p}:{arch}" for p in new], debs):
             extract(deb, root)
         have |= set(new)
-        files, missing = needed_closure(root, programs)
+        files, missing = needed_closure(root, programs, libdirs)
         if not missing:
             break
-        wanted |= lib_depends(apt, new)
-    files, missing = needed_closure(root, programs)
+        wanted |= lib_depends(apt, new, arch)
+    files, missing = needed_closure(root, programs, libdirs)
     if missing:
         sys.exit(f"fetch: unresolved shared libraries for the guest: {', '.join(missing)}")
     return files, sorted(have)
@@ -503,7 +539,7 @@ def fetch(kid=DEFAULT_KERNEL):
 
     t0 = time.monotonic()
     kernel_json.parent.mkdir(parents=True, exist_ok=True)
-    apt = Apt(spec["suite"])
+    apt = Apt(spec["suite"], spec["arch"])
     apt.prepare()
     abi, version = choose_kernel(kid, spec, apt)
     release = f"{abi}-{spec['flavour']}"
@@ -518,7 +554,7 @@ def fetch(kid=DEFAULT_KERNEL):
     for d in (image_dir, headers_dir):
         if d.exists():
             shutil.rmtree(d)
-    extract(deb_for(debs, f"linux-image-{release}-unsigned", spec["arch"]), image_dir)
+    extract(deb_for(debs, f"linux-image-{release}{image_suffix(spec)}", spec["arch"]), image_dir)
     for p in (pkgs["headers"], pkgs["common"], pkgs["kbuild"]):
         name, _, arch = p.partition(":")
         extract(deb_for(debs, name, arch or "all"), headers_dir)
@@ -557,10 +593,11 @@ def fetch(kid=DEFAULT_KERNEL):
     timings["download_vmlinux"] = round(time.monotonic() - t1, 1)
 
     t2 = time.monotonic()
-    host_apt = apt if spec["suite"] is None else Apt(None)
-    if spec["suite"] is not None:
+    userland_suite = spec.get("userland_suite")
+    host_apt = apt if spec["suite"] == userland_suite else Apt(userland_suite, spec["arch"])
+    if spec["suite"] != userland_suite:
         host_apt.prepare()
-    files, userland_pkgs = fetch_userland(host_apt, kdir)
+    files, userland_pkgs = fetch_userland(host_apt, kdir, spec["arch"])
     timings["download_userland"] = round(time.monotonic() - t2, 1)
 
     root = None

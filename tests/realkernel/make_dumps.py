@@ -44,12 +44,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import arches  # noqa: E402
 import fetch  # noqa: E402
 import patterns  # noqa: E402
 
 CACHE = fetch.CACHE
 MODULE_NAME = "csdump_panic_test"
-GUEST_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "qemu_fw_cfg"]
+GUEST_MODULES = ["9pnet_virtio", "9p"]  # after the arch's transport; + qemu_fw_cfg if it has it
 QEMU_TIMEOUT = int(os.environ.get("CSD_REALKERNEL_QEMU_TIMEOUT", "900"))
 
 # Each scenario: CPUs, who writes the dump, whether the panic notifiers run
@@ -57,7 +58,7 @@ QEMU_TIMEOUT = int(os.environ.get("CSD_REALKERNEL_QEMU_TIMEOUT", "900"))
 SCENARIOS = {
     "kdump-2cpu": {"smp": 2, "producer": "kdump", "post_notifiers": True,
                    "formats": {"elf": "vmcore.elf", "zlib": "vmcore.zlib.kdump",
-                               "lzo": "vmcore.lzo.kdump"}},
+                               "lzo": "vmcore.lzo.kdump", "zstd": "vmcore.zstd.kdump"}},
     "kdump-nonotifier": {"smp": 2, "producer": "kdump", "post_notifiers": False,
                          "formats": {"elf": "vmcore.elf"}},
     "kdump-4cpu": {"smp": 4, "producer": "kdump", "post_notifiers": True,
@@ -68,9 +69,10 @@ SCENARIOS = {
 
 # How each dump file is laid out, and whether Debian's drgn can open it.
 FORMAT_INFO = {
-    "vmcore.elf": ("elf64 kdump (/proc/vmcore)", True),
+    "vmcore.elf": ("elf64 kdump (/proc/vmcore; elf32 on armhf)", True),
     "vmcore.zlib.kdump": ("kdump-compressed, zlib (makedumpfile -c -d 31)", True),
     "vmcore.lzo.kdump": ("kdump-compressed, lzo (makedumpfile -l -d 31)", True),
+    "vmcore.zstd.kdump": ("kdump-compressed, zstd (makedumpfile -z -d 31)", True),
     "qemu.elf": ("elf64, physical addresses only (QEMU dump-guest-memory)", False),
     "qemu.flat": ("flattened kdump (QEMU dump-guest-memory -z)", False),
 }
@@ -79,10 +81,12 @@ GUEST_INIT = r"""#!/bin/busybox sh
 # /init of the csdump real-kernel test guest (written by make_dumps.py).
 # Kernel parameters arrive as variables: csd_mode (kdump|qemu), csd_formats,
 # csd_stext_off (_stext - _text in the vmlinux), csd_9p (9p mount options).
+# The architecture's settings (arches.guest_env) are in /csd-arch.env.
 /bin/busybox mkdir -p /proc /sys /dev /tmp /share /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
+. /csd-arch.env
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
-export LD_LIBRARY_PATH=/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu
+export LD_LIBRARY_PATH=$csd_ldpath
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
@@ -103,12 +107,31 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144${csd_9p:+,$csd_9p} sha
 if [ -e /proc/vmcore ]; then
     echo "csd: capture kernel, /proc/vmcore is $(stat -c %s /proc/vmcore) bytes"
     : > /share/capture.status
+    mdf=""
+    if [ -n "$csd_mdf_stext" ]; then
+        # Debian's armhf makedumpfile derives page_offset as SYMBOL(_stext) &
+        # 0xffff0000, wrong once _stext is more than 64 KiB above PAGE_OFFSET
+        # ("Can't get the kernel version"). Give it the kernel's own VMCOREINFO
+        # (the note's text, from the head of /proc/vmcore: KEY=VALUE lines
+        # after the note name) with SYMBOL(_stext) moved into PAGE_OFFSET's
+        # 64 KiB (csd_mdf_stext, from the kernel config); nothing else changes.
+        head -c 262144 /proc/vmcore | strings -n 4 \
+            | sed -n '/^VMCOREINFO$/,$p' | sed -n '2,$p' \
+            | sed -n '/^[A-Z][A-Za-z0-9_-]*\(([^)]*)\)\{0,1\}=/!q;p' \
+            | sed "s/^SYMBOL(_stext)=.*/SYMBOL(_stext)=$csd_mdf_stext/" > /tmp/vmcoreinfo
+        grep -q '^OSRELEASE=' /tmp/vmcoreinfo && grep -q "^SYMBOL(_stext)=$csd_mdf_stext\$" \
+            /tmp/vmcoreinfo || fail "no VMCOREINFO note text in /proc/vmcore"
+        echo "csd: makedumpfile -i /tmp/vmcoreinfo ($(wc -l < /tmp/vmcoreinfo) lines," \
+             "SYMBOL(_stext)=$csd_mdf_stext)"
+        mdf="-i /tmp/vmcoreinfo"
+    fi
     for f in $(echo "$csd_formats" | tr , ' '); do
         t0=$(date +%s)
         case $f in
         elf)  dd if=/proc/vmcore of=/share/vmcore.elf bs=1M 2>/tmp/dd.log; rc=$? ;;
-        zlib) makedumpfile -c -d 31 /proc/vmcore /share/vmcore.zlib.kdump; rc=$? ;;
-        lzo)  makedumpfile -l -d 31 /proc/vmcore /share/vmcore.lzo.kdump; rc=$? ;;
+        zlib) makedumpfile -c -d 31 $mdf /proc/vmcore /share/vmcore.zlib.kdump; rc=$? ;;
+        lzo)  makedumpfile -l -d 31 $mdf /proc/vmcore /share/vmcore.lzo.kdump; rc=$? ;;
+        zstd) makedumpfile -z -d 31 $mdf /proc/vmcore /share/vmcore.zstd.kdump; rc=$? ;;
         *)    rc=99 ;;
         esac
         echo "$f $rc $(( $(date +%s) - t0 ))" >> /share/capture.status
@@ -137,8 +160,8 @@ if [ "$csd_mode" = kdump ]; then
     cp /proc/kallsyms /tmp/kallsyms
     echo "$text T _text" >> /tmp/kallsyms
     mount --bind /tmp/kallsyms /proc/kallsyms || fail "bind-mount kallsyms"
-    kexec -p -i /share/Image --initrd=/share/initrd.cpio.gz \
-        --append="console=ttyAMA0 reset_devices nr_cpus=1 irqpoll nousb panic=1 rdinit=/init csd_formats=$csd_formats csd_9p=$csd_9p" \
+    kexec -p -i $csd_kexec_args /share/Image --initrd=/share/initrd.cpio.gz \
+        --append="console=$csd_console reset_devices nr_cpus=1 irqpoll nousb panic=1 rdinit=/init csd_formats=$csd_formats csd_9p=$csd_9p" \
         || fail "kexec -p"
     umount /proc/kallsyms
     echo "csd: capture kernel loaded"
@@ -168,15 +191,16 @@ def inputs_hash(kernel):
     """One hash of everything the dumps depend on except the scenario itself."""
     h = hashlib.sha256()
     for path in sorted((HERE / "module").iterdir()) + [HERE / "make_dumps.py",
-                                                       HERE / "patterns.py"]:
+                                                       HERE / "patterns.py", HERE / "arches.py"]:
         if path.is_file() and not path.name.startswith("."):
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for key in ("kernel_id", "release", "package_version", "userland_packages"):
         h.update(json.dumps(kernel[key]).encode())
     h.update(json.dumps(fetch.KERNELS[kernel["kernel_id"]], sort_keys=True).encode())
-    qemu = subprocess.run(["qemu-system-aarch64", "--version"], capture_output=True, text=True)
+    arch = arches.arch_of(kernel["kernel_id"], fetch.KERNELS)
+    qemu = subprocess.run([arch["qemu"], "--version"], capture_output=True, text=True)
     h.update(qemu.stdout.splitlines()[0].encode() if qemu.stdout else b"?")
-    gcc = subprocess.run(in_build_root(kernel, ["aarch64-linux-gnu-gcc", "--version"]),
+    gcc = subprocess.run(in_build_root(kernel, [arch["cross"] + "gcc", "--version"]),
                          capture_output=True, text=True)
     h.update(gcc.stdout.splitlines()[0].encode() if gcc.stdout else b"?")
     return h.hexdigest()[:16]
@@ -217,10 +241,11 @@ def build_module(kernel, build_dir):
     for f in ("csdump_panic_test.c", "Kbuild"):
         shutil.copy2(HERE / "module" / f, src / f)
     t0 = time.monotonic()
+    arch = arches.arch_of(kernel["kernel_id"], fetch.KERNELS)
     # Paths under $CACHE are the same inside the build root (fetch.root_command).
     res = subprocess.run(in_build_root(kernel, [
         "make", "-C", str(Path(kernel["headers"]).resolve()), f"M={src.resolve()}",
-        "ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-", "modules"]),
+        f"ARCH={arch['kbuild_arch']}", f"CROSS_COMPILE={arch['cross']}", "modules"]),
         capture_output=True, text=True)
     elapsed = time.monotonic() - t0
     (src / "build.log").write_text(res.stdout + res.stderr)
@@ -342,12 +367,17 @@ def build_initramfs(kernel, ko, build_dir):
         parents(rel)
         src = userland / rel
         cpio.file(rel, src.read_bytes(), 0o755)  # symlinks (ld.so) dereferenced
-    mods = module_closure(Path(kernel["modules"]), GUEST_MODULES)
+    arch = arches.arch_of(kernel["kernel_id"], fetch.KERNELS)
+    mods = module_closure(Path(kernel["modules"]), arch["transport"] + GUEST_MODULES
+                          + (["qemu_fw_cfg"] if arch["fw_cfg"] else []))
     for name, path in mods:
         cpio.file(f"modules/{name}.ko", module_bytes(path))
     cpio.file("modules/order", ("\n".join(n for n, _ in mods) + "\n").encode())
     cpio.file(f"{MODULE_NAME}.ko", ko.read_bytes())
     cpio.file("init", GUEST_INIT.encode(), 0o755)
+    stext = fetch.vmlinux_symbols(kernel["vmlinux"], ("_stext",))["_stext"]
+    cpio.file("csd-arch.env", arches.guest_env(fetch.KERNELS[kernel["kernel_id"]]["arch"],
+                                               kernel, stext))
     tmp = initrd.with_suffix(".tmp")
     with open(tmp, "wb") as f:
         f.write(gzip.compress(cpio.bytes(), compresslevel=6, mtime=0))
@@ -397,7 +427,8 @@ def run_qemu(name, cfg, kernel, initrd, work):
         shutil.copy2(kernel["image"], work / "Image")
     shutil.copy2(initrd, work / "initrd.cpio.gz")
     kdump = cfg["producer"] == "kdump"
-    append = ["console=ttyAMA0", "loglevel=7", "rdinit=/init"]
+    arch = arches.arch_of(kernel["kernel_id"], fetch.KERNELS)
+    append = [f"console={arch['console']}", "loglevel=7", "rdinit=/init"]
     if kdump:
         append += ["crashkernel=256M", "panic=1"]
     else:
@@ -412,12 +443,12 @@ def run_qemu(name, cfg, kernel, initrd, work):
     sockdir = Path(tempfile.mkdtemp(prefix="csdrk-"))
     mon = sockdir / "monitor.sock"
     serial = work / "serial.log"
-    cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-smp", str(cfg["smp"]),
+    cmd = [arch["qemu"], "-M", arch["machine"], "-cpu", arch["cpu"], "-smp", str(cfg["smp"]),
            "-m", "1024M", "-accel", "tcg,thread=multi", "-display", "none", "-no-reboot",
            "-nic", "none",
            "-kernel", str(work / "Image"), "-initrd", str(work / "initrd.cpio.gz"),
            "-append", " ".join(append), "-device", "vmcoreinfo",
-           "-virtfs", f"local,path={work},mount_tag=share,security_model=none,id=share",
+           *arches.share_args(arch, work),
            "-serial", f"file:{serial}", "-monitor", f"unix:{mon},server,nowait"]
     (work / "qemu.cmdline").write_text(" ".join(cmd) + "\n")
     log(f"{name}: booting ({cfg['smp']} CPUs, {cfg['producer']})")
@@ -477,7 +508,8 @@ def same_fs(a, b):
 
 NODE_RE = re.compile(r"csdump_panic_test: node cpu=(-?\d+) type=(\d+) name=(\S+) size=(\d+) "
                      r"buf=([0-9a-f]+)")
-HEAD_RE = re.compile(r"csdump_panic_test: coresight_dump_list at ([0-9a-f]+), node size (\d+)")
+HEAD_RE = re.compile(r"csdump_panic_test: coresight_dump_list at ([0-9a-f]+), node size (\d+)"
+                     r"(?:, list offset (\d+))?")
 NOTIFIER_LINE = "csdump_panic_test: panic notifier wrote the PANIC pattern"
 
 
@@ -490,7 +522,7 @@ def check_run(name, cfg, work):
     nodes = [{"cpu": int(m[0]), "type": int(m[1]), "device": m[2], "size": int(m[3]),
               "buf": "0x" + m[4]} for m in NODE_RE.findall(text)]
     head = HEAD_RE.search(text)
-    stext = re.search(r"csd: _stext ([0-9a-f]{16})", text)
+    stext = re.search(r"csd: _stext ([0-9a-f]{16}|[0-9a-f]{8})\b", text)
     if not nodes or not head:
         sys.exit(f"make_dumps: {name}: the module's node lines are not in {work / 'serial.log'}")
     cpus = list(range(cfg["smp"]))
@@ -522,6 +554,7 @@ def check_run(name, cfg, work):
         if not (work / fname).exists() or (work / fname).stat().st_size == 0:
             sys.exit(f"make_dumps: {name}: {fname} was not written")
     return {"list_head": "0x" + head.group(1), "node_size": int(head.group(2)),
+            "list_offset": int(head.group(3)) if head.group(3) else None,
             "stext": "0x" + stext.group(1) if stext else None,
             "nodes": nodes}, expected, phase, status
 
@@ -560,7 +593,9 @@ def make_scenario(name, kernel, ko, initrd, common, force):
         # checks of a kernel whose drgn_min the installed drgn does not meet).
         dumps[fmt] = {"file": fname, "size": (work / fname).stat().st_size,
                       "format": desc,
-                      "drgn": drgn_ok and not fetch.KERNELS[kernel["kernel_id"]]["drgn_min"]}
+                      "drgn": (drgn_ok and not fetch.KERNELS[kernel["kernel_id"]]["drgn_min"]
+                               and not arches.arch_of(kernel["kernel_id"],
+                                                      fetch.KERNELS)["drgn_cannot"])}
     scenario = {
         "scenario": name,
         "kernel_id": kernel["kernel_id"],
