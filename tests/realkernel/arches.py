@@ -57,12 +57,13 @@ ARCHES = {
         # Without PCI in reach (highmem=off) 9p goes over virtio-mmio.
         "transport": ["virtio_mmio"], "virtfs_device": "virtio-9p-device", "fw_cfg": False,
         "dump_arch": "arm", "list_offset": 20, "mdf_vmcoreinfo": True,
-        # python3-drgn 0.0.22 (bookworm) has no 32-bit ARM support at all
-        # (its architectures: x86-64, ppc64, aarch64, s390x): it opens an ARM
-        # core as "unknown architecture", cannot walk ARM page tables, so no
-        # module (0xbf000000) or vmalloc address is readable.
-        "drgn_cannot": "python3-drgn 0.0.22 has no 32-bit ARM support (no ARM page-table "
-                       "walker): it cannot read the module's list head or vmalloc memory",
+        # python3-drgn 0.0.22 (bookworm) opens these cores as Architecture.ARM
+        # and reads the linear map through the PT_LOADs, but has no ARM
+        # page-table walker: the module's list head (0xbf...) and vmalloc'd
+        # buffers fail with "could not find memory segment" (tried on the
+        # kdump ELF of bookworm-6.1-armmp-lpae).
+        "drgn_cannot": "python3-drgn 0.0.22 has no 32-bit ARM page-table walker: reading the "
+                       "module's list head fails (\"could not find memory segment: 0xbf...\")",
     },
 }
 

@@ -198,8 +198,9 @@ def main():
     kid = scenario.get("kernel_id", args.kernel)
     if args.format in scenario.get("skipped", {}):
         # The reason as fetch.py states it now (scenario.json keeps the one of its making).
-        why = fetch.KERNELS[kid]["unsupported_formats"].get(args.format,
-                                                           scenario["skipped"][args.format])
+        spec = fetch.KERNELS[kid]
+        why = (spec.get("unsupported_scenarios", {}).get(scenario["scenario"])
+               or spec["unsupported_formats"].get(args.format, scenario["skipped"][args.format]))
         print(f"SKIPPED {kid} {args.scenario}.{args.format}: {why}")
         sys.exit(SKIP)
     drgn_cannot = arches.arch_of(kid, fetch.KERNELS)["drgn_cannot"]

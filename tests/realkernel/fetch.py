@@ -3,8 +3,10 @@
 """Fetches one Debian kernel of the real-kernel matrix and the guest userland
 for the real-kernel tests, into a cache outside the source tree.
 
-A kernel is named by a kernel id, SUITE-SERIES-ARCH (KERNELS below:
-bookworm-6.1-arm64, trixie-6.12-arm64). Everything lands in
+A kernel is named by a kernel id, SUITE-SERIES-FLAVOUR (KERNELS below:
+bookworm-6.1-arm64, trixie-6.12-arm64, the armhf bookworm-6.1-armmp-lpae,
+bookworm-6.1-armmp, trixie-6.12-armmp-lpae; arches.py has what differs by
+architecture). Everything lands in
 ${CSD_REALKERNEL_CACHE:-~/.cache/csdump-realkernel}:
 
   <kernel-id>/kernel.json     the selected kernel (written last: its presence
@@ -14,13 +16,14 @@ ${CSD_REALKERNEL_CACHE:-~/.cache/csdump-realkernel}:
   kernel/<release>_<version>/
     debs/                     the downloaded .debs (the ~1 GB -dbg is deleted
                               once its vmlinux is out)
-    image/                    linux-image-*-unsigned, unpacked (Image,
+    image/                    linux-image-*[-unsigned], unpacked (Image,
                               modules, config)
-    headers/                  arm64 + common headers and the amd64 kbuild,
+    headers/                  arch + common headers and the amd64 kbuild,
                               unpacked together (the module build tree)
     vmlinux                   the DWARF vmlinux from the -dbg package
     userland/                 busybox-static, kexec-tools, makedumpfile and
-                              the libraries they need, unpacked (arm64)
+                              the libraries they need, unpacked (the
+                              kernel's architecture)
   apt/<suite>/                a private apt configuration (apt.conf, lists)
                               for a suite the host's apt does not know; the
                               host's sources are never touched
@@ -29,7 +32,7 @@ ${CSD_REALKERNEL_CACHE:-~/.cache/csdump-realkernel}:
                               modules its compiler
 
 Selection: the newest ABI of the kernel id's series whose image, headers,
-common headers and -dbg packages (arm64) and amd64 kbuild exist at one and the
+common headers and -dbg packages (its arch) and amd64 kbuild exist at one and the
 same package version on the suite's mirror. CSD_REALKERNEL_ABI=ABI forces an
 ABI (e.g. 6.1.0-57, 6.12.117+deb13) for every kernel id it matches.
 
@@ -69,6 +72,16 @@ MAKEDUMPFILE_52 = ("the guest's makedumpfile (bookworm's 1.7.2) refuses this ker
                    "dumps are made")
 MAKEDUMPFILE_NO_ZSTD = ("the guest's makedumpfile (bookworm's 1.7.2) is built without zstd: "
                         "no -z")
+# Seen on the kdump-2cpu run of 6.12.117+deb13-armmp-lpae under
+# qemu-system-arm (virt,highmem=off, cortex-a15; same layout of .idmap.text as
+# 6.1, which works): the panicking kernel never reaches the capture kernel.
+# The other kdump scenarios take the same machine_kexec path. Not yet
+# understood (kernel or QEMU); remove the entry to try again.
+KDUMP_612_ARMHF = ("the panicking kernel oopses in machine_kexec before the capture kernel "
+                   "runs: __soft_restart's jump to cpu_v7_reset through the identity map "
+                   "(PA 0x40400044) takes a level-2 translation fault (\"Unable to handle "
+                   "kernel paging request at virtual address 40400044 when execute\", IFSR "
+                   "0x206), so no /proc/vmcore is ever written; QEMU's dumps are made")
 KERNELS = {
     "bookworm-6.1-arm64": {
         "suite": None, "arch": "arm64", "flavour": "arm64", "series": "6.1",
@@ -112,10 +125,14 @@ KERNELS = {
     },
     # The guest runs trixie's userland (userland_suite): kexec-tools 2.0.29 and
     # makedumpfile 1.7.6, which knows 6.12 and links libzstd (-z).
+    # unsupported_scenarios: scenarios the kernel cannot run, with why (all
+    # their formats are reported skipped; no QEMU run).
     "trixie-6.12-armmp-lpae": {
         "suite": "trixie", "arch": "armhf", "flavour": "armmp-lpae", "series": "6.12",
         "abi_re": r"6\.12\.\d+\+deb13", "kbuild": "linux-kbuild-{abi}",
         "build_root": "trixie", "userland_suite": "trixie", "unsupported_formats": {},
+        "unsupported_scenarios": {s: KDUMP_612_ARMHF for s in
+                                  ("kdump-2cpu", "kdump-nonotifier", "kdump-4cpu")},
         "drgn_min": None, "guest_9p": "cache=loose",
     },
 }
@@ -399,6 +416,20 @@ def lib_depends(apt, pkgs, arch="arm64"):
     return deps
 
 
+def usrmerge_links(root, on):
+    """trixie's packages install only under /usr (merged /usr): with on, give
+    the unpacked root the /bin, /sbin and /lib symlinks a merged system has,
+    so that /bin/busybox, /sbin/kexec and the loader's /lib path resolve.
+    Only where no package made the directory itself (bookworm's do, and stay
+    as they are); off removes them again before the next dpkg-deb -x."""
+    for d in ("bin", "sbin", "lib"):
+        link = root / d
+        if on and not link.exists() and not link.is_symlink() and (root / "usr" / d).is_dir():
+            link.symlink_to(f"usr/{d}")
+        elif not on and link.is_symlink():
+            link.unlink()
+
+
 def fetch_userland(apt, kdir, arch="arm64"):
     """busybox-static, kexec-tools and makedumpfile (arch) plus the library
     packages their NEEDED entries resolve to, unpacked into kdir/userland.
@@ -418,8 +449,10 @@ def fetch_userland(apt, kdir, arch="arm64"):
         new = sorted(wanted - have)
         if not new:
             break
+        usrmerge_links(root, False)
         for deb in download(apt, [f"{p}:{arch}" for p in new], debs):
             extract(deb, root)
+        usrmerge_links(root, True)
         have |= set(new)
         files, missing = needed_closure(root, programs, libdirs)
         if not missing:

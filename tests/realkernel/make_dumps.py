@@ -217,6 +217,10 @@ def scenario_config(name, kernel):
     cfg = dict(SCENARIOS[name])
     unsupported = fetch.KERNELS[kernel["kernel_id"]]["unsupported_formats"]
     skipped = {f: unsupported[f] for f in cfg["formats"] if f in unsupported}
+    # A scenario the kernel cannot run at all: every format skipped, no QEMU.
+    why = fetch.KERNELS[kernel["kernel_id"]].get("unsupported_scenarios", {}).get(name)
+    if why:
+        skipped = {f: why for f in cfg["formats"]}
     cfg["formats"] = {f: n for f, n in cfg["formats"].items() if f not in skipped}
     return cfg, skipped
 
@@ -577,6 +581,15 @@ def make_scenario(name, kernel, ko, initrd, common, force):
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
+    if not cfg["formats"]:
+        log(f"{name}: not made for this kernel: {next(iter(skipped.values()), '')}")
+        (work / "scenario.json").write_text(json.dumps({
+            "scenario": name, "kernel_id": kernel["kernel_id"], "inputs_hash": key,
+            "dumps": {}, "skipped": skipped}, indent=2) + "\n")
+        if final.exists():
+            shutil.rmtree(final)
+        work.rename(final)
+        return None
     seconds = run_qemu(name, cfg, kernel, initrd, work)
     reported, expected, phase, status = check_run(name, cfg, work)
     shutil.copy2(ko, work / ko.name)
