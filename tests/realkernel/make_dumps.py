@@ -1,20 +1,22 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Makes real arm64 kernel crash dumps that carry the CoreSight panic-dump list.
+"""Makes real arm64 and armhf kernel crash dumps that carry the CoreSight
+panic-dump list.
 
 For one kernel id of the matrix (fetch.KERNELS; --kernel, default
 bookworm-6.1-arm64) builds module/csdump_panic_test.ko against the kernel
 fetch.py selected (in the suite's build root when the kernel has one), an
-initramfs (busybox, kexec-tools, makedumpfile, the 9p modules, the test module),
-boots the Debian kernel under qemu-system-aarch64 (TCG, KASLR on), panics it,
-and stores the dumps per scenario:
+initramfs (busybox, kexec-tools, makedumpfile, the 9p modules, the test module,
+/csd-arch.env), boots the Debian kernel under QEMU (TCG; qemu-system-aarch64
+with KASLR on, or qemu-system-arm: arches.ARCHES), panics it, and stores the
+dumps per scenario:
 
   $CACHE/<kernel-id>/dumps/<scenario>/
     scenario.json           what the dump must contain (written last); formats
                             the kernel cannot have are listed under "skipped"
     csdump_panic_test.ko    the module the guest loaded (with DWARF)
     serial.log              the guest's console, both kernels
-    vmcore.elf, vmcore.zlib.kdump, vmcore.lzo.kdump   (kdump scenarios)
+    vmcore.elf, vmcore.{zlib,lzo,zstd}.kdump   (kdump scenarios)
     qemu.elf, qemu.flat     (qemu-monitor)
 
 A scenario is made again only when its inputs change: the module source, these
