@@ -72,11 +72,11 @@ MAKEDUMPFILE_52 = ("the guest's makedumpfile (bookworm's 1.7.2) refuses this ker
                    "dumps are made")
 MAKEDUMPFILE_NO_ZSTD = ("the guest's makedumpfile (bookworm's 1.7.2) is built without zstd: "
                         "no -z")
-# Seen on the kdump-2cpu run of 6.12.117+deb13-armmp-lpae under
-# qemu-system-arm (virt,highmem=off, cortex-a15; same layout of .idmap.text as
-# 6.1, which works): the panicking kernel never reaches the capture kernel.
-# The other kdump scenarios take the same machine_kexec path. Not yet
-# understood (kernel or QEMU); remove the entry to try again.
+# Seen on every kdump run of 6.12.117+deb13-armmp-lpae under qemu-system-arm
+# (virt,highmem=off; -smp 2 and 1, with and without crash_kexec_post_notifiers,
+# -cpu cortex-a15 and max; .idmap.text laid out as in 6.1, which works): the
+# panicking kernel never reaches the capture kernel. Not yet understood
+# (kernel or QEMU); remove the entry to try again.
 KDUMP_612_ARMHF = ("the panicking kernel oopses in machine_kexec before the capture kernel "
                    "runs: __soft_restart's jump to cpu_v7_reset through the identity map "
                    "(PA 0x40400044) takes a level-2 translation fault (\"Unable to handle "
