@@ -56,6 +56,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import arches  # noqa: E402
+from guest_userland import lib_depends, needed_closure, usrmerge_links  # noqa: E402
 
 CACHE = Path(os.environ.get("CSD_REALKERNEL_CACHE",
                             Path.home() / ".cache" / "csdump-realkernel"))
@@ -140,8 +141,8 @@ DEFAULT_KERNEL = "bookworm-6.1-arm64"
 # Packages of a build root: the suite's cross compiler (the kernel's own gcc
 # major), pahole (the 6.12 headers ship a vmlinux, so kbuild adds the module's
 # BTF) and what its kbuild binaries link against.
-BUILD_ROOT_PACKAGES = ["make", "gcc-aarch64-linux-gnu", "gcc-arm-linux-gnueabihf", "dwarves", "libelf1t64", "libssl3t64",
-                       "zlib1g"]
+BUILD_ROOT_PACKAGES = ["make", "gcc-aarch64-linux-gnu", "gcc-arm-linux-gnueabihf", "dwarves",
+                       "libelf1t64", "libssl3t64", "zlib1g"]
 # Userland programs for the initramfs: package, and the programs we run from it.
 GUEST_PROGRAMS = {
     "busybox-static": ["bin/busybox"],
@@ -151,8 +152,6 @@ GUEST_PROGRAMS = {
 # Version of kernel.json's contents; a cached kernel.json of another layout is
 # redone (layout 1 = the single-kernel cache's $CACHE/kernel.json, adopted).
 LAYOUT = 2
-# Library search path of the guest's dynamic loader, relative to its root.
-GUEST_LIBDIRS = ["lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu", "lib", "usr/lib"]
 
 
 class Unavailable(Exception):
@@ -353,81 +352,6 @@ def deb_for(debs_dir, name, arch):
 def extract(deb, dest):
     dest.mkdir(parents=True, exist_ok=True)
     run(["dpkg-deb", "-x", str(deb), str(dest)])
-
-
-def readelf_needed(path):
-    res = subprocess.run(["readelf", "-dW", str(path)], capture_output=True, text=True)
-    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", res.stdout)
-
-
-def readelf_interp(path):
-    res = subprocess.run(["readelf", "-lW", str(path)], capture_output=True, text=True)
-    m = re.search(r"Requesting program interpreter: ([^\]]+)\]", res.stdout)
-    return m.group(1) if m else None
-
-
-def find_lib(root, soname, libdirs=GUEST_LIBDIRS):
-    for d in libdirs:
-        p = root / d / soname
-        if p.exists():
-            return p
-    return None
-
-
-def needed_closure(root, programs, libdirs=GUEST_LIBDIRS):
-    """Files (relative to root) the programs need at run time: the programs,
-    the interpreter and every NEEDED library, transitively. Returns (files,
-    missing sonames)."""
-    files, missing, todo, seen = [], set(), list(programs), set()
-    for prog in programs:
-        if not (root / prog).is_file():
-            sys.exit(f"fetch: {prog} is not in the unpacked guest packages")
-        interp = readelf_interp(root / prog)
-        if interp and interp.lstrip("/") not in todo:
-            todo.append(interp.lstrip("/"))
-    while todo:
-        rel = todo.pop(0)
-        if rel in seen:
-            continue
-        seen.add(rel)
-        files.append(rel)
-        for soname in readelf_needed(root / rel):
-            lib = find_lib(root, soname, libdirs)
-            if lib is None:
-                missing.add(soname)
-            else:
-                todo.append(str(lib.relative_to(root)))
-    return files, sorted(missing)
-
-
-def lib_depends(apt, pkgs, arch="arm64"):
-    """Direct Depends/Pre-Depends of pkgs (arch) that are library packages
-    (Debian names them lib*, and zlib1g). One apt-cache call: each costs seconds."""
-    text = apt.out(["apt-cache", "depends", "--no-recommends", "--no-suggests", "--no-conflicts",
-                    "--no-breaks", "--no-replaces", "--no-enhances"]
-                   + [f"{p}:{arch}" for p in pkgs])
-    deps = set()
-    for line in text.splitlines():
-        m = re.match(r"\s+\|?(?:Pre)?Depends: (\S+)", line)
-        if m and not m.group(1).startswith("<"):
-            name = m.group(1).split(":")[0]
-            if name.startswith(("lib", "zlib")):
-                deps.add(name)
-    return deps
-
-
-def usrmerge_links(root, on):
-    """trixie's packages install only under /usr (merged /usr): with on, give
-    the unpacked root the /bin, /sbin and /lib symlinks a merged system has,
-    so that /bin/busybox, /sbin/kexec and the loader's /lib path resolve.
-    Only where no package made the directory itself (bookworm's do, and stay
-    as they are); off removes them again before the next dpkg-deb -x."""
-    for d in ("bin", "sbin", "lib"):
-        link = root / d
-        if on and not link.exists() and not link.is_symlink() and (root / "usr" / d).is_dir():
-            link.symlink_to(f"usr/{d}")
-        elif not on and link.is_symlink():
-            link.unlink()
 
 
 def fetch_userland(apt, kdir, arch="arm64"):
