@@ -52,8 +52,23 @@ std::optional<ReleaseProbe> FindReleaseProbe(const Vmcoreinfo& vmcoreinfo,
     probe.va = *uts + *name + 2 * kUtsFieldLength;
     probe.source = "VMCOREINFO SYMBOL(init_uts_ns) + OFFSET(uts_namespace.name)";
   }
-  if (!osrelease || osrelease->empty()) return std::nullopt;
-  probe.expected = *osrelease;
+  if (osrelease && !osrelease->empty()) {
+    probe.expected = *osrelease;
+    return probe;
+  }
+  // No VMCOREINFO (a QEMU dump of a kernel without qemu_fw_cfg): the release
+  // the vmlinux was built with, from init_uts_ns's initialised data.
+  if (!vmlinux || probe.source != "vmlinux init_uts_ns") return std::nullopt;
+  auto bytes = vmlinux->ReadLinkTime(probe.va, kUtsFieldLength);
+  if (!bytes.ok()) return std::nullopt;
+  for (std::byte b : *bytes) {
+    const auto c = std::to_integer<unsigned char>(b);
+    if (c == 0) break;
+    if (c < 0x21 || c > 0x7e) return std::nullopt;
+    probe.expected += static_cast<char>(c);
+  }
+  if (probe.expected.empty() || probe.expected.size() == kUtsFieldLength) return std::nullopt;
+  probe.source += " (the release in the vmlinux's initialised data; no OSRELEASE)";
   return probe;
 }
 
@@ -70,6 +85,15 @@ std::optional<std::pair<uint64_t, std::string>> FindSwapper(const Vmcoreinfo& vm
     }
   }
   return std::nullopt;
+}
+
+// sizeof(pteval_t), 8 with LPAE and 4 without, from the vmlinux's
+// pgprot_kernel (arch/arm/mm/mmu.c; pgprot_t is pteval_t or a struct of one).
+std::optional<uint64_t> PteWidth(const DebugInfo* vmlinux) {
+  if (!vmlinux) return std::nullopt;
+  auto type = vmlinux->VariableType("pgprot_kernel");
+  if (!type.ok() || (type->size != 4 && type->size != 8)) return std::nullopt;
+  return type->size;
 }
 
 }  // namespace
@@ -104,6 +128,14 @@ Expected<ArmSetup> DeriveArmSetup(const Vmcoreinfo& vmcoreinfo, const DumpFile& 
   } else if (vmcoreinfo.HasConfig("ARM_LPAE")) {
     p.lpae = true;
     record("lpae", "yes", "VMCOREINFO CONFIG_ARM_LPAE=y");
+  } else if (auto width = vmcoreinfo.OsRelease() ? std::nullopt : PteWidth(vmlinux)) {
+    // No VMCOREINFO at all (QEMU dumps of a kernel without qemu_fw_cfg), or
+    // one without OSRELEASE: the vmlinux's types say. (swapper_pg_dir is an untyped, sizeless
+    // absolute symbol in Debian's armhf vmlinux.)
+    p.lpae = *width == 8;
+    record("lpae", p.lpae ? "yes" : "no",
+           fmt::format("vmlinux pgprot_kernel is {} bytes (pteval_t); no OSRELEASE or "
+                       "CONFIG_ARM_LPAE in VMCOREINFO", *width));
   } else if (auto sym = vmlinux ? vmlinux->Symbol("swapper_pg_dir")
                                 : Expected<SymbolInfo>(Error(ErrorCode::kLookup, ""));
              sym.ok() && sym->size == 0x5000) {

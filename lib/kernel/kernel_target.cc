@@ -230,6 +230,9 @@ Status KernelTarget::CheckIdentity(const Vmcoreinfo& vmcoreinfo, const TargetOpt
     } else {
       summary_.checks.push_back(fmt::format(
           "init_uts_ns release read through translation at {:#x} is \"{}\"", va, *in_memory));
+      // No VMCOREINFO (QEMU dumps of a kernel without qemu_fw_cfg): the
+      // release is the one in the dump's memory, checked against the vmlinux.
+      if (!dump_release && !expected.empty()) summary_.osrelease = *in_memory;
     }
   }
   return OkStatus();

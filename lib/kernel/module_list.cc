@@ -136,10 +136,15 @@ std::optional<std::string> FindBuildId(std::span<const std::byte> notes, Endian 
 // module_init_layout_section()'s .init* and .exit*, and the full .symtab and
 // .strtab, which layout_symtab() places in init memory (only the core
 // kallsyms copy survives). Seen on Debian's 6.1: .symtab's sect_attr lies
-// below core_layout.
+// below core_layout. 32-bit ARM adds the unwind tables of that code
+// (arch/arm/kernel/module.c's module_init_section() and module_exit_section():
+// .ARM.extab.init*, .ARM.exidx.init*, and their .exit twins). Seen on Debian's
+// armhf 6.1: .ARM.exidx.init.text's sect_attr lies above core_layout.
 bool IsInitSection(std::string_view name) {
   return name.starts_with(".init") || name.starts_with(".exit") || name == ".symtab" ||
-         name == ".strtab";
+         name == ".strtab" || name.starts_with(".ARM.extab.init") ||
+         name.starts_with(".ARM.exidx.init") || name.starts_with(".ARM.extab.exit") ||
+         name.starts_with(".ARM.exidx.exit");
 }
 
 bool Inside(uint64_t address, const std::vector<ModuleRegion>& regions) {

@@ -22,7 +22,8 @@ struct TargetSummary {
   std::string dump_producer;  // "kdump", "qemu", ""
   std::string arch;           // "arm64"
   std::string vmlinux_path;
-  std::optional<std::string> osrelease;         // VMCOREINFO OSRELEASE
+  std::optional<std::string> osrelease;         // VMCOREINFO OSRELEASE, else init_uts_ns's
+                                                // in the dump if it matches the vmlinux
   std::optional<std::string> build_id;          // VMCOREINFO BUILD-ID
   std::optional<std::string> vmlinux_build_id;  // from the vmlinux ELF note
   uint64_t page_size = 0;

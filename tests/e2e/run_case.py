@@ -191,7 +191,15 @@ ERROR_CODES = {"io", "corrupt", "not-mapped", "excluded", "unsupported", "lookup
                "limit", "invalid-argument"}
 
 
-def check_manifest(manifest, expected, out_dir, exit_code):
+def expected_release(spec, expected):
+    """dump.osrelease: the VMCOREINFO's as the spec edits it, else mkcore's."""
+    edits = spec.get("vmcoreinfo", {})
+    if "OSRELEASE" in edits.get("set", {}):
+        return edits["set"]["OSRELEASE"]
+    return expected.get("osrelease")
+
+
+def check_manifest(manifest, expected, out_dir, exit_code, want_release):
     if manifest.get("schema") != "csdump-manifest" or manifest.get("schema_version") != 2:
         fail(f"unexpected schema header: {manifest.get('schema')} {manifest.get('schema_version')}")
     for node in manifest["nodes"]:
@@ -202,6 +210,11 @@ def check_manifest(manifest, expected, out_dir, exit_code):
         if (code is None) != (node.get("error") is None) or \
                 (code is not None and code not in ERROR_CODES):
             fail(f"node {node['index']}: error_code {code!r} for error {node.get('error')!r}")
+    # The release of the dumped kernel: VMCOREINFO's, or without OSRELEASE
+    # there the init_uts_ns read from the dump (which must match the vmlinux).
+    release = manifest.get("dump", {}).get("osrelease")
+    if exit_code == 0 and release != want_release:
+        fail(f"dump.osrelease {release!r} != {want_release!r}")
     nodes = manifest["nodes"]
     if expected.get("walk_error_expected"):
         if not manifest.get("walk_error"):
@@ -553,7 +566,8 @@ def main():
     with open(os.path.join(out, "manifest.json")) as f:
         manifest = json.load(f)
     if not args.no_node_check:
-        check_manifest(manifest, expected, out, first.returncode)
+        check_manifest(manifest, expected, out, first.returncode,
+                       expected_release(spec, expected))
     check_tree(work, out, manifest)
 
     if args.text_source == "none":

@@ -3,8 +3,10 @@
 """Fetches one Debian kernel of the real-kernel matrix and the guest userland
 for the real-kernel tests, into a cache outside the source tree.
 
-A kernel is named by a kernel id, SUITE-SERIES-ARCH (KERNELS below:
-bookworm-6.1-arm64, trixie-6.12-arm64). Everything lands in
+A kernel is named by a kernel id, SUITE-SERIES-FLAVOUR (KERNELS below:
+bookworm-6.1-arm64, trixie-6.12-arm64, the armhf bookworm-6.1-armmp-lpae,
+bookworm-6.1-armmp, trixie-6.12-armmp-lpae; arches.py has what differs by
+architecture). Everything lands in
 ${CSD_REALKERNEL_CACHE:-~/.cache/csdump-realkernel}:
 
   <kernel-id>/kernel.json     the selected kernel (written last: its presence
@@ -14,13 +16,14 @@ ${CSD_REALKERNEL_CACHE:-~/.cache/csdump-realkernel}:
   kernel/<release>_<version>/
     debs/                     the downloaded .debs (the ~1 GB -dbg is deleted
                               once its vmlinux is out)
-    image/                    linux-image-*-unsigned, unpacked (Image,
+    image/                    linux-image-*[-unsigned], unpacked (Image,
                               modules, config)
-    headers/                  arm64 + common headers and the amd64 kbuild,
+    headers/                  arch + common headers and the amd64 kbuild,
                               unpacked together (the module build tree)
     vmlinux                   the DWARF vmlinux from the -dbg package
     userland/                 busybox-static, kexec-tools, makedumpfile and
-                              the libraries they need, unpacked (arm64)
+                              the libraries they need, unpacked (the
+                              kernel's architecture)
   apt/<suite>/                a private apt configuration (apt.conf, lists)
                               for a suite the host's apt does not know; the
                               host's sources are never touched
@@ -29,7 +32,7 @@ ${CSD_REALKERNEL_CACHE:-~/.cache/csdump-realkernel}:
                               modules its compiler
 
 Selection: the newest ABI of the kernel id's series whose image, headers,
-common headers and -dbg packages (arm64) and amd64 kbuild exist at one and the
+common headers and -dbg packages (its arch) and amd64 kbuild exist at one and the
 same package version on the suite's mirror. CSD_REALKERNEL_ABI=ABI forces an
 ABI (e.g. 6.1.0-57, 6.12.117+deb13) for every kernel id it matches.
 
@@ -51,6 +54,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import arches  # noqa: E402
+from guest_userland import lib_depends, needed_closure, usrmerge_links  # noqa: E402
+
 CACHE = Path(os.environ.get("CSD_REALKERNEL_CACHE",
                             Path.home() / ".cache" / "csdump-realkernel"))
 MIRROR = "http://deb.debian.org/debian"
@@ -59,9 +66,10 @@ MIRROR = "http://deb.debian.org/debian"
 # {flavour}), the build root (None = build on the host with its cross gcc),
 # the dump formats this kernel cannot have, with why (reported as skipped),
 # which drgn cross-checks its dumps ("host": Debian 12's python3-drgn;
-# "build_root": the suite's python3-drgn, run in the build root), features
+# a suite: that suite's python3-drgn, run in its build root), features
 # that add scenarios (make_dumps.py's "needs"), and further 9p mount options
-# for the guest's share.
+# for the guest's share. unsupported_scenarios: scenarios the kernel cannot
+# run, with why (all their formats are reported skipped; no QEMU run).
 MAKEDUMPFILE_52 = ("the guest's makedumpfile (bookworm's 1.7.2; trixie's 1.7.6 and sid's 1.7.8 "
                    "alike) refuses this kernel: \"calculate_plat_config: PAGE SIZE 0x1000 and VA "
                    "Bits 52 not supported\" (CONFIG_ARM64_VA_BITS=52; makedumpfile issue 18, "
@@ -69,6 +77,16 @@ MAKEDUMPFILE_52 = ("the guest's makedumpfile (bookworm's 1.7.2; trixie's 1.7.6 a
                    "(qemu-monitor flat: zlib, flattened)")
 MAKEDUMPFILE_NO_ZSTD = ("the guest's makedumpfile (bookworm's 1.7.2) has no zstd (-z); "
                         "zstd-compressed kdumps are covered by the synthetic dumps")
+# Seen on every kdump run of 6.12.117+deb13-armmp-lpae under qemu-system-arm
+# (virt,highmem=off; -smp 2 and 1, with and without crash_kexec_post_notifiers,
+# -cpu cortex-a15 and max; .idmap.text laid out as in 6.1, which works): the
+# panicking kernel never reaches the capture kernel. Not yet understood
+# (kernel or QEMU); remove the entry to try again.
+KDUMP_612_ARMHF = ("the panicking kernel oopses in machine_kexec before the capture kernel "
+                   "runs: __soft_restart's jump to cpu_v7_reset through the identity map "
+                   "(PA 0x40400044) takes a level-2 translation fault (\"Unable to handle "
+                   "kernel paging request at virtual address 40400044 when execute\", IFSR "
+                   "0x206), so no /proc/vmcore is ever written; QEMU's dumps are made")
 KERNELS = {
     "bookworm-6.1-arm64": {
         "suite": None, "arch": "arm64", "flavour": "arm64", "series": "6.1",
@@ -91,7 +109,7 @@ KERNELS = {
         # module's mem[], Linux 6.4) nor its vmalloc memory (it walks the page
         # tables as VA_BITS=52 while TCR_EL1_T1SZ says 48): the cross-checks
         # run the suite's own drgn (trixie's 0.0.31) in the build root.
-        "drgn": "build_root",
+        "drgn": "trixie",
         # Without cache=loose 6.12's 9p (on netfs) took ~23 s to kexec-load
         # the Image and 30-48 s to copy /proc/vmcore; with it 3 s and 9 s.
         "guest_9p": "cache=loose",
@@ -108,8 +126,35 @@ KERNELS = {
         # CONFIG_ARM64_VA_BITS=52 with LPA2: the kdump-lpa2 scenario runs it
         # on an LPA2 CPU.
         "features": ["lpa2"],
-        "drgn": "build_root",  # as 6.12
+        "drgn": "trixie",  # as 6.12
         "guest_9p": "cache=loose",
+    },
+    # 32-bit ARM (arches.ARCHES["armhf"]): Debian's armhf kernels are unsigned
+    # and named without -unsigned. makedumpfile runs with -i (see GUEST_INIT).
+    # Debian 12's drgn 0.0.22 opens ARM cores but has no ARM page-table
+    # walker (it cannot read the module's list head at 0xbf......); trixie's
+    # 0.0.31 reads them, so the cross-checks run in the trixie build root.
+    "bookworm-6.1-armmp-lpae": {
+        "suite": None, "arch": "armhf", "flavour": "armmp-lpae", "series": "6.1",
+        "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
+        "build_root": None, "unsupported_formats": {"zstd": MAKEDUMPFILE_NO_ZSTD},
+        "drgn": "trixie", "guest_9p": "",
+    },
+    "bookworm-6.1-armmp": {
+        "suite": None, "arch": "armhf", "flavour": "armmp", "series": "6.1",
+        "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
+        "build_root": None, "unsupported_formats": {"zstd": MAKEDUMPFILE_NO_ZSTD},
+        "drgn": "trixie", "guest_9p": "",
+    },
+    # The guest runs trixie's userland (userland_suite): kexec-tools 2.0.29 and
+    # makedumpfile 1.7.6, which knows 6.12 and links libzstd (-z).
+    "trixie-6.12-armmp-lpae": {
+        "suite": "trixie", "arch": "armhf", "flavour": "armmp-lpae", "series": "6.12",
+        "abi_re": r"6\.12\.\d+\+deb13", "kbuild": "linux-kbuild-{abi}",
+        "build_root": "trixie", "userland_suite": "trixie", "unsupported_formats": {},
+        "unsupported_scenarios": {s: KDUMP_612_ARMHF for s in
+                                  ("kdump-2cpu", "kdump-nonotifier", "kdump-4cpu")},
+        "drgn": "trixie", "guest_9p": "cache=loose",
     },
 }
 DEFAULT_KERNEL = "bookworm-6.1-arm64"
@@ -117,8 +162,8 @@ DEFAULT_KERNEL = "bookworm-6.1-arm64"
 # major), pahole (the 6.12 headers ship a vmlinux, so kbuild adds the module's
 # BTF), what its kbuild binaries link against, and the suite's drgn (for the
 # cross-checks of kernels Debian 12's drgn cannot read).
-BUILD_ROOT_PACKAGES = ["make", "gcc-aarch64-linux-gnu", "dwarves", "libelf1t64", "libssl3t64",
-                       "zlib1g", "python3-drgn"]
+BUILD_ROOT_PACKAGES = ["make", "gcc-aarch64-linux-gnu", "gcc-arm-linux-gnueabihf", "dwarves",
+                       "libelf1t64", "libssl3t64", "zlib1g", "python3-drgn"]
 # Userland programs for the initramfs: package, and the programs we run from it.
 GUEST_PROGRAMS = {
     "busybox-static": ["bin/busybox"],
@@ -128,8 +173,6 @@ GUEST_PROGRAMS = {
 # Version of kernel.json's contents; a cached kernel.json of another layout is
 # redone (layout 1 = the single-kernel cache's $CACHE/kernel.json, adopted).
 LAYOUT = 2
-# Library search path of the guest's dynamic loader, relative to its root.
-GUEST_LIBDIRS = ["lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu", "lib", "usr/lib"]
 
 
 class Unavailable(Exception):
@@ -189,8 +232,9 @@ class Apt:
     """apt for one suite: the host's (suite None) or a private configuration
     under $CACHE/apt/<suite>/ that only this harness uses."""
 
-    def __init__(self, suite):
+    def __init__(self, suite, arch="arm64"):
         self.suite = suite
+        self.arch = arch  # the foreign architecture the host's apt must know
         self.env = None
         if suite:
             self.dir = CACHE / "apt" / suite
@@ -198,7 +242,7 @@ class Apt:
 
     def prepare(self):
         if self.suite is None:
-            return ensure_apt_arm64()
+            return ensure_apt_arch(self.arch)
         d = self.dir
         for sub in ("lists/partial", "cache/archives/partial", "etc"):
             (d / sub).mkdir(parents=True, exist_ok=True)
@@ -229,13 +273,13 @@ class Apt:
         return run(cmd, env=self.env, **kw)
 
 
-def ensure_apt_arm64():
+def ensure_apt_arch(arch):
     if os.geteuid() != 0 and shutil.which("sudo") is None:
         raise Unavailable("apt-get update needs root or sudo")
     try:
         archs = out(["dpkg", "--print-foreign-architectures"]).split()
-        if "arm64" not in archs:
-            run(sudo() + ["dpkg", "--add-architecture", "arm64"])
+        if arch not in archs:
+            run(sudo() + ["dpkg", "--add-architecture", arch])
         run(sudo() + ["apt-get", "update", "-qq"])
     except (subprocess.CalledProcessError, FileNotFoundError) as e:
         raise Unavailable(f"apt cannot update its lists ({e})") from e
@@ -258,15 +302,22 @@ def versions(apt, pkg):
 # kexec take it as it is.
 IMAGE_PACKAGES = {
     "unsigned": ["linux-image-{abi}-{f}-unsigned"],
+    # armhf kernels are not signed: linux-image-<release> is the image itself.
+    "plain": ["linux-image-{abi}-{f}"],
     "split": ["linux-binary-{abi}-{f}", "linux-modules-{abi}-{f}", "linux-base-{abi}-{f}"],
 }
+
+
+def packaging(spec):
+    """The kernel's package split: its own "packaging", else its architecture's."""
+    return spec.get("packaging") or arches.ARCHES[spec["arch"]]["packaging"]
 
 
 def image_packages(spec, abi):
     """The packages (name:arch) that together hold the kernel's Image,
     modules and config."""
     return [n.format(abi=abi, f=spec["flavour"]) + f":{spec['arch']}"
-            for n in IMAGE_PACKAGES[spec.get("packaging", "unsigned")]]
+            for n in IMAGE_PACKAGES[packaging(spec)]]
 
 
 def image_path(image_dir, release):
@@ -296,7 +347,7 @@ def choose_kernel(kid, spec, apt):
         abis = [forced]
     else:
         # The first image package names the ABIs: "linux-image-{abi}-{f}-unsigned".
-        first = IMAGE_PACKAGES[spec.get("packaging", "unsigned")][0]
+        first = IMAGE_PACKAGES[packaging(spec)][0]
         head, tail = first.split("{abi}")
         prefix = head + spec["abi_re"].split("\\")[0]
         names = apt.out(["apt-cache", "pkgnames", prefix]).split()
@@ -360,72 +411,11 @@ def extract(deb, dest):
     run(["dpkg-deb", "-x", str(deb), str(dest)])
 
 
-def readelf_needed(path):
-    res = subprocess.run(["readelf", "-dW", str(path)], capture_output=True, text=True)
-    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", res.stdout)
-
-
-def readelf_interp(path):
-    res = subprocess.run(["readelf", "-lW", str(path)], capture_output=True, text=True)
-    m = re.search(r"Requesting program interpreter: ([^\]]+)\]", res.stdout)
-    return m.group(1) if m else None
-
-
-def find_lib(root, soname):
-    for d in GUEST_LIBDIRS:
-        p = root / d / soname
-        if p.exists():
-            return p
-    return None
-
-
-def needed_closure(root, programs):
-    """Files (relative to root) the programs need at run time: the programs,
-    the interpreter and every NEEDED library, transitively. Returns (files,
-    missing sonames)."""
-    files, missing, todo, seen = [], set(), list(programs), set()
-    for prog in programs:
-        if not (root / prog).is_file():
-            sys.exit(f"fetch: {prog} is not in the unpacked guest packages")
-        interp = readelf_interp(root / prog)
-        if interp and interp.lstrip("/") not in todo:
-            todo.append(interp.lstrip("/"))
-    while todo:
-        rel = todo.pop(0)
-        if rel in seen:
-            continue
-        seen.add(rel)
-        files.append(rel)
-        for soname in readelf_needed(root / rel):
-            lib = find_lib(root, soname)
-            if lib is None:
-                missing.add(soname)
-            else:
-                todo.append(str(lib.relative_to(root)))
-    return files, sorted(missing)
-
-
-def lib_depends(apt, pkgs):
-    """Direct Depends/Pre-Depends of pkgs (arm64) that are library packages
-    (Debian names them lib*, and zlib1g). One apt-cache call: each costs seconds."""
-    text = apt.out(["apt-cache", "depends", "--no-recommends", "--no-suggests", "--no-conflicts",
-                    "--no-breaks", "--no-replaces", "--no-enhances"]
-                   + [f"{p}:arm64" for p in pkgs])
-    deps = set()
-    for line in text.splitlines():
-        m = re.match(r"\s+\|?(?:Pre)?Depends: (\S+)", line)
-        if m and not m.group(1).startswith("<"):
-            name = m.group(1).split(":")[0]
-            if name.startswith(("lib", "zlib")):
-                deps.add(name)
-    return deps
-
-
-def fetch_userland(apt, kdir):
-    """busybox-static, kexec-tools and makedumpfile (arm64) plus the library
+def fetch_userland(apt, kdir, arch="arm64"):
+    """busybox-static, kexec-tools and makedumpfile (arch) plus the library
     packages their NEEDED entries resolve to, unpacked into kdir/userland.
-    apt is the host's (bookworm): the guest userland is bookworm's for every
-    kernel of the matrix."""
+    apt is the host's (bookworm) unless the kernel names a userland_suite."""
+    libdirs = arches.ARCHES[arch]["libdirs"]
     debs = kdir / "debs"
     root = kdir / "userland"
     if root.exists():
@@ -440,14 +430,16 @@ def fetch_userland(apt, kdir):
         new = sorted(wanted - have)
         if not new:
             break
-        for deb in download(apt, [f"{p}:arm64" for p in new], debs):
+        usrmerge_links(root, False)
+        for deb in download(apt, [f"{p}:{arch}" for p in new], debs):
             extract(deb, root)
+        usrmerge_links(root, True)
         have |= set(new)
-        files, missing = needed_closure(root, programs)
+        files, missing = needed_closure(root, programs, libdirs)
         if not missing:
             break
-        wanted |= lib_depends(apt, new)
-    files, missing = needed_closure(root, programs)
+        wanted |= lib_depends(apt, new, arch)
+    files, missing = needed_closure(root, programs, libdirs)
     if missing:
         sys.exit(f"fetch: unresolved shared libraries for the guest: {', '.join(missing)}")
     return files, sorted(have)
@@ -519,6 +511,20 @@ def root_command(root, cmd, binds=()):
             str(root)] + cmd
 
 
+def drgn_root(spec, timings):
+    """The build root whose python3-drgn cross-checks this kernel's dumps,
+    made if it is not the kernel's own (bookworm's armhf kernels use trixie's
+    drgn). Needs root, as any build root does; without it the drgn checks
+    report SKIPPED."""
+    suite = spec.get("drgn", "host")
+    if suite in ("host", spec["build_root"]) or os.geteuid() != 0:
+        return
+    try:
+        _, timings["drgn_root"] = build_root(suite)
+    except Unavailable as e:
+        log(f"no {suite} build root for the drgn cross-checks ({e}): they will be skipped")
+
+
 def adopt_legacy(kid, kernel_json):
     """The single-kernel cache kept bookworm's selection in $CACHE/kernel.json
     (layout 1): copy it (the old harness may still use it) rather than fetch
@@ -562,6 +568,7 @@ def fetch(kid=DEFAULT_KERNEL):
             if spec["build_root"]:  # remade when its package list changes
                 root, timings["build_root"] = build_root(spec["build_root"])
                 info["build_root"] = str(root)
+            drgn_root(spec, timings)
             return info, timings
         log(f"{kid}: cached kernel.json is stale, another ABI or refers to missing files; "
             "fetching")
@@ -569,7 +576,7 @@ def fetch(kid=DEFAULT_KERNEL):
 
     t0 = time.monotonic()
     kernel_json.parent.mkdir(parents=True, exist_ok=True)
-    apt = Apt(spec["suite"])
+    apt = Apt(spec["suite"], spec["arch"])
     apt.prepare()
     abi, version = choose_kernel(kid, spec, apt)
     release = f"{abi}-{spec['flavour']}"
@@ -633,15 +640,17 @@ def fetch(kid=DEFAULT_KERNEL):
     timings["download_vmlinux"] = round(time.monotonic() - t1, 1)
 
     t2 = time.monotonic()
-    host_apt = apt if spec["suite"] is None else Apt(None)
-    if spec["suite"] is not None:
+    userland_suite = spec.get("userland_suite")
+    host_apt = apt if spec["suite"] == userland_suite else Apt(userland_suite, spec["arch"])
+    if spec["suite"] != userland_suite:
         host_apt.prepare()
-    files, userland_pkgs = fetch_userland(host_apt, kdir)
+    files, userland_pkgs = fetch_userland(host_apt, kdir, spec["arch"])
     timings["download_userland"] = round(time.monotonic() - t2, 1)
 
     root = None
     if spec["build_root"]:
         root, timings["build_root"] = build_root(spec["build_root"])
+    drgn_root(spec, timings)
 
     image = image_path(image_dir, release)
     modules = next((p for p in (image_dir / "lib/modules" / release,

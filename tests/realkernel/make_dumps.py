@@ -1,20 +1,22 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Makes real arm64 kernel crash dumps that carry the CoreSight panic-dump list.
+"""Makes real arm64 and armhf kernel crash dumps that carry the CoreSight
+panic-dump list.
 
 For one kernel id of the matrix (fetch.KERNELS; --kernel, default
 bookworm-6.1-arm64) builds module/csdump_panic_test.ko against the kernel
 fetch.py selected (in the suite's build root when the kernel has one), an
-initramfs (busybox, kexec-tools, makedumpfile, the 9p modules, the test module),
-boots the Debian kernel under qemu-system-aarch64 (TCG, KASLR on), panics it,
-and stores the dumps per scenario:
+initramfs (busybox, kexec-tools, makedumpfile, the 9p modules, the test module,
+/csd-arch.env), boots the Debian kernel under QEMU (TCG; qemu-system-aarch64
+with KASLR on, or qemu-system-arm: arches.ARCHES), panics it, and stores the
+dumps per scenario:
 
   $CACHE/<kernel-id>/dumps/<scenario>/
     scenario.json           what the dump must contain (written last); formats
                             the kernel cannot have are listed under "skipped"
     csdump_panic_test.ko    the module the guest loaded (with DWARF)
     serial.log              the guest's console, both kernels
-    vmcore.elf, vmcore.zlib.kdump, vmcore.lzo.kdump   (kdump scenarios)
+    vmcore.elf, vmcore.{zlib,lzo,zstd}.kdump   (kdump scenarios)
     qemu.elf, qemu.flat     (qemu-monitor)
 
 A scenario is made again only when its inputs change: the module source, these
@@ -44,20 +46,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import arches  # noqa: E402
 import fetch  # noqa: E402
 import patterns  # noqa: E402
 
 CACHE = fetch.CACHE
 MODULE_NAME = "csdump_panic_test"
-GUEST_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "qemu_fw_cfg"]
+GUEST_MODULES = ["9pnet_virtio", "9p"]  # after the arch's transport; + qemu_fw_cfg if it has it
 QEMU_TIMEOUT = int(os.environ.get("CSD_REALKERNEL_QEMU_TIMEOUT", "900"))
 
-# Each scenario: CPUs, the guest CPU model, who writes the dump, whether the
+# Each scenario: CPUs, the guest CPU model (default: the architecture's),
+# who writes the dump, whether the
 # panic notifiers run before kdump, and the dump formats (key -> file name).
 # "needs" names a KERNELS feature the scenario is for (the scenario is part of
 # the matrix only for kernels that have it); "expect_translation" lists what
 # `csdump-extract info` must derive from the dump (check_dump.py checks it).
-GUEST_CPU = "cortex-a57"
 SCENARIOS = {
     "kdump-2cpu": {"smp": 2, "producer": "kdump", "post_notifiers": True,
                    "formats": {"elf": "vmcore.elf", "zlib": "vmcore.zlib.kdump",
@@ -80,7 +83,7 @@ SCENARIOS = {
 
 # How each dump file is laid out, and whether Debian's drgn can open it.
 FORMAT_INFO = {
-    "vmcore.elf": ("elf64 kdump (/proc/vmcore)", True),
+    "vmcore.elf": ("elf64 kdump (/proc/vmcore; elf32 on armhf)", True),
     "vmcore.zlib.kdump": ("kdump-compressed, zlib (makedumpfile -c -d 31)", True),
     "vmcore.lzo.kdump": ("kdump-compressed, lzo (makedumpfile -l -d 31)", True),
     "vmcore.zstd.kdump": ("kdump-compressed, zstd (makedumpfile -z -d 31)", True),
@@ -102,89 +105,16 @@ def kernel_scenarios(kid):
 def list_cases(kid):
     """One line per test case of the kernel, for CMake: SCENARIO FORMAT DRGN
     (DRGN 1: drgn can open this format; check_dump.py still skips it, by name,
-    when the kernel says drgn cannot read it: KERNELS' drgn_unsupported). Formats the kernel cannot have are
-    listed too: their tests report SKIPPED with the reason."""
+    when the kernel says drgn cannot read it: KERNELS' drgn_unsupported).
+    Formats the kernel cannot have are listed too: their tests report SKIPPED
+    with the reason."""
     for name in kernel_scenarios(kid):
         for fmt, fname in SCENARIOS[name]["formats"].items():
             print(f"{name} {fmt} {int(FORMAT_INFO[fname][1])}")
 
 
-GUEST_INIT = r"""#!/bin/busybox sh
-# /init of the csdump real-kernel test guest (written by make_dumps.py).
-# Kernel parameters arrive as variables: csd_mode (kdump|qemu), csd_formats,
-# csd_stext_off (_stext - _text in the vmlinux), csd_9p (9p mount options).
-/bin/busybox mkdir -p /proc /sys /dev /tmp /share /sbin /usr/bin /usr/sbin
-/bin/busybox --install -s
-export PATH=/sbin:/usr/sbin:/bin:/usr/bin
-export LD_LIBRARY_PATH=/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-
-fail() {
-    echo "csd: FAIL: $*"
-    sync
-    poweroff -f
-}
-
-for m in $(cat /modules/order); do
-    insmod /modules/$m.ko || fail "insmod $m"
-done
-# csd_9p: further 9p mount options of this kernel (fetch.KERNELS guest_9p).
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144${csd_9p:+,$csd_9p} share /share \
-    || fail "mount 9p share"
-
-if [ -e /proc/vmcore ]; then
-    echo "csd: capture kernel, /proc/vmcore is $(stat -c %s /proc/vmcore) bytes"
-    : > /share/capture.status
-    for f in $(echo "$csd_formats" | tr , ' '); do
-        t0=$(date +%s)
-        case $f in
-        elf)  dd if=/proc/vmcore of=/share/vmcore.elf bs=1M 2>/tmp/dd.log; rc=$? ;;
-        zlib) makedumpfile -c -d 31 /proc/vmcore /share/vmcore.zlib.kdump; rc=$? ;;
-        lzo)  makedumpfile -l -d 31 /proc/vmcore /share/vmcore.lzo.kdump; rc=$? ;;
-        zstd) makedumpfile -z -d 31 /proc/vmcore /share/vmcore.zstd.kdump; rc=$? ;;
-        *)    rc=99 ;;
-        esac
-        echo "$f $rc $(( $(date +%s) - t0 ))" >> /share/capture.status
-        echo "csd: capture $f exit $rc"
-    done
-    sync
-    umount /share
-    echo "csd: capture done"
-    poweroff -f
-fi
-
-insmod /csdump_panic_test.ko || fail "insmod csdump_panic_test"
-stext=$(grep -m1 ' _stext$' /proc/kallsyms | cut -d' ' -f1)
-[ -n "$stext" ] || fail "no _stext in /proc/kallsyms"
-echo "csd: _stext $stext"
-
-if [ "$csd_mode" = kdump ]; then
-    # kexec-tools needs _text in /proc/kallsyms, which this kernel does not list:
-    # add it, computed from _stext (only the low 32 bits change, checked).
-    hi=${stext%????????}
-    lo=${stext#$hi}
-    lo=$(( 0x$lo - csd_stext_off ))
-    [ $lo -ge 0 ] || fail "_text computation borrows beyond 32 bits"
-    text=$(printf '%s%08x' "$hi" "$lo")
-    echo "csd: _text $text"
-    cp /proc/kallsyms /tmp/kallsyms
-    echo "$text T _text" >> /tmp/kallsyms
-    mount --bind /tmp/kallsyms /proc/kallsyms || fail "bind-mount kallsyms"
-    kexec -p -i /share/Image --initrd=/share/initrd.cpio.gz \
-        --append="console=ttyAMA0 reset_devices nr_cpus=1 irqpoll nousb panic=1 rdinit=/init csd_formats=$csd_formats csd_9p=$csd_9p" \
-        || fail "kexec -p"
-    umount /proc/kallsyms
-    echo "csd: capture kernel loaded"
-fi
-
-sync
-echo "csd: triggering panic"
-echo c > /proc/sysrq-trigger
-sleep 30
-fail "still alive after the panic"
-"""
+# The guest's /init (both kernels), a file of its own: guest_init.sh.
+GUEST_INIT = (HERE / "guest_init.sh").read_text()
 
 
 def log(msg):
@@ -200,25 +130,25 @@ def sha256_file(path):
 
 
 # The fetch.KERNELS fields that change what a guest does.
-DUMP_SPEC_KEYS = ("suite", "arch", "flavour", "packaging", "build_root", "guest_9p")
+DUMP_SPEC_KEYS = ("suite", "arch", "flavour", "packaging", "build_root", "userland_suite",
+                  "guest_9p")
 
 
 def inputs_hash(kernel):
     """One hash of everything the dumps depend on except the scenario itself."""
     h = hashlib.sha256()
     for path in sorted((HERE / "module").iterdir()) + [HERE / "make_dumps.py",
-                                                       HERE / "patterns.py"]:
+                                                       HERE / "patterns.py", HERE / "arches.py",
+                                                       HERE / "guest_init.sh"]:
         if path.is_file() and not path.name.startswith("."):
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for key in ("kernel_id", "release", "package_version", "userland_packages"):
         h.update(json.dumps(kernel[key]).encode())
-    # Only what shapes the dumps: which drgn checks them or why a format is
-    # skipped does not (the formats a scenario makes are in scenario_hash).
-    spec = fetch.KERNELS[kernel["kernel_id"]]
-    h.update(json.dumps({k: spec.get(k) for k in DUMP_SPEC_KEYS}, sort_keys=True).encode())
-    qemu = subprocess.run(["qemu-system-aarch64", "--version"], capture_output=True, text=True)
+    h.update(json.dumps(fetch.KERNELS[kernel["kernel_id"]], sort_keys=True).encode())
+    arch = arches.arch_of(kernel["kernel_id"], fetch.KERNELS)
+    qemu = subprocess.run([arch["qemu"], "--version"], capture_output=True, text=True)
     h.update(qemu.stdout.splitlines()[0].encode() if qemu.stdout else b"?")
-    gcc = subprocess.run(in_build_root(kernel, ["aarch64-linux-gnu-gcc", "--version"]),
+    gcc = subprocess.run(in_build_root(kernel, [arch["cross"] + "gcc", "--version"]),
                          capture_output=True, text=True)
     h.update(gcc.stdout.splitlines()[0].encode() if gcc.stdout else b"?")
     return h.hexdigest()[:16]
@@ -235,6 +165,10 @@ def scenario_config(name, kernel):
     cfg = dict(SCENARIOS[name])
     unsupported = fetch.KERNELS[kernel["kernel_id"]]["unsupported_formats"]
     skipped = {f: unsupported[f] for f in cfg["formats"] if f in unsupported}
+    # A scenario the kernel cannot run at all: every format skipped, no QEMU.
+    why = fetch.KERNELS[kernel["kernel_id"]].get("unsupported_scenarios", {}).get(name)
+    if why:
+        skipped = {f: why for f in cfg["formats"]}
     cfg["formats"] = {f: n for f, n in cfg["formats"].items() if f not in skipped}
     return cfg, skipped
 
@@ -259,10 +193,11 @@ def build_module(kernel, build_dir):
     for f in ("csdump_panic_test.c", "Kbuild"):
         shutil.copy2(HERE / "module" / f, src / f)
     t0 = time.monotonic()
+    arch = arches.arch_of(kernel["kernel_id"], fetch.KERNELS)
     # Paths under $CACHE are the same inside the build root (fetch.root_command).
     res = subprocess.run(in_build_root(kernel, [
         "make", "-C", str(Path(kernel["headers"]).resolve()), f"M={src.resolve()}",
-        "ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-", "modules"]),
+        f"ARCH={arch['kbuild_arch']}", f"CROSS_COMPILE={arch['cross']}", "modules"]),
         capture_output=True, text=True)
     elapsed = time.monotonic() - t0
     (src / "build.log").write_text(res.stdout + res.stderr)
@@ -384,12 +319,17 @@ def build_initramfs(kernel, ko, build_dir):
         parents(rel)
         src = userland / rel
         cpio.file(rel, src.read_bytes(), 0o755)  # symlinks (ld.so) dereferenced
-    mods = module_closure(Path(kernel["modules"]), GUEST_MODULES)
+    arch = arches.arch_of(kernel["kernel_id"], fetch.KERNELS)
+    mods = module_closure(Path(kernel["modules"]), arch["transport"] + GUEST_MODULES
+                          + (["qemu_fw_cfg"] if arch["fw_cfg"] else []))
     for name, path in mods:
         cpio.file(f"modules/{name}.ko", module_bytes(path))
     cpio.file("modules/order", ("\n".join(n for n, _ in mods) + "\n").encode())
     cpio.file(f"{MODULE_NAME}.ko", ko.read_bytes())
     cpio.file("init", GUEST_INIT.encode(), 0o755)
+    stext = fetch.vmlinux_symbols(kernel["vmlinux"], ("_stext",))["_stext"]
+    cpio.file("csd-arch.env", arches.guest_env(fetch.KERNELS[kernel["kernel_id"]]["arch"],
+                                               kernel, stext))
     tmp = initrd.with_suffix(".tmp")
     with open(tmp, "wb") as f:
         f.write(gzip.compress(cpio.bytes(), compresslevel=6, mtime=0))
@@ -439,7 +379,8 @@ def run_qemu(name, cfg, kernel, initrd, work):
         shutil.copy2(kernel["image"], work / "Image")
     shutil.copy2(initrd, work / "initrd.cpio.gz")
     kdump = cfg["producer"] == "kdump"
-    append = ["console=ttyAMA0", "loglevel=7", "rdinit=/init"]
+    arch = arches.arch_of(kernel["kernel_id"], fetch.KERNELS)
+    append = [f"console={arch['console']}", "loglevel=7", "rdinit=/init"]
     if kdump:
         append += ["crashkernel=256M", "panic=1"]
     else:
@@ -454,16 +395,16 @@ def run_qemu(name, cfg, kernel, initrd, work):
     sockdir = Path(tempfile.mkdtemp(prefix="csdrk-"))
     mon = sockdir / "monitor.sock"
     serial = work / "serial.log"
-    cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", cfg.get("cpu", GUEST_CPU),
-           "-smp", str(cfg["smp"]),
+    cpu = cfg.get("cpu", arch["cpu"])
+    cmd = [arch["qemu"], "-M", arch["machine"], "-cpu", cpu, "-smp", str(cfg["smp"]),
            "-m", "1024M", "-accel", "tcg,thread=multi", "-display", "none", "-no-reboot",
            "-nic", "none",
            "-kernel", str(work / "Image"), "-initrd", str(work / "initrd.cpio.gz"),
            "-append", " ".join(append), "-device", "vmcoreinfo",
-           "-virtfs", f"local,path={work},mount_tag=share,security_model=none,id=share",
+           *arches.share_args(arch, work),
            "-serial", f"file:{serial}", "-monitor", f"unix:{mon},server,nowait"]
     (work / "qemu.cmdline").write_text(" ".join(cmd) + "\n")
-    log(f"{name}: booting ({cfg['smp']} CPUs {cfg.get('cpu', GUEST_CPU)}, {cfg['producer']})")
+    log(f"{name}: booting ({cfg['smp']} CPUs {cpu}, {cfg['producer']})")
     t0 = time.monotonic()
     deadline = t0 + QEMU_TIMEOUT
     qemu_out = open(work / "qemu.stderr", "wb")
@@ -523,7 +464,8 @@ def same_fs(a, b):
 
 NODE_RE = re.compile(r"csdump_panic_test: node cpu=(-?\d+) type=(\d+) name=(\S+) size=(\d+) "
                      r"buf=([0-9a-f]+)")
-HEAD_RE = re.compile(r"csdump_panic_test: coresight_dump_list at ([0-9a-f]+), node size (\d+)")
+HEAD_RE = re.compile(r"csdump_panic_test: coresight_dump_list at ([0-9a-f]+), node size (\d+)"
+                     r"(?:, list offset (\d+))?")
 NOTIFIER_LINE = "csdump_panic_test: panic notifier wrote the PANIC pattern"
 # arch/arm64/kernel/cpufeature.c, when the CPU has LPA2 and VA_BITS=52.
 LPA2_LINE = "CPU features: detected: 52-bit Virtual Addressing (LPA2)"
@@ -538,7 +480,7 @@ def check_run(name, cfg, work):
     nodes = [{"cpu": int(m[0]), "type": int(m[1]), "device": m[2], "size": int(m[3]),
               "buf": "0x" + m[4]} for m in NODE_RE.findall(text)]
     head = HEAD_RE.search(text)
-    stext = re.search(r"csd: _stext ([0-9a-f]{16})", text)
+    stext = re.search(r"csd: _stext ([0-9a-f]{16}|[0-9a-f]{8})\b", text)
     if not nodes or not head:
         sys.exit(f"make_dumps: {name}: the module's node lines are not in {work / 'serial.log'}")
     cpus = list(range(cfg["smp"]))
@@ -573,6 +515,7 @@ def check_run(name, cfg, work):
         if not (work / fname).exists() or (work / fname).stat().st_size == 0:
             sys.exit(f"make_dumps: {name}: {fname} was not written")
     return {"list_head": "0x" + head.group(1), "node_size": int(head.group(2)),
+            "list_offset": int(head.group(3)) if head.group(3) else None,
             "stext": "0x" + stext.group(1) if stext else None,
             "nodes": nodes}, expected, phase, status
 
@@ -595,6 +538,15 @@ def make_scenario(name, kernel, ko, initrd, common, force):
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
+    if not cfg["formats"]:
+        log(f"{name}: not made for this kernel: {next(iter(skipped.values()), '')}")
+        (work / "scenario.json").write_text(json.dumps({
+            "scenario": name, "kernel_id": kernel["kernel_id"], "inputs_hash": key,
+            "dumps": {}, "skipped": skipped}, indent=2) + "\n")
+        if final.exists():
+            shutil.rmtree(final)
+        work.rename(final)
+        return None
     seconds = run_qemu(name, cfg, kernel, initrd, work)
     reported, expected, phase, status = check_run(name, cfg, work)
     shutil.copy2(ko, work / ko.name)
@@ -609,7 +561,8 @@ def make_scenario(name, kernel, ko, initrd, common, force):
         desc, drgn_ok = FORMAT_INFO[fname]
         # drgn: drgn can open this format (fetch.KERNELS says which drgn).
         dumps[fmt] = {"file": fname, "size": (work / fname).stat().st_size,
-                      "format": desc, "drgn": drgn_ok}
+                      "format": desc,
+                      "drgn": drgn_ok}
     scenario = {
         "scenario": name,
         "kernel_id": kernel["kernel_id"],
@@ -624,7 +577,7 @@ def make_scenario(name, kernel, ko, initrd, common, force):
         "producer": cfg["producer"],
         "crash_kexec_post_notifiers": cfg["post_notifiers"] and cfg["producer"] == "kdump",
         "sink_phase": "panic" if phase == patterns.PHASE_PANIC else "pre-panic",
-        "guest_cpu": cfg.get("cpu", GUEST_CPU),
+        "guest_cpu": cfg.get("cpu", arches.arch_of(kernel["kernel_id"], fetch.KERNELS)["cpu"]),
         "expect_translation": cfg.get("expect_translation", {}),
         "kaslr_offset": kaslr,
         "dumps": dumps,

@@ -185,6 +185,16 @@ bool IsKdumpSignature(std::span<const std::byte> bytes) {
   return bytes.size() >= 8 && std::memcmp(bytes.data(), kKdumpSignature, 8) == 0;
 }
 
+// Whether the main header read with offsets m describes a file of file_size
+// bytes: a sane block size, a sub-header and a bitmap that are not empty and fit.
+bool FieldsFit(const ByteReader& r, const MainOffsets& m, uint64_t file_size) {
+  const uint32_t block = *r.U32(m.block_size);
+  const uint32_t sub = *r.U32(m.sub_hdr_size);
+  const uint32_t bitmap = *r.U32(m.bitmap_blocks);
+  return SaneBlockSize(block) && sub != 0 && sub <= kMaxSubHdrBlocks && bitmap != 0 &&
+         (uint64_t{1} + sub + bitmap) * block <= file_size;
+}
+
 Expected<KdumpHeader> ParseKdumpHeader(const ByteSource& source) {
   if (source.size() < kMainHeaderReadSize) {
     return Error(ErrorCode::kCorrupt,
@@ -212,7 +222,15 @@ Expected<KdumpHeader> ParseKdumpHeader(const ByteSource& source) {
     h.endian = endian;
     h.machine = *r.FixedString(kUtsnameOffset + 4 * kUtsFieldLength, kUtsFieldLength);
     bool use64 = sane64;
-    if (sane64 && sane32) {
+    const bool fit64 = FieldsFit(r, kMain64, source.size());
+    const bool fit32 = FieldsFit(r, kMain32, source.size());
+    if (sane64 && sane32 && fit64 != fit32) {
+      // QEMU's 32-bit header (dump-guest-memory -z of an ARM guest) names the
+      // machine "Unknown", and its max_mapnr (0x80000 for RAM up to 2 GiB)
+      // sits where the 64-bit layout has block_size: only one reading of
+      // the fields describes this file.
+      use64 = fit64;
+    } else if (sane64 && sane32) {
       const bool known32 =
           h.machine.starts_with("arm") ||
           (h.machine.size() == 4 && h.machine[0] == 'i' && h.machine.ends_with("86"));

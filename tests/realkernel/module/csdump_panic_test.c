@@ -2,7 +2,7 @@
 /*
  * csdump_panic_test: the kernel side of the CoreSight panic-dump series v2
  * ("coresight: support panic dump functionality", Nov 2017) rebuilt as an
- * out-of-tree module for a stock Debian arm64 kernel, with fake devices and
+ * out-of-tree module for a stock Debian arm64 or armhf kernel, with fake devices and
  * deterministic buffer contents, so that real vmcores carry a
  * coresight_dump_list whose every byte a test can predict.
  *
@@ -334,8 +334,10 @@ static int __init csdump_panic_test_init(void)
 	}
 	atomic_notifier_chain_register(&panic_notifier_list, &csdump_panic_nb);
 
-	pr_info("csdump_panic_test: coresight_dump_list at %px, node size %zu\n",
-		&coresight_dump_list, sizeof(struct coresight_dump_node));
+	/* The node layout as this ABI has it (arm64: size 40, list at 32; arm: 28, 20). */
+	pr_info("csdump_panic_test: coresight_dump_list at %px, node size %zu, list offset %zu\n",
+		&coresight_dump_list, sizeof(struct coresight_dump_node),
+		offsetof(struct coresight_dump_node, list));
 	list_for_each_entry(node, &coresight_dump_list, list)
 		pr_info("csdump_panic_test: node cpu=%d type=%d name=%s size=%u buf=%px\n",
 			node->cpu, node->type, dev_name(&node->csdev->dev), node->buf_size,

@@ -154,6 +154,22 @@ TEST_F(KdumpTest, ArmRelativePfnsAndQemuProducer) {
   EXPECT_EQ((*qdump)->Producer(), "qemu");
 }
 
+// Seen on a real Debian armhf 6.1 QEMU dump (dump-guest-memory -z): the
+// 32-bit header names the machine "Unknown", and max_mapnr 0x80000 lies where
+// the 64-bit layout keeps block_size, which then looks sane too; the 64-bit
+// reading's sub_hdr_size (the 32-bit total_ram_blocks) is 0.
+TEST_F(KdumpTest, QemuArm32HeaderWithUnknownMachineIsRead32Bit) {
+  KdumpBuilder b = Basic();
+  b.layout = KdumpLayout::k32Packed;
+  b.machine = "Unknown";
+  b.sysname = "";
+  b.max_mapnr = 0x80000;  // 0x80000 at offset 428: a "sane" 64-bit block_size
+  auto dump = Open(b.Build());
+  ASSERT_TRUE(dump.ok()) << dump.error().Describe();
+  EXPECT_EQ((*dump)->Producer(), "qemu");
+  EXPECT_EQ(ReadPa(**dump, 40 * 1024, 1024), b.pages[40]);
+}
+
 // Seen on a real Debian 6.1 arm64 dump: makedumpfile stores PHYS_OFFSET as
 // phys_base, and with KASLR's randomised linear map it is "negative". The
 // PFNs stay absolute.

@@ -343,6 +343,31 @@ TEST_P(ModuleListTest, SymtabAndStrtabInFreedInitMemoryAreExpected) {
   EXPECT_EQ(placed->address, kImage + 0x3000 + kListOffset);
 }
 
+// Debian's armhf 6.1 (real-kernel suite): the ARM unwind tables of the init
+// code (.ARM.exidx.init.text, .ARM.extab.init.text) are laid out with it, in
+// init memory freed after init: their sect_attrs lie above core_layout.
+TEST_P(ModuleListTest, ArmUnwindTablesInFreedInitMemoryAreExpected) {
+  sections_.push_back({".ARM.exidx.init.text", 0x7020000});
+  sections_.push_back({".ARM.extab.init.text", 0x7020100});
+  WriteSectAttrs();
+  const LoadedModule m = ReadOne();
+  ASSERT_FALSE(m.error) << *m.error;
+  EXPECT_EQ(m.SectionAddress(".ARM.exidx.init.text"), 0x7020000u);
+  auto placed = m.Place(DumpList());
+  ASSERT_TRUE(placed.ok()) << placed.error().Describe();
+  EXPECT_EQ(placed->address, kImage + 0x3000 + kListOffset);
+}
+
+// Only the init code's tables: those of core code outside the module's memory
+// still make the table untrustworthy.
+TEST_P(ModuleListTest, ArmUnwindTableOfCoreCodeOutsideTheModuleIsDistrusted) {
+  sections_.push_back({".ARM.exidx", 0x7020000});
+  WriteSectAttrs();
+  const LoadedModule m = ReadOne();
+  ASSERT_TRUE(m.error);
+  EXPECT_THAT(*m.error, HasSubstr("places section .ARM.exidx at 0x7020000, outside"));
+}
+
 TEST_P(ModuleListTest, UnreadableSectAttrsIsADamagedDump) {
   Put(kModule, M("module", "sect_attrs"), 0x9000000);  // no such page
   const LoadedModule m = ReadOne();
