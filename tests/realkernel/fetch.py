@@ -3,10 +3,10 @@
 """Fetches one Debian kernel of the real-kernel matrix and the guest userland
 for the real-kernel tests, into a cache outside the source tree.
 
-A kernel is named by a kernel id, SUITE-SERIES-FLAVOUR (KERNELS below:
-bookworm-6.1-arm64, trixie-6.12-arm64, the armhf bookworm-6.1-armmp-lpae,
-bookworm-6.1-armmp, trixie-6.12-armmp-lpae; arches.py has what differs by
-architecture). Everything lands in
+A kernel is named by a kernel id, SUITE-SERIES-FLAVOUR (kernels.py's KERNELS:
+bookworm-6.1-arm64, trixie-6.12-arm64, trixie-backports-7-arm64, the armhf
+bookworm-6.1-armmp-lpae, bookworm-6.1-armmp, trixie-6.12-armmp-lpae; arches.py
+has what differs by architecture, debian_apt.py how packages are had). Everything lands in
 ${CSD_REALKERNEL_CACHE:-~/.cache/csdump-realkernel}:
 
   <kernel-id>/kernel.json     the selected kernel (written last: its presence
@@ -56,108 +56,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import arches  # noqa: E402
+from debian_apt import (CACHE, MIRROR, Apt, Unavailable, deb_for, download,  # noqa: E402
+                        extract, log, out, run, versions)
 from guest_userland import lib_depends, needed_closure, usrmerge_links  # noqa: E402
+from kernels import DEFAULT_KERNEL, KERNELS  # noqa: E402
 
-CACHE = Path(os.environ.get("CSD_REALKERNEL_CACHE",
-                            Path.home() / ".cache" / "csdump-realkernel"))
-MIRROR = "http://deb.debian.org/debian"
-# The kernel matrix. Per kernel id: the suite of its packages (None = the
-# host's apt, which is bookworm), the ABI pattern, the package names ({abi},
-# {flavour}), the build root (None = build on the host with its cross gcc),
-# the dump formats this kernel cannot have, with why (reported as skipped),
-# which drgn cross-checks its dumps ("host": Debian 12's python3-drgn;
-# a suite: that suite's python3-drgn, run in its build root), features
-# that add scenarios (make_dumps.py's "needs"), and further 9p mount options
-# for the guest's share. unsupported_scenarios: scenarios the kernel cannot
-# run, with why (all their formats are reported skipped; no QEMU run).
-MAKEDUMPFILE_52 = ("the guest's makedumpfile (bookworm's 1.7.2; trixie's 1.7.6 and sid's 1.7.8 "
-                   "alike) refuses this kernel: \"calculate_plat_config: PAGE SIZE 0x1000 and VA "
-                   "Bits 52 not supported\" (CONFIG_ARM64_VA_BITS=52; makedumpfile issue 18, "
-                   "fixed after 1.7.9); this kernel's compressed dump is QEMU's "
-                   "(qemu-monitor flat: zlib, flattened)")
-MAKEDUMPFILE_NO_ZSTD = ("the guest's makedumpfile (bookworm's 1.7.2) has no zstd (-z); "
-                        "zstd-compressed kdumps are covered by the synthetic dumps")
-# Seen on every kdump run of 6.12.117+deb13-armmp-lpae under qemu-system-arm
-# (virt,highmem=off; -smp 2 and 1, with and without crash_kexec_post_notifiers,
-# -cpu cortex-a15 and max; .idmap.text laid out as in 6.1, which works): the
-# panicking kernel never reaches the capture kernel. Not yet understood
-# (kernel or QEMU); remove the entry to try again.
-KDUMP_612_ARMHF = ("the panicking kernel oopses in machine_kexec before the capture kernel "
-                   "runs: __soft_restart's jump to cpu_v7_reset through the identity map "
-                   "(PA 0x40400044) takes a level-2 translation fault (\"Unable to handle "
-                   "kernel paging request at virtual address 40400044 when execute\", IFSR "
-                   "0x206), so no /proc/vmcore is ever written; QEMU's dumps are made")
-KERNELS = {
-    "bookworm-6.1-arm64": {
-        "suite": None, "arch": "arm64", "flavour": "arm64", "series": "6.1",
-        "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
-        "build_root": None, "unsupported_formats": {"zstd": MAKEDUMPFILE_NO_ZSTD},
-        "drgn": "host",
-        # cache=loose slows 6.1's /proc/vmcore copy from ~5 s to ~40 s.
-        "guest_9p": "",
-    },
-    "trixie-6.12-arm64": {
-        "suite": "trixie", "arch": "arm64", "flavour": "arm64", "series": "6.12",
-        "abi_re": r"6\.12\.\d+\+deb13", "kbuild": "linux-kbuild-{abi}",
-        "build_root": "trixie",
-        "unsupported_formats": {"zlib": MAKEDUMPFILE_52, "lzo": MAKEDUMPFILE_52,
-                                "zstd": MAKEDUMPFILE_52},
-        # CONFIG_ARM64_VA_BITS=52 with LPA2: the kdump-lpa2 scenario runs it
-        # on an LPA2 CPU.
-        "features": ["lpa2"],
-        # Debian 12's drgn 0.0.22 reads neither this kernel's modules (struct
-        # module's mem[], Linux 6.4) nor its vmalloc memory (it walks the page
-        # tables as VA_BITS=52 while TCR_EL1_T1SZ says 48): the cross-checks
-        # run the suite's own drgn (trixie's 0.0.31) in the build root.
-        "drgn": "trixie",
-        # Without cache=loose 6.12's 9p (on netfs) took ~23 s to kexec-load
-        # the Image and 30-48 s to copy /proc/vmcore; with it 3 s and 9 s.
-        "guest_9p": "cache=loose",
-    },
-    # The newest kernel of trixie-backports (Linux 7.x): the same 52-bit
-    # configuration and gcc 14 as 6.12, struct module_sect_attrs without
-    # nsections (6.14+), and the split packaging (no -unsigned image).
-    "trixie-backports-7-arm64": {
-        "suite": "trixie", "arch": "arm64", "flavour": "arm64", "series": "7",
-        "abi_re": r"7\.\d+\.\d+\+deb13", "kbuild": "linux-kbuild-{abi}",
-        "packaging": "split", "build_root": "trixie",
-        "unsupported_formats": {"zlib": MAKEDUMPFILE_52, "lzo": MAKEDUMPFILE_52,
-                                "zstd": MAKEDUMPFILE_52},
-        # CONFIG_ARM64_VA_BITS=52 with LPA2: the kdump-lpa2 scenario runs it
-        # on an LPA2 CPU.
-        "features": ["lpa2"],
-        "drgn": "trixie",  # as 6.12
-        "guest_9p": "cache=loose",
-    },
-    # 32-bit ARM (arches.ARCHES["armhf"]): Debian's armhf kernels are unsigned
-    # and named without -unsigned. makedumpfile runs with -i (see GUEST_INIT).
-    # Debian 12's drgn 0.0.22 opens ARM cores but has no ARM page-table
-    # walker (it cannot read the module's list head at 0xbf......); trixie's
-    # 0.0.31 reads them, so the cross-checks run in the trixie build root.
-    "bookworm-6.1-armmp-lpae": {
-        "suite": None, "arch": "armhf", "flavour": "armmp-lpae", "series": "6.1",
-        "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
-        "build_root": None, "unsupported_formats": {"zstd": MAKEDUMPFILE_NO_ZSTD},
-        "drgn": "trixie", "guest_9p": "",
-    },
-    "bookworm-6.1-armmp": {
-        "suite": None, "arch": "armhf", "flavour": "armmp", "series": "6.1",
-        "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
-        "build_root": None, "unsupported_formats": {"zstd": MAKEDUMPFILE_NO_ZSTD},
-        "drgn": "trixie", "guest_9p": "",
-    },
-    # The guest runs trixie's userland (userland_suite): kexec-tools 2.0.29 and
-    # makedumpfile 1.7.6, which knows 6.12 and links libzstd (-z).
-    "trixie-6.12-armmp-lpae": {
-        "suite": "trixie", "arch": "armhf", "flavour": "armmp-lpae", "series": "6.12",
-        "abi_re": r"6\.12\.\d+\+deb13", "kbuild": "linux-kbuild-{abi}",
-        "build_root": "trixie", "userland_suite": "trixie", "unsupported_formats": {},
-        "unsupported_scenarios": {s: KDUMP_612_ARMHF for s in
-                                  ("kdump-2cpu", "kdump-nonotifier", "kdump-4cpu")},
-        "drgn": "trixie", "guest_9p": "cache=loose",
-    },
-}
-DEFAULT_KERNEL = "bookworm-6.1-arm64"
 # Packages of a build root: the suite's cross compiler (the kernel's own gcc
 # major), pahole (the 6.12 headers ship a vmlinux, so kbuild adds the module's
 # BTF), what its kbuild binaries link against, and the suite's drgn (for the
@@ -173,11 +76,6 @@ GUEST_PROGRAMS = {
 # Version of kernel.json's contents; a cached kernel.json of another layout is
 # redone (layout 1 = the single-kernel cache's $CACHE/kernel.json, adopted).
 LAYOUT = 2
-
-
-class Unavailable(Exception):
-    """The packages cannot be fetched here (no apt access, no network) and
-    nothing is cached: the tests that need them are skipped, not failed."""
 
 
 def kernel_spec(kid):
@@ -209,87 +107,6 @@ def cache_lock():
             log(f"waiting for another run holding {CACHE / '.lock'}")
             fcntl.flock(f, fcntl.LOCK_EX)
         yield
-
-
-def log(msg):
-    print(f"[fetch] {msg}", flush=True)
-
-
-def run(cmd, **kw):
-    log("$ " + " ".join(str(c) for c in cmd))
-    return subprocess.run(cmd, check=True, **kw)
-
-
-def out(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
-
-
-def sudo():
-    return [] if os.geteuid() == 0 else ["sudo"]
-
-
-class Apt:
-    """apt for one suite: the host's (suite None) or a private configuration
-    under $CACHE/apt/<suite>/ that only this harness uses."""
-
-    def __init__(self, suite, arch="arm64"):
-        self.suite = suite
-        self.arch = arch  # the foreign architecture the host's apt must know
-        self.env = None
-        if suite:
-            self.dir = CACHE / "apt" / suite
-            self.env = dict(os.environ, APT_CONFIG=str(self.dir / "apt.conf"))
-
-    def prepare(self):
-        if self.suite is None:
-            return ensure_apt_arch(self.arch)
-        d = self.dir
-        for sub in ("lists/partial", "cache/archives/partial", "etc"):
-            (d / sub).mkdir(parents=True, exist_ok=True)
-        (d / "status").touch()
-        keyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
-        if not Path(keyring).exists():
-            raise Unavailable(f"{keyring} is missing (Debian's debian-archive-keyring)")
-        opts = f"[arch=amd64,arm64,armhf signed-by={keyring}]"
-        (d / "etc/sources.list").write_text(
-            f"deb {opts} {MIRROR} {self.suite} main\n"
-            f"deb {opts} {MIRROR} {self.suite}-backports main\n")
-        (d / "apt.conf").write_text("\n".join([
-            f'Dir::State "{d}";', f'Dir::State::Lists "{d}/lists";',
-            f'Dir::State::status "{d}/status";', f'Dir::Cache "{d}/cache";',
-            f'Dir::Etc::SourceList "{d}/etc/sources.list";',
-            'Dir::Etc::SourceParts "/nonexistent";',
-            'APT::Architectures { "amd64"; "arm64"; "armhf"; };',
-            'APT::Sandbox::User "root";', ""]))
-        try:
-            run(["apt-get", "update", "-qq"], env=self.env)
-        except (subprocess.CalledProcessError, FileNotFoundError) as e:
-            raise Unavailable(f"apt cannot update the private {self.suite} lists ({e})") from e
-
-    def out(self, cmd):
-        return out(cmd, env=self.env)
-
-    def run(self, cmd, **kw):
-        return run(cmd, env=self.env, **kw)
-
-
-def ensure_apt_arch(arch):
-    if os.geteuid() != 0 and shutil.which("sudo") is None:
-        raise Unavailable("apt-get update needs root or sudo")
-    try:
-        archs = out(["dpkg", "--print-foreign-architectures"]).split()
-        if arch not in archs:
-            run(sudo() + ["dpkg", "--add-architecture", arch])
-        run(sudo() + ["apt-get", "update", "-qq"])
-    except (subprocess.CalledProcessError, FileNotFoundError) as e:
-        raise Unavailable(f"apt cannot update its lists ({e})") from e
-
-
-def versions(apt, pkg):
-    """Every version apt knows for pkg (pkg may carry an :arch suffix)."""
-    res = subprocess.run(["apt-cache", "madison", pkg], capture_output=True, text=True,
-                         env=apt.env)
-    return {line.split("|")[1].strip() for line in res.stdout.splitlines() if "|" in line}
 
 
 # How a kernel's binary packages are split. "unsigned": one
@@ -368,47 +185,6 @@ def choose_kernel(kid, spec, apt):
         log(f"{abi}: no version shared by all of {', '.join(pkgs.values())}")
     raise Unavailable(f"no {spec['series']} {spec['flavour']} kernel with image, headers, "
                       "kbuild and -dbg at one version on this mirror")
-
-
-def cached_deb(dest, spec):
-    """The .deb in dest for spec (name[:arch][=version]), if an earlier run got it."""
-    name, _, version = spec.partition("=")
-    name, _, arch = name.partition(":")
-    version = version.replace(":", "%3a") if version else "*"
-    hits = sorted(dest.glob(f"{name}_{version}_{arch or '*'}.deb"))
-    return hits[-1] if hits else None
-
-
-def download(apt, pkgs, dest):
-    """apt-get download pkgs (name:arch=version) into dest, skipping those a
-    previous (interrupted) run left there; returns the .deb paths."""
-    dest.mkdir(parents=True, exist_ok=True)
-    have = {spec: cached_deb(dest, spec) for spec in pkgs}
-    missing = [spec for spec, deb in have.items() if deb is None]
-    if missing:
-        try:
-            apt.run(["apt-get", "download", "-q"] + missing, cwd=dest, stdout=subprocess.DEVNULL)
-        except subprocess.CalledProcessError as e:
-            raise Unavailable(f"apt-get download failed ({e})") from e
-    debs = []
-    for spec in pkgs:
-        deb = cached_deb(dest, spec)
-        if deb is None:
-            sys.exit(f"fetch: apt-get download did not produce {spec}")
-        debs.append(deb)
-    return debs
-
-
-def deb_for(debs_dir, name, arch):
-    hits = sorted(debs_dir.glob(f"{name}_*_{arch}.deb"))
-    if not hits:
-        sys.exit(f"fetch: {name} ({arch}) was not downloaded into {debs_dir}")
-    return hits[-1]
-
-
-def extract(deb, dest):
-    dest.mkdir(parents=True, exist_ok=True)
-    run(["dpkg-deb", "-x", str(deb), str(dest)])
 
 
 def fetch_userland(apt, kdir, arch="arm64"):
