@@ -8,7 +8,8 @@ fetch.py fetches a kernel of it, make_dumps.py makes its dumps."""
 # {flavour}), the build root (None = build on the host with its cross gcc),
 # the dump formats this kernel cannot have, with why (reported as skipped),
 # which drgn cross-checks its dumps ("host": Debian 12's python3-drgn;
-# a suite: that suite's python3-drgn, run in its build root), features
+# a suite: that suite's python3-drgn, run in its build root; drgn_unsupported:
+# why no drgn can, and the .drgn tests report SKIPPED), features
 # that add scenarios (make_dumps.py's "needs"), and further 9p mount options
 # for the guest's share. unsupported_scenarios: scenarios the kernel cannot
 # run, with why (all their formats are reported skipped; no QEMU run).
@@ -29,6 +30,13 @@ KDUMP_612_ARMHF = ("the panicking kernel oopses in machine_kexec before the capt
                    "(PA 0x40400044) takes a level-2 translation fault (\"Unable to handle "
                    "kernel paging request at virtual address 40400044 when execute\", IFSR "
                    "0x206), so no /proc/vmcore is ever written; QEMU's dumps are made")
+# Both drgns were tried on bookworm-6.1-armmp(-lpae)'s dumps.
+DRGN_ARMHF = ("no drgn reads these armhf dumps right: Debian 12's 0.0.22 has no ARM "
+              "page-table walker (the module's list head at 0xbf... is \"could not find "
+              "memory segment\"); trixie's 0.0.31 walks the list but reads the vmalloc'd "
+              "tmc_etr0 buffer (highmem) as zeros through the kdump ELF's bogus highmem "
+              "p_vaddrs, and cannot open the makedumpfile dumps (libkdumpfile: \"Cannot read "
+              "32-bit PTE ... Out-of-bounds PFN\")")
 KERNELS = {
     "bookworm-6.1-arm64": {
         "suite": None, "arch": "arm64", "flavour": "arm64", "series": "6.1",
@@ -73,20 +81,19 @@ KERNELS = {
     },
     # 32-bit ARM (arches.ARCHES["armhf"]): Debian's armhf kernels are unsigned
     # and named without -unsigned. makedumpfile runs with -i (see GUEST_INIT).
-    # Debian 12's drgn 0.0.22 opens ARM cores but has no ARM page-table
-    # walker (it cannot read the module's list head at 0xbf......); trixie's
-    # 0.0.31 reads them, so the cross-checks run in the trixie build root.
+    # No drgn reads these dumps right (DRGN_ARMHF): the .drgn tests report
+    # SKIPPED with why.
     "bookworm-6.1-armmp-lpae": {
         "suite": None, "arch": "armhf", "flavour": "armmp-lpae", "series": "6.1",
         "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
         "build_root": None, "unsupported_formats": {"zstd": MAKEDUMPFILE_NO_ZSTD},
-        "drgn": "trixie", "guest_9p": "",
+        "drgn_unsupported": DRGN_ARMHF, "guest_9p": "",
     },
     "bookworm-6.1-armmp": {
         "suite": None, "arch": "armhf", "flavour": "armmp", "series": "6.1",
         "abi_re": r"6\.1\.0-\d+", "kbuild": "linux-kbuild-6.1",
         "build_root": None, "unsupported_formats": {"zstd": MAKEDUMPFILE_NO_ZSTD},
-        "drgn": "trixie", "guest_9p": "",
+        "drgn_unsupported": DRGN_ARMHF, "guest_9p": "",
     },
     # The guest runs trixie's userland (userland_suite): kexec-tools 2.0.29 and
     # makedumpfile 1.7.6, which knows 6.12 and links libzstd (-z).
@@ -96,7 +103,7 @@ KERNELS = {
         "build_root": "trixie", "userland_suite": "trixie", "unsupported_formats": {},
         "unsupported_scenarios": {s: KDUMP_612_ARMHF for s in
                                   ("kdump-2cpu", "kdump-nonotifier", "kdump-4cpu")},
-        "drgn": "trixie", "guest_9p": "cache=loose",
+        "drgn_unsupported": DRGN_ARMHF, "guest_9p": "cache=loose",
     },
 }
 DEFAULT_KERNEL = "bookworm-6.1-arm64"
