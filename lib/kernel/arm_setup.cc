@@ -31,6 +31,7 @@ struct ReleaseProbe {
   uint64_t va = 0;
   std::string expected;
   std::string source;
+  bool va_from_vmlinux = false;  // va is the vmlinux's init_uts_ns (link time = run time)
 };
 
 std::optional<ReleaseProbe> FindReleaseProbe(const Vmcoreinfo& vmcoreinfo,
@@ -43,6 +44,7 @@ std::optional<ReleaseProbe> FindReleaseProbe(const Vmcoreinfo& vmcoreinfo,
     if (uts.ok() && member.ok()) {
       probe.va = uts->address + member->offset;
       probe.source = "vmlinux init_uts_ns";
+      probe.va_from_vmlinux = true;
     }
   }
   if (probe.va == 0) {
@@ -58,7 +60,7 @@ std::optional<ReleaseProbe> FindReleaseProbe(const Vmcoreinfo& vmcoreinfo,
   }
   // No VMCOREINFO (a QEMU dump of a kernel without qemu_fw_cfg): the release
   // the vmlinux was built with, from init_uts_ns's initialised data.
-  if (!vmlinux || probe.source != "vmlinux init_uts_ns") return std::nullopt;
+  if (!vmlinux || !probe.va_from_vmlinux) return std::nullopt;
   auto bytes = vmlinux->ReadLinkTime(probe.va, kUtsFieldLength);
   if (!bytes.ok()) return std::nullopt;
   for (std::byte b : *bytes) {
