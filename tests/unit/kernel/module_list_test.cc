@@ -14,6 +14,7 @@
 #include "csd_fake_kernels.h"
 #include "support/fake_physical_memory.h"
 #include "support/identity_translator.h"
+#include "support/layout_lookup.h"
 
 namespace csd {
 namespace {
@@ -63,14 +64,10 @@ class ModuleListTest : public ::testing::TestWithParam<bool> {
   const DebugInfo& info() const { return Vmlinux(v7()); }
 
   MemberLayout M(std::string_view type, std::string_view path) const {
-    auto m = info().MemberPath(type, path);
-    EXPECT_TRUE(m.ok()) << m.error().Describe();
-    return m.ok() ? *m : MemberLayout{};
+    return csd::testing::MemberOrFail(info(), type, path);
   }
   uint64_t SizeOf(std::string_view type) const {
-    auto s = info().Struct(type);
-    EXPECT_TRUE(s.ok()) << s.error().Describe();
-    return s.ok() ? s->size : 0;
+    return csd::testing::StructSizeOrFail(info(), type);
   }
   void Put(uint64_t at, const MemberLayout& m, uint64_t value) {
     std::vector<std::byte> bytes(m.size);

@@ -16,6 +16,7 @@
 #include "csdump-mkcore/module_object.h"
 #include "csdump-mkcore/module_sysfs_writer.h"
 #include "debuginfo/debug_info.h"
+#include "support/layout_lookup.h"
 
 namespace csd::mkcore {
 namespace {
@@ -70,14 +71,10 @@ class ModuleSysfsTest : public ::testing::TestWithParam<bool> {
     return std::move(core).value();
   }
   MemberLayout M(std::string_view type, std::string_view path) const {
-    auto m = info().MemberPath(type, path);
-    EXPECT_TRUE(m.ok()) << m.error().Describe();
-    return m.ok() ? *m : MemberLayout{};
+    return csd::testing::MemberOrFail(info(), type, path);
   }
   uint64_t SizeOf(std::string_view type) const {
-    auto s = info().Struct(type);
-    EXPECT_TRUE(s.ok()) << s.error().Describe();
-    return s.ok() ? s->size : 0;
+    return csd::testing::StructSizeOrFail(info(), type);
   }
   static const WrittenModule& Module(const BuiltCore& core) { return core.modules->modules.at(0); }
 
